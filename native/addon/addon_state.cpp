@@ -1,0 +1,32 @@
+#include "addon/addon_state.h"
+
+namespace ovspeech::addon {
+
+void AddonState::set_error_class(Napi::Function error_class) {
+    error_class_ = Napi::Persistent(error_class);
+}
+
+Napi::Error AddonState::make_error(Napi::Env env, ErrorCode code, const std::string& message) const {
+    const auto code_name = Napi::String::New(env, error_code_name(code));
+    if (error_class_.IsEmpty()) {
+        auto error = Napi::Error::New(env, message);
+        error.Set("code", code_name);
+        return error;
+    }
+    auto error = error_class_.New({Napi::String::New(env, message), code_name});
+    return Napi::Error(env, error);
+}
+
+AddonState& addon_state(Napi::Env env) {
+    return *env.GetInstanceData<AddonState>();
+}
+
+std::string require_string(const Napi::Value& value, const char* name) {
+    if (!value.IsString() || value.As<Napi::String>().Utf8Value().empty()) {
+        throw addon_state(value.Env())
+            .make_error(value.Env(), ErrorCode::InvalidArgument, std::string("Expected non-empty string for ") + name);
+    }
+    return value.As<Napi::String>().Utf8Value();
+}
+
+}  // namespace ovspeech::addon

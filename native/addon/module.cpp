@@ -1,0 +1,34 @@
+// Module init: the addon's exports. Everything that does work returns a Promise.
+#include <napi.h>
+
+#include "addon/addon_state.h"
+#include "addon/devices_worker.h"
+#include "addon/inspect_model_worker.h"
+#include "common/runtime.h"
+
+namespace {
+
+namespace addon = ovspeech::addon;
+
+// setErrorClass(OvSpeechError): the binding loader hands over the JS class (message, code) that every
+// native error is created as.
+Napi::Value set_error_class(const Napi::CallbackInfo& info) {
+    if (!info[0].IsFunction()) {
+        throw Napi::TypeError::New(info.Env(), "Expected function for errorClass");
+    }
+    addon::addon_state(info.Env()).set_error_class(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+}
+
+Napi::Object InitOvSpeech(Napi::Env env, Napi::Object exports) {
+    env.SetInstanceData(new addon::AddonState());
+    exports.Set("openvinoVersion", Napi::String::New(env, ovspeech::openvino_version()));
+    exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
+    exports.Set("availableDevices", Napi::Function::New(env, addon::available_devices, "availableDevices"));
+    exports.Set("inspectModel", Napi::Function::New(env, addon::inspect_model, "inspectModel"));
+    return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ovspeech, InitOvSpeech)

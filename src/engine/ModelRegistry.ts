@@ -1,0 +1,106 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+import type { ModelFolderInfo } from '../native/AddonTypes.js';
+import { addon, callNative } from '../native/binding.js';
+
+export type ModelState = 'loading' | 'ready' | 'failed';
+
+export interface ModelEntry {
+  /** Path relative to the models folder, with "/" separators: `openai/whisper-base`. */
+  id: string;
+  path: string;
+  /** Unix seconds: when the folder's config.json (or the folder) last changed. */
+  created: number;
+  ownedBy: string;
+  state: ModelState;
+  /** config.json's model_type, once read. */
+  family?: string;
+  /** Why loading failed. */
+  error?: string;
+  info?: ModelFolderInfo;
+}
+
+/** Model folders below this depth are not looked for; it also stops symlink cycles. */
+const MAX_DEPTH = 8;
+
+function isModelFolder(names: string[]): boolean {
+  return names.includes('config.json') || names.some((name) => name.startsWith('openvino_') && name.endsWith('.xml'));
+}
+
+async function findModelFolders(dir: string, depth: number, found: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  if (isModelFolder(entries.filter((e) => !e.isDirectory()).map((e) => e.name))) {
+    found.push(dir);
+    return;
+  }
+  if (depth >= MAX_DEPTH) return;
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const child = path.join(dir, entry.name);
+    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(child).catch(() => undefined))?.isDirectory());
+    if (isDir) await findModelFolders(child, depth + 1, found);
+  }
+}
+
+async function modifiedSeconds(folder: string): Promise<number> {
+  const info = await stat(path.join(folder, 'config.json')).catch(() => stat(folder));
+  return Math.floor(info.mtimeMs / 1000);
+}
+
+/** Every model folder under the models folder, and the state of each. */
+export class ModelRegistry {
+  readonly #entries: Map<string, ModelEntry>;
+
+  private constructor(
+    readonly root: string,
+    entries: ModelEntry[],
+  ) {
+    this.#entries = new Map(entries.map((entry) => [entry.id, entry]));
+  }
+
+  /** Finds the model folders; nothing is read from them yet (see load). */
+  static async discover(root: string): Promise<ModelRegistry> {
+    const folders: string[] = [];
+    await findModelFolders(root, 0, folders);
+    const entries = await Promise.all(
+      folders.sort().map(async (folder): Promise<ModelEntry> => {
+        const id = path.relative(root, folder).split(path.sep).join('/') || path.basename(root);
+        const slash = id.indexOf('/');
+        return {
+          id,
+          path: folder,
+          created: await modifiedSeconds(folder),
+          ownedBy: slash > 0 ? id.slice(0, slash) : 'ovspeech',
+          state: 'loading',
+        };
+      }),
+    );
+    return new ModelRegistry(root, entries);
+  }
+
+  /** Reads every folder on the addon's worker threads; a broken folder fails alone. */
+  async load(onSettled?: (entry: ModelEntry) => void): Promise<void> {
+    await Promise.all(
+      this.list().map(async (entry) => {
+        try {
+          entry.info = await callNative(() => addon.inspectModel(entry.path));
+          entry.family = entry.info.modelType;
+          entry.state = 'ready';
+        } catch (error) {
+          entry.error = error instanceof Error ? error.message : String(error);
+          entry.state = 'failed';
+        }
+        onSettled?.(entry);
+      }),
+    );
+  }
+
+  list(): ModelEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  get(id: string): ModelEntry | undefined {
+    return this.#entries.get(id);
+  }
+}

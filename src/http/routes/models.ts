@@ -1,0 +1,27 @@
+import { Router } from '@koa/router';
+
+import type { ModelEntry, ModelRegistry } from '../../engine/ModelRegistry.js';
+import type { AppState } from '../app.js';
+import { ApiError } from '../errors.js';
+
+/** OpenAI's model object. */
+function modelObject(entry: ModelEntry) {
+  return { id: entry.id, object: 'model', created: entry.created, owned_by: entry.ownedBy };
+}
+
+/** GET /v1/models and GET /v1/models/{id}, where ids may contain "/". */
+export function modelsRoute(registry: ModelRegistry): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/v1/models' });
+  router.get('/', (ctx) => {
+    ctx.body = { object: 'list', data: registry.list().map(modelObject) };
+  });
+  router.get('/*id', (ctx) => {
+    const id = ctx.params.id ?? '';
+    const entry = registry.get(id);
+    if (entry === undefined) {
+      throw new ApiError(404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model');
+    }
+    ctx.body = modelObject(entry);
+  });
+  return router;
+}

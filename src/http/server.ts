@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { ServerConfig } from '../config/config.js';
+import { ModelRegistry } from '../engine/ModelRegistry.js';
+import type { Logger } from '../log.js';
+import { createApp } from './app.js';
+
+export interface RunningServer {
+  /** http://host:port of the bound socket. */
+  readonly url: string;
+  readonly registry: ModelRegistry;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then resolves. */
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Discovers the models, starts listening at once (/health says "loading"), and loads them. */
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const registry = await ModelRegistry.discover(config.modelsDir);
+  logger.info({ models: registry.list().map((m) => m.id) }, `found ${registry.list().length} model folder(s)`);
+
+  let shuttingDown = false;
+  const app = createApp({ registry, logger, isShuttingDown: () => shuttingDown });
+  const server = createServer(app.callback());
+  const address = await listen(server, config.port, config.host);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url }, `listening on ${url}`);
+
+  void registry.load((entry) => {
+    if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
+    else logger.info({ model: entry.id, family: entry.family }, `model ${entry.id} ready`);
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      shuttingDown = true;
+      const forced = setTimeout(() => {
+        logger.warn('shutdown timeout: closing the connections still open');
+        server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      server.close(() => {
+        clearTimeout(forced);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+    return closing;
+  };
+  return { url, registry, close };
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { OvSpeechError } from '../../src/errors.js';
+import { addon } from '../../src/native/binding.js';
+import { chainIrXml, tempDir, writeIrFolder } from '../helpers/irFolder.js';
+
+async function rejection(promise: Promise<unknown>): Promise<OvSpeechError> {
+  const error = await promise.then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof OvSpeechError, `expected OvSpeechError, got ${String(error)}`);
+  return error;
+}
+
+describe('addon: errors', () => {
+  const root = tempDir('addon-errors');
+
+  it('rejects a missing folder with MODEL_NOT_FOUND', async () => {
+    const error = await rejection(addon.inspectModel(path.join(root, 'absent')));
+    assert.equal(error.code, 'MODEL_NOT_FOUND');
+    assert.match(error.message, /absent does not exist/);
+  });
+
+  it('rejects a folder without config.json with UNSUPPORTED_MODEL', async () => {
+    const dir = writeIrFolder(path.join(root, 'no-config'));
+    writeFileSync(path.join(dir, 'config.json'), '{"model_type": ');
+    const error = await rejection(addon.inspectModel(dir));
+    assert.equal(error.code, 'UNSUPPORTED_MODEL');
+    assert.match(error.message, /config\.json .* is not valid JSON/);
+  });
+
+  it('rejects a broken IR naming the file', async () => {
+    const dir = writeIrFolder(path.join(root, 'broken-ir'), { irs: ['openvino_encoder_model', 'openvino_decoder_model'] });
+    writeFileSync(path.join(dir, 'openvino_decoder_model.xml'), chainIrXml(3).slice(0, 300));
+    const error = await rejection(addon.inspectModel(dir));
+    assert.equal(error.code, 'UNSUPPORTED_MODEL');
+    assert.match(error.message, /cannot read openvino_decoder_model\.xml/);
+  });
+
+  it('rejects a folder with no IR', async () => {
+    const dir = path.join(root, 'config-only');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'config.json'), '{"model_type": "whisper"}');
+    const error = await rejection(addon.inspectModel(dir));
+    assert.equal(error.code, 'UNSUPPORTED_MODEL');
+    assert.match(error.message, /has no openvino_\*\.xml model/);
+  });
+
+  it('rejects a non-string argument with INVALID_ARGUMENT, synchronously', () => {
+    assert.throws(
+      () => addon.inspectModel(42 as unknown as string),
+      (error: unknown) => error instanceof OvSpeechError && error.code === 'INVALID_ARGUMENT' && error.message === 'Expected non-empty string for dir',
+    );
+  });
+});
+
+describe('addon: runtime', () => {
+  it('reports the pinned OpenVINO version', () => {
+    assert.match(addon.openvinoVersion, /^2026\.4\.1-/);
+  });
+
+  it('lists the CPU device', async () => {
+    const devices = await addon.availableDevices();
+    const cpu = devices.find((d) => d.name === 'CPU');
+    assert.ok(cpu, JSON.stringify(devices));
+    assert.ok(cpu.fullName.length > 0);
+  });
+});
+
+describe('addon: inspectModel', () => {
+  it('reads config.json and every IR of a folder', async () => {
+    const dir = writeIrFolder(path.join(tempDir('addon-good'), 'tiny'), {
+      modelType: 'speecht5',
+      irs: ['openvino_encoder_model', 'openvino_decoder_model'],
+    });
+    const info = await addon.inspectModel(dir);
+    assert.equal(info.path, dir);
+    assert.equal(info.modelType, 'speecht5');
+    assert.deepEqual(JSON.parse(info.config), { model_type: 'speecht5' });
+    assert.deepEqual(
+      info.irs.map((ir) => ir.name),
+      ['openvino_decoder_model', 'openvino_encoder_model'],
+    );
+    assert.deepEqual(info.irs[1], {
+      name: 'openvino_encoder_model',
+      stateful: false,
+      inputs: [{ names: ['input_features'], elementType: 'f32', shape: '[?,80,3000]' }],
+      outputs: [{ names: ['last_hidden_state'], elementType: 'f32', shape: '[?,80,3000]' }],
+    });
+  });
+
+  it('keeps the event loop ticking while the native call runs', async () => {
+    const dir = writeIrFolder(path.join(tempDir('addon-slow'), 'deep'), { reluLayers: 30_000 });
+    const ticks: number[] = [];
+    const timer = setInterval(() => ticks.push(performance.now()), 5);
+    const started = performance.now();
+    await addon.inspectModel(dir);
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    const gaps = ticks.map((t, i) => t - (i === 0 ? started : (ticks[i - 1] ?? started)));
+    const worstGap = Math.max(...gaps);
+    assert.ok(elapsed > 200, `the call should be long enough to observe (${elapsed.toFixed(0)} ms)`);
+    assert.ok(ticks.length >= elapsed / 50, `${ticks.length} ticks in ${elapsed.toFixed(0)} ms`);
+    assert.ok(worstGap < 100, `the event loop stalled for ${worstGap.toFixed(0)} ms during a ${elapsed.toFixed(0)} ms call`);
+  });
+});

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import type { RunningServer } from '../../src/http/server.js';
+import { chainIrXml, tempDir, writeIrFolder } from '../helpers/irFolder.js';
+import { startTestServer, waitForModels } from '../helpers/server.js';
+
+const openAiError = (message: string, code: string | null, param: string | null = null) => ({
+  error: { message, type: 'invalid_request_error', param, code },
+});
+
+describe('http: a models folder with a broken model', () => {
+  let server: RunningServer;
+  before(async () => {
+    const models = tempDir('http-broken');
+    writeIrFolder(path.join(models, 'openai', 'whisper-tiny'));
+    writeIrFolder(path.join(models, 'microsoft', 'speecht5_tts'), { modelType: 'speecht5' });
+    const broken = writeIrFolder(path.join(models, 'broken'));
+    writeFileSync(path.join(broken, 'openvino_encoder_model.xml'), chainIrXml(2).slice(0, 200));
+    server = await startTestServer(models);
+    await waitForModels(server);
+  });
+  after(() => server.close());
+
+  it('reports the broken model and its reason on /health with 503, still serving', async () => {
+    const response = await fetch(`${server.url}/health`);
+    assert.equal(response.status, 503);
+    const body = (await response.json()) as { status: string; models: { id: string; state: string; family: string | null; error?: string }[] };
+    assert.equal(body.status, 'failed');
+    const broken = body.models.find((m) => m.id === 'broken');
+    assert.equal(broken?.state, 'failed');
+    assert.match(broken?.error ?? '', /cannot read openvino_encoder_model\.xml/);
+    assert.deepEqual(
+      body.models.filter((m) => m.state === 'ready').map((m) => [m.id, m.family]),
+      [
+        ['microsoft/speecht5_tts', 'speecht5'],
+        ['openai/whisper-tiny', 'whisper'],
+      ],
+    );
+    assert.equal((await fetch(`${server.url}/v1/models`)).status, 200);
+  });
+
+  it('lists every model folder in the OpenAI list format', async () => {
+    const response = await fetch(`${server.url}/v1/models`);
+    assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
+    const body = (await response.json()) as { object: string; data: Record<string, unknown>[] };
+    assert.equal(body.object, 'list');
+    assert.deepEqual(
+      body.data.map((m) => [m.id, m.object, m.owned_by, typeof m.created]),
+      [
+        ['broken', 'model', 'ovspeech', 'number'],
+        ['microsoft/speecht5_tts', 'model', 'microsoft', 'number'],
+        ['openai/whisper-tiny', 'model', 'openai', 'number'],
+      ],
+    );
+  });
+
+  it('retrieves one model by an id containing "/"', async () => {
+    const response = await fetch(`${server.url}/v1/models/openai/whisper-tiny`);
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as Record<string, unknown>;
+    assert.equal(body.id, 'openai/whisper-tiny');
+    assert.equal(body.object, 'model');
+    const missing = await fetch(`${server.url}/v1/models/openai/whisper-huge`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), openAiError("The model 'openai/whisper-huge' does not exist", 'model_not_found', 'model'));
+  });
+
+  it('answers an unknown route with an OpenAI-shaped 404', async () => {
+    const response = await fetch(`${server.url}/v1/nothing/here?x=1`, { method: 'POST' });
+    assert.equal(response.status, 404);
+    assert.deepEqual(await response.json(), openAiError('Invalid URL (POST /v1/nothing/here)', 'unknown_url'));
+  });
+
+  it('answers a wrong method on a known route with an OpenAI-shaped 405', async () => {
+    const response = await fetch(`${server.url}/v1/models`, { method: 'DELETE' });
+    assert.equal(response.status, 405);
+    assert.deepEqual(await response.json(), openAiError('Method not allowed for this URL', 'method_not_allowed'));
+  });
+
+  it('gives every response a request id, keeping a sane one from the client', async () => {
+    const own = await fetch(`${server.url}/health`, { headers: { 'X-Request-Id': 'client-42' } });
+    assert.equal(own.headers.get('x-request-id'), 'client-42');
+    const fresh = await fetch(`${server.url}/health`, { headers: { 'X-Request-Id': 'bad id with spaces' } });
+    assert.match(fresh.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('http: healthy models', () => {
+  it('answers /health 503 while loading, then 200 once every model is ready', async () => {
+    const models = tempDir('http-healthy');
+    writeIrFolder(path.join(models, 'deep'), { reluLayers: 30_000 });
+    const server = await startTestServer(models);
+    try {
+      const loading = await fetch(`${server.url}/health`);
+      assert.equal(loading.status, 503);
+      assert.deepEqual(await loading.json(), { status: 'loading', models: [{ id: 'deep', family: null, state: 'loading' }] });
+      await waitForModels(server);
+      const ready = await fetch(`${server.url}/health`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'ok', models: [{ id: 'deep', family: 'whisper', state: 'ready' }] });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { loadConfig } from '../../src/config/config.js';
+import { OvSpeechError } from '../../src/errors.js';
+import { tempDir } from '../helpers/irFolder.js';
+
+const root = tempDir('config');
+const models = path.join(root, 'models');
+mkdirSync(models);
+const packageRoot = path.join(root, 'package');
+
+function invalid(message: string) {
+  return (error: unknown) => {
+    assert.ok(error instanceof OvSpeechError);
+    assert.equal(error.code, 'INVALID_ARGUMENT');
+    assert.equal(error.message, message);
+    return true;
+  };
+}
+
+describe('config: validation', () => {
+  it('rejects a port that is not an integer in range, naming its source', () => {
+    assert.throws(
+      () => loadConfig({ models, port: 'abc' }, {}, packageRoot),
+      invalid('Expected integer between 0 and 65535 for --port but received "abc" of type string'),
+    );
+    assert.throws(
+      () => loadConfig({ models }, { OVSPEECH_PORT: '70000' }, packageRoot),
+      invalid('Expected integer between 0 and 65535 for OVSPEECH_PORT but received "70000" of type string'),
+    );
+  });
+
+  it('rejects an unknown log level', () => {
+    assert.throws(
+      () => loadConfig({ models, logLevel: 'loud' }, {}, packageRoot),
+      invalid('Expected one of fatal, error, warn, info, debug, trace, silent for --log-level but received "loud" of type string'),
+    );
+  });
+
+  it('rejects a models folder that does not exist', () => {
+    const absent = path.join(root, 'absent');
+    assert.throws(
+      () => loadConfig({}, { OVSPEECH_MODELS: absent }, packageRoot),
+      invalid(`The models folder ${absent} (from OVSPEECH_MODELS) does not exist or is not a folder`),
+    );
+  });
+
+  it('rejects unknown keys and wrong types in the config file', () => {
+    const file = path.join(root, 'bad.json');
+    writeFileSync(file, JSON.stringify({ models, prot: 1 }));
+    assert.throws(
+      () => loadConfig({ config: file }, {}, packageRoot),
+      invalid(`Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout`),
+    );
+    writeFileSync(file, JSON.stringify({ models, port: '8k' }));
+    assert.throws(
+      () => loadConfig({ config: file }, {}, packageRoot),
+      invalid(`Expected integer between 0 and 65535 for port in ${file} but received "8k" of type string`),
+    );
+  });
+});
+
+describe('config: sources', () => {
+  it('has defaults', () => {
+    const config = loadConfig({ models }, {}, packageRoot);
+    assert.deepEqual(config, {
+      modelsDir: models,
+      modelsSource: '--models',
+      host: '0.0.0.0',
+      port: 8000,
+      logLevel: 'info',
+      shutdownTimeoutMs: 30_000,
+    });
+  });
+
+  it('takes flags over environment over config file', () => {
+    const file = path.join(root, 'good.json');
+    writeFileSync(file, JSON.stringify({ models, port: 9001, host: '127.0.0.2', shutdownTimeout: 2 }));
+    const env = { OVSPEECH_CONFIG: file, OVSPEECH_PORT: '9002', OVSPEECH_HOST: '127.0.0.3' };
+    const config = loadConfig({ host: '127.0.0.4' }, env, packageRoot);
+    assert.equal(config.host, '127.0.0.4');
+    assert.equal(config.port, 9002);
+    assert.equal(config.modelsDir, models);
+    assert.equal(config.modelsSource, `models in ${file}`);
+    assert.equal(config.shutdownTimeoutMs, 2000);
+  });
+
+  it('defaults to the bundled test models when there is no ./models', () => {
+    const bundled = path.join(packageRoot, 'test', 'fixtures', 'models');
+    mkdirSync(bundled, { recursive: true });
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      assert.equal(loadConfig({}, {}, packageRoot).modelsDir, models, './models wins when it exists');
+      process.chdir(packageRoot);
+      const config = loadConfig({}, {}, packageRoot);
+      assert.equal(config.modelsDir, bundled);
+      assert.match(config.modelsSource, /bundled test models/);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
