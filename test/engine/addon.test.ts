@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { OvSpeechError } from '../../src/errors.js';
 import { addon } from '../../src/native/binding.js';
@@ -71,7 +72,29 @@ describe('addon: runtime', () => {
   });
 });
 
+const fixtureModels = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'models');
+
 describe('addon: inspectModel', () => {
+  it('reads the tiny Whisper fixture, tokenizer IRs included', async () => {
+    const info = await addon.inspectModel(path.join(fixtureModels, 'tiny-whisper'));
+    assert.equal(info.modelType, 'whisper');
+    assert.equal(JSON.parse(info.config).num_mel_bins, 80);
+    const irs = new Map(info.irs.map((ir) => [ir.name, ir]));
+    assert.deepEqual([...irs.keys()], ['openvino_decoder_model', 'openvino_detokenizer', 'openvino_encoder_model', 'openvino_tokenizer']);
+    assert.equal(irs.get('openvino_decoder_model')?.stateful, true);
+    assert.deepEqual(irs.get('openvino_encoder_model')?.inputs, [{ names: ['input_features'], elementType: 'f32', shape: '[?,80,3000]' }]);
+    assert.ok(irs.get('openvino_tokenizer')?.inputs[0]?.elementType === 'string');
+  });
+
+  it('reads the tiny SpeechT5 fixture', async () => {
+    const info = await addon.inspectModel(path.join(fixtureModels, 'tiny-speecht5'));
+    assert.equal(info.modelType, 'speecht5');
+    assert.deepEqual(
+      info.irs.map((ir) => ir.name),
+      ['openvino_decoder_model', 'openvino_detokenizer', 'openvino_encoder_model', 'openvino_postnet', 'openvino_tokenizer', 'openvino_vocoder'],
+    );
+  });
+
   it('reads config.json and every IR of a folder', async () => {
     const dir = writeIrFolder(path.join(tempDir('addon-good'), 'tiny'), {
       modelType: 'speecht5',

@@ -15,6 +15,33 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
+/** Starts `ovspeech serve` on an ephemeral port and waits for its "listening" log line. */
+async function startCli(env: NodeJS.ProcessEnv, cwd: string) {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const logged: { msg: string; url?: string }[] = [];
+  let url: string | undefined;
+  for await (const line of createInterface({ input: child.stdout })) {
+    const entry = JSON.parse(line) as { msg: string; url?: string };
+    logged.push(entry);
+    if (entry.url !== undefined) {
+      url = entry.url;
+      break;
+    }
+  }
+  assert.ok(url, 'the server logged no URL');
+  const stop = async (signal: NodeJS.Signals) => {
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    const [code] = (await exited) as [number | null];
+    return code;
+  };
+  return { url, firstLog: logged[0]?.msg ?? '', stop };
+}
+
 describe('cli: errors', () => {
   it('rejects an invalid port with a clear message and exit code 2', () => {
     const result = runCli(['serve', '--models', tempDir('cli-port'), '--port', 'http']);
@@ -51,32 +78,29 @@ describe('cli: commands', () => {
   it('serves, says where the models come from, and exits 0 on SIGTERM', async () => {
     const models = tempDir('cli-serve');
     writeIrFolder(path.join(models, 'tiny'));
-    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-      env: { ...process.env, OVSPEECH_MODELS: models },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const lines = createInterface({ input: child.stdout });
-    const logged: { msg: string; url?: string }[] = [];
-    let url: string | undefined;
-    for await (const line of lines) {
-      const entry = JSON.parse(line) as { msg: string; url?: string };
-      logged.push(entry);
-      if (entry.url !== undefined) {
-        url = entry.url;
-        break;
-      }
-    }
-    assert.match(logged[0]?.msg ?? '', new RegExp(`serving models from ${models} \\(OVSPEECH_MODELS\\)`));
-    assert.ok(url);
-    const listed = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+    const server = await startCli({ OVSPEECH_MODELS: models }, process.cwd());
+    assert.match(server.firstLog, new RegExp(`serving models from ${models} \\(OVSPEECH_MODELS\\)`));
+    const listed = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { id: string }[] };
     assert.deepEqual(
       listed.data.map((m) => m.id),
       ['tiny'],
     );
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const [code] = (await exited) as [number | null];
-    assert.equal(code, 0);
-    await assert.rejects(fetch(`${url}/health`), 'the server no longer accepts connections');
+    assert.equal(await server.stop('SIGTERM'), 0);
+    await assert.rejects(fetch(`${server.url}/health`), 'the server no longer accepts connections');
+  });
+
+  it('serves the bundled test models by default when there is no ./models, and exits 0 on SIGINT', async () => {
+    const server = await startCli({ OVSPEECH_MODELS: '' }, tempDir('cli-default'));
+    assert.match(server.firstLog, /serving models from .*test\/fixtures\/models \(the bundled test models/);
+    const listed = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { id: string; owned_by: string }[] };
+    assert.deepEqual(
+      listed.data.map((m) => m.id),
+      ['tiny-speecht5', 'tiny-whisper'],
+    );
+    let health: Response;
+    do health = await fetch(`${server.url}/health`);
+    while (health.status === 503 && ((await health.json()) as { status: string }).status === 'loading');
+    assert.equal(health.status, 200);
+    assert.equal(await server.stop('SIGINT'), 0);
   });
 });
