@@ -121,7 +121,7 @@ function defaultModels(packageRoot: string): { value: string; source: string } {
   const local = path.resolve('models');
   if (existsSync(local) && statSync(local).isDirectory()) return { value: local, source: 'default ./models' };
   const bundled = path.join(packageRoot, 'test', 'fixtures', 'models');
-  return { value: parseDirectory(bundled, 'the bundled test models'), source: 'the bundled test models (no ./models folder)' };
+  return { value: parseDirectory(bundled, 'the bundled test models'), source: 'the bundled test models, as there is no ./models' };
 }
 
 /** Relative paths are taken from the working directory. */
