@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "whisper/fft.h"
+
+namespace ovspeech::whisper {
+
+// The feature extractor's settings, from a model folder's preprocessor_config.json.
+struct FeatureExtractorConfig {
+    size_t feature_size = 80;  // mel bins
+    size_t sampling_rate = 16000;
+    size_t hop_length = 160;
+    size_t n_fft = 400;
+    size_t chunk_length = 30;     // seconds in one window
+    size_t n_samples = 480000;    // audio is zero-padded to at least this many samples
+    size_t nb_max_frames = 3000;  // frames in one encoder window
+
+    // Keys that are missing or null keep their defaults, as in OpenVINO GenAI; a value that is not a
+    // non-negative integer is an UnsupportedModel error.
+    static FeatureExtractorConfig from_json(const nlohmann::json& json);
+};
+
+// Log-mel features of one audio clip.
+struct WhisperFeatures {
+    size_t feature_size = 0;     // mel bins
+    size_t n_frames = 0;         // frames in `data`
+    size_t n_active_frames = 0;  // frames that hold real audio
+    std::vector<float> data;     // [feature_size][n_frames], row-major
+
+    // The encoder input for the window that starts at frame `offset`: [feature_size][frames], where frames
+    // past the end of `data` are 0.0, as GenAI pads them. `offset` must be below n_frames.
+    std::vector<float> window(size_t offset, size_t frames) const;
+};
+
+// Whisper's log-mel spectrogram, computed as OpenVINO GenAI's WhisperFeatureExtractor computes it (which
+// for audio up to chunk_length seconds is Hugging Face Transformers' WhisperFeatureExtractor). Immutable
+// after construction: one extractor serves any number of threads.
+class WhisperFeatureExtractor {
+public:
+    // Precomputes the mel filter bank and the Hann window; an unusable config is an UnsupportedModel error.
+    explicit WhisperFeatureExtractor(FeatureExtractorConfig config);
+
+    const FeatureExtractorConfig& config() const { return config_; }
+
+    // `samples_16k` is mono audio at config().sampling_rate; it must be longer than n_fft / 2 samples.
+    WhisperFeatures extract(const std::vector<float>& samples_16k) const;
+
+private:
+    // One triangular mel filter: its non-zero weights, from FFT bin `first_bin` on.
+    struct MelFilter {
+        size_t first_bin = 0;
+        std::vector<double> weights;
+    };
+
+    void log_mel_frame(const double* windowed, std::vector<std::complex<double>>& spectrum,
+                       std::vector<std::complex<double>>& scratch, std::vector<double>& log_mel) const;
+
+    FeatureExtractorConfig config_;
+    RealFft fft_;
+    std::vector<double> hann_window_;
+    std::vector<MelFilter> mel_filters_;
+};
+
+}  // namespace ovspeech::whisper
