@@ -1,0 +1,92 @@
+// The Whisper pipeline against OpenVINO GenAI's outputs on the tiny test model (test/fixtures/reference).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/compile_options.h"
+#include "whisper/transcriber.h"
+#include "whisper/whisper_model.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace ovspeech::whisper;
+
+const fs::path kFixtures = fs::path(OVSPEECH_SOURCE_DIR) / "test" / "fixtures";
+
+// The clip as float32 samples, decoded by ffmpeg exactly as the references were.
+std::vector<float> load_clip(const std::string& name) {
+    const std::string command = "ffmpeg -v error -i '" + (kFixtures / "audio" / name).string() + "' -f f32le -acodec pcm_f32le -";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) throw std::runtime_error("cannot run ffmpeg");
+    std::vector<float> samples;
+    float buffer[4096];
+    size_t read;
+    while ((read = fread(buffer, sizeof(float), 4096, pipe)) > 0) samples.insert(samples.end(), buffer, buffer + read);
+    if (pclose(pipe) != 0) throw std::runtime_error("ffmpeg failed on " + name);
+    return samples;
+}
+
+TranscriptionOptions options_of(const nlohmann::json& config) {
+    TranscriptionOptions options;
+    if (config.contains("language")) options.language = config["language"].get<std::string>();
+    if (config.contains("task")) options.task = config["task"].get<std::string>();
+    options.timestamps = config.value("return_timestamps", false);
+    if (config.contains("initial_prompt")) options.initial_prompt = config["initial_prompt"].get<std::string>();
+    if (config.contains("max_new_tokens")) options.max_new_tokens = config["max_new_tokens"].get<size_t>();
+    return options;
+}
+
+class WhisperParityTest : public ::testing::TestWithParam<nlohmann::json> {
+protected:
+    static void SetUpTestSuite() {
+        ovspeech::CompileOptions compile;
+        compile.inference_precision = "f32";
+        model_ = WhisperModel::load(kFixtures / "models" / "tiny-whisper", compile);
+        session_ = model_->create_session();
+    }
+    static void TearDownTestSuite() {
+        session_.reset();
+        model_.reset();
+    }
+    static std::shared_ptr<const WhisperModel> model_;
+    static std::unique_ptr<WhisperSession> session_;
+};
+
+std::shared_ptr<const WhisperModel> WhisperParityTest::model_;
+std::unique_ptr<WhisperSession> WhisperParityTest::session_;
+
+std::vector<nlohmann::json> greedy_cases() {
+    std::ifstream in(kFixtures / "reference" / "whisper.json");
+    const auto reference = nlohmann::json::parse(in);
+    std::vector<nlohmann::json> cases;
+    for (const auto& item : reference["cases"]) {
+        if (!item["config"].value("word_timestamps", false)) cases.push_back(item);
+    }
+    return cases;
+}
+
+TEST_P(WhisperParityTest, MatchesGenAI) {
+    const auto& expected = GetParam();
+    ovspeech::CancellationFlag never;
+    const auto result = transcribe(*session_, load_clip(expected["audio"]), options_of(expected["config"]), never);
+    EXPECT_EQ(result.tokens, expected["tokens"].get<std::vector<int64_t>>());
+    EXPECT_EQ(result.text, expected["text"].get<std::string>());
+    EXPECT_EQ(result.language, expected["language"].get<std::string>());
+    const auto& chunks = expected["chunks"];
+    ASSERT_EQ(result.segments.size(), chunks.size());
+    for (size_t i = 0; i < chunks.size(); ++i) {
+        EXPECT_FLOAT_EQ(result.segments[i].start, chunks[i]["start"].get<float>()) << "segment " << i;
+        EXPECT_FLOAT_EQ(result.segments[i].end, chunks[i]["end"].get<float>()) << "segment " << i;
+        EXPECT_EQ(result.segments[i].text, chunks[i]["text"].get<std::string>()) << "segment " << i;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(References, WhisperParityTest, ::testing::ValuesIn(greedy_cases()),
+                         [](const ::testing::TestParamInfo<nlohmann::json>& info) { return info.param["id"].get<std::string>(); });
+
+}  // namespace

@@ -1,0 +1,65 @@
+#include "whisper/whisper_decoder.h"
+
+#include <cstring>
+
+#include <openvino/op/constant.hpp>
+#include <openvino/op/matmul.hpp>
+#include <openvino/op/slice.hpp>
+
+#include "common/error.h"
+
+namespace ovspeech::whisper {
+
+void slice_logits_to_last_position(const std::shared_ptr<ov::Model>& decoder) {
+    const auto projection = ov::as_type_ptr<ov::op::v0::MatMul>(decoder->output("logits").get_node()->input_value(0).get_node_shared_ptr());
+    if (!projection || projection->input(0).get_partial_shape().rank() != 3) {
+        throw Error(ErrorCode::UnsupportedModel, "openvino_decoder_model: logits do not come from a rank-3 MatMul");
+    }
+    const auto i64 = [](int64_t value) { return ov::op::v0::Constant::create(ov::element::i64, ov::Shape{1}, {value}); };
+    const auto last = std::make_shared<ov::op::v8::Slice>(projection->input_value(0), i64(-1), i64(-2), i64(-1), i64(1));
+    projection->input(0).replace_source_output(last);
+}
+
+WhisperDecoder::WhisperDecoder(ov::InferRequest request) : request_(std::move(request)) {}
+
+void WhisperDecoder::start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens, size_t rows,
+                           const std::vector<int32_t>& beam_idx) {
+    tokens_ = tokens;
+    beam_idx_ = beam_idx;
+    const size_t tokens_per_row = tokens_.size() / rows;
+    request_.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{rows, tokens_per_row}, tokens_.data()));
+    request_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{rows}, beam_idx_.data()));
+
+    // The cross-attention cache is filled from the encoder output on a window's first step; later steps
+    // only need a tensor of the right batch.
+    const size_t current_rows = request_.get_tensor("encoder_hidden_states").get_shape().at(0);
+    if (current_rows != rows) {
+        if (rows == 1) {
+            request_.set_tensor("encoder_hidden_states", encoder_hidden_states);
+        } else {
+            ov::Shape shape = encoder_hidden_states.get_shape();
+            shape[0] = rows;
+            rows_hidden_states_ = ov::Tensor(ov::element::f32, shape);
+            for (size_t row = 0; row < rows; ++row) {
+                std::memcpy(rows_hidden_states_.data<float>() + row * encoder_hidden_states.get_size(),
+                            encoder_hidden_states.data<const float>(), encoder_hidden_states.get_byte_size());
+            }
+            request_.set_tensor("encoder_hidden_states", rows_hidden_states_);
+        }
+    }
+    request_.start_async();
+}
+
+ov::Tensor WhisperDecoder::wait() {
+    request_.wait();
+    return request_.get_tensor("logits");
+}
+
+void WhisperDecoder::reset() {
+    request_.reset_state();
+    ov::Shape shape = request_.get_tensor("encoder_hidden_states").get_shape();
+    shape[0] = 0;
+    request_.set_tensor("encoder_hidden_states", ov::Tensor(ov::element::f32, shape));
+}
+
+}  // namespace ovspeech::whisper

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <openvino/core/model.hpp>
+#include <openvino/runtime/infer_request.hpp>
+
+namespace ovspeech::whisper {
+
+// Makes the decoder compute logits for the last position only (GenAI does the same, and the kernels
+// then see the same shapes, which keeps the logits bit-identical).
+void slice_logits_to_last_position(const std::shared_ptr<ov::Model>& decoder);
+
+// The stateful Whisper decoder (self- and cross-attention caches live in the request's state). A step
+// runs several rows at once: each row is a beam or a request, all at the same position.
+class WhisperDecoder {
+public:
+    explicit WhisperDecoder(ov::InferRequest request);
+
+    // `tokens` is rows x tokens_per_row, row-major; `beam_idx[r]` is the cache row that row r continues
+    // from. The encoder output has batch 1 and is shared by every row.
+    void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens, size_t rows,
+               const std::vector<int32_t>& beam_idx);
+    // Logits [rows, 1, vocab] of the step started last.
+    ov::Tensor wait();
+    // Clears the caches for the next window.
+    void reset();
+
+    ov::InferRequest& request() { return request_; }
+
+private:
+    ov::InferRequest request_;
+    std::vector<int64_t> tokens_;
+    std::vector<int32_t> beam_idx_;
+    ov::Tensor rows_hidden_states_;
+};
+
+}  // namespace ovspeech::whisper
