@@ -33,8 +33,7 @@ public:
     size_t output_length(size_t count) const;
 
     // Output sample n is the band-limited input's value at time n / to_rate, the input being zero outside
-    // its samples.
-    // Equal rates copy the input unchanged.
+    // its samples. Equal rates copy the input unchanged.
     std::vector<float> resample(const float* mono, size_t count) const;
 
 private:
