@@ -6,6 +6,10 @@ void AddonState::set_error_class(Napi::Function error_class) {
     error_class_ = Napi::Persistent(error_class);
 }
 
+void AddonState::set_whisper_model_class(Napi::Function whisper_model_class) {
+    whisper_model_class_ = Napi::Persistent(whisper_model_class);
+}
+
 Napi::Error AddonState::make_error(Napi::Env env, ErrorCode code, const std::string& message) const {
     const auto code_name = Napi::String::New(env, error_code_name(code));
     if (error_class_.IsEmpty()) {
@@ -19,6 +23,15 @@ Napi::Error AddonState::make_error(Napi::Env env, ErrorCode code, const std::str
 
 AddonState& addon_state(Napi::Env env) {
     return *env.GetInstanceData<AddonState>();
+}
+
+uint32_t require_uint32(const Napi::Value& value, const char* name) {
+    const double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
+    if (!(number >= 0 && number <= 4294967295.0 && number == static_cast<double>(static_cast<uint32_t>(number)))) {
+        throw addon_state(value.Env())
+            .make_error(value.Env(), ErrorCode::InvalidArgument, std::string("Expected unsigned 32-bit integer for ") + name);
+    }
+    return static_cast<uint32_t>(number);
 }
 
 std::string require_string(const Napi::Value& value, const char* name) {

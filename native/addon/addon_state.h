@@ -12,16 +12,20 @@ namespace ovspeech::addon {
 class AddonState {
 public:
     void set_error_class(Napi::Function error_class);
+    void set_whisper_model_class(Napi::Function whisper_model_class);
+    const Napi::FunctionReference& whisper_model_class() const { return whisper_model_class_; }
     // An instance of the JS error class registered by the binding loader, with .code set.
     Napi::Error make_error(Napi::Env env, ErrorCode code, const std::string& message) const;
 
 private:
     Napi::FunctionReference error_class_;
+    Napi::FunctionReference whisper_model_class_;
 };
 
 AddonState& addon_state(Napi::Env env);
 
-// Throws a coded INVALID_ARGUMENT error unless `value` is a non-empty string.
+// Throw a coded INVALID_ARGUMENT error unless `value` has the expected type.
 std::string require_string(const Napi::Value& value, const char* name);
+uint32_t require_uint32(const Napi::Value& value, const char* name);
 
 }  // namespace ovspeech::addon

@@ -1,5 +1,9 @@
 #include "addon/js_convert.h"
 
+#include <optional>
+
+#include "addon/addon_state.h"
+
 namespace ovspeech::addon {
 namespace {
 
@@ -50,6 +54,132 @@ Napi::Value to_js(Napi::Env env, const std::vector<DeviceInfo>& devices) {
         array.Set(i, device);
     }
     return array;
+}
+
+}  // namespace ovspeech::addon
+
+namespace ovspeech::addon {
+namespace {
+
+template <typename T>
+Napi::Array array_of(Napi::Env env, const std::vector<T>& values) {
+    auto array = Napi::Array::New(env, values.size());
+    for (uint32_t i = 0; i < values.size(); ++i) array.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+    return array;
+}
+
+// Reads optional members of a JS options object, type-checked.
+class OptionsReader {
+public:
+    OptionsReader(const Napi::Value& value, const char* what) : env_(value.Env()), what_(what) {
+        if (!value.IsObject()) fail(std::string("Expected object for ") + what);
+        object_ = value.As<Napi::Object>();
+    }
+
+    std::optional<std::string> string(const char* key) const {
+        const Napi::Value value = object_.Get(key);
+        if (value.IsUndefined()) return std::nullopt;
+        if (!value.IsString()) fail(expected("string", key));
+        return value.As<Napi::String>().Utf8Value();
+    }
+
+    std::optional<double> number(const char* key) const {
+        const Napi::Value value = object_.Get(key);
+        if (value.IsUndefined()) return std::nullopt;
+        if (!value.IsNumber()) fail(expected("number", key));
+        return value.As<Napi::Number>().DoubleValue();
+    }
+
+    std::optional<bool> boolean(const char* key) const {
+        const Napi::Value value = object_.Get(key);
+        if (value.IsUndefined()) return std::nullopt;
+        if (!value.IsBoolean()) fail(expected("boolean", key));
+        return value.As<Napi::Boolean>().Value();
+    }
+
+private:
+    std::string expected(const char* type, const char* key) const { return std::string("Expected ") + type + " for " + what_ + "." + key; }
+    [[noreturn]] void fail(const std::string& message) const {
+        throw addon_state(env_).make_error(env_, ErrorCode::InvalidArgument, message);
+    }
+
+    Napi::Env env_;
+    const char* what_;
+    Napi::Object object_;
+};
+
+}  // namespace
+
+Napi::Value to_js(Napi::Env env, const whisper::TranscriptionSegment& segment) {
+    auto object = Napi::Object::New(env);
+    object.Set("id", static_cast<double>(segment.id));
+    object.Set("seek", static_cast<double>(segment.seek));
+    object.Set("start", segment.start);
+    object.Set("end", segment.end);
+    object.Set("text", segment.text);
+    object.Set("tokens", array_of(env, segment.tokens));
+    object.Set("temperature", segment.temperature);
+    object.Set("avgLogprob", segment.avg_logprob);
+    object.Set("compressionRatio", segment.compression_ratio);
+    object.Set("noSpeechProb", segment.no_speech_prob);
+    return object;
+}
+
+Napi::Value to_js(Napi::Env env, const whisper::TranscriptionResult& result, double queued_ms, double total_ms) {
+    auto segments = Napi::Array::New(env, result.segments.size());
+    for (uint32_t i = 0; i < result.segments.size(); ++i) segments.Set(i, to_js(env, result.segments[i]));
+    auto timings = Napi::Object::New(env);
+    timings.Set("queuedMs", queued_ms);
+    timings.Set("featuresMs", result.timings.features_ms);
+    timings.Set("encoderMs", result.timings.encoder_ms);
+    timings.Set("decoderMs", result.timings.decoder_ms);
+    timings.Set("decodedTokens", static_cast<double>(result.timings.decoded_tokens));
+    timings.Set("totalMs", total_ms);
+    auto object = Napi::Object::New(env);
+    object.Set("text", result.text);
+    object.Set("tokens", array_of(env, result.tokens));
+    object.Set("tokenLogprobs", array_of(env, result.token_logprobs));
+    object.Set("language", result.language);
+    object.Set("languageProbability", result.language_probability);
+    object.Set("duration", result.duration);
+    object.Set("segments", segments);
+    object.Set("timings", timings);
+    return object;
+}
+
+Napi::Value to_js(Napi::Env env, const PoolStats& stats) {
+    auto object = Napi::Object::New(env);
+    object.Set("workers", static_cast<double>(stats.workers));
+    object.Set("queued", static_cast<double>(stats.queued));
+    object.Set("running", static_cast<double>(stats.running));
+    object.Set("completed", static_cast<double>(stats.completed));
+    object.Set("maxQueued", static_cast<double>(stats.max_queued));
+    return object;
+}
+
+whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value) {
+    const OptionsReader reader(value, "options");
+    whisper::TranscriptionOptions options;
+    options.language = reader.string("language");
+    options.task = reader.string("task").value_or(options.task);
+    options.timestamps = reader.boolean("timestamps").value_or(false);
+    options.initial_prompt = reader.string("initialPrompt");
+    if (const auto max_new_tokens = reader.number("maxNewTokens")) options.max_new_tokens = static_cast<size_t>(*max_new_tokens);
+    options.temperature = static_cast<float>(reader.number("temperature").value_or(0));
+    options.temperature_fallback = reader.boolean("temperatureFallback").value_or(false);
+    options.seed = static_cast<uint64_t>(reader.number("seed").value_or(0));
+    return options;
+}
+
+CompileOptions compile_options_from_js(const Napi::Value& value) {
+    const OptionsReader reader(value, "compile");
+    CompileOptions options;
+    options.device = reader.string("device").value_or(options.device);
+    options.performance_hint = reader.string("performanceHint");
+    if (const auto streams = reader.number("numStreams")) options.num_streams = static_cast<int>(*streams);
+    options.inference_precision = reader.string("inferencePrecision");
+    options.cache_dir = reader.string("cacheDir");
+    return options;
 }
 
 }  // namespace ovspeech::addon

@@ -4,12 +4,22 @@
 
 #include <napi.h>
 
+#include "common/compile_options.h"
 #include "common/model_folder.h"
 #include "common/runtime.h"
+#include "scheduler/worker_pool.h"
+#include "whisper/transcription.h"
 
 namespace ovspeech::addon {
 
 Napi::Value to_js(Napi::Env env, const ModelFolderInfo& info);
 Napi::Value to_js(Napi::Env env, const std::vector<DeviceInfo>& devices);
+Napi::Value to_js(Napi::Env env, const whisper::TranscriptionSegment& segment);
+Napi::Value to_js(Napi::Env env, const whisper::TranscriptionResult& result, double queued_ms, double total_ms);
+Napi::Value to_js(Napi::Env env, const PoolStats& stats);
+
+// From the objects src/native/AddonTypes.ts describes; wrong types are coded INVALID_ARGUMENT errors.
+whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value);
+CompileOptions compile_options_from_js(const Napi::Value& value);
 
 }  // namespace ovspeech::addon

@@ -4,6 +4,8 @@
 #include "addon/addon_state.h"
 #include "addon/devices_worker.h"
 #include "addon/inspect_model_worker.h"
+#include "addon/load_whisper_worker.h"
+#include "addon/whisper_model_wrap.h"
 #include "common/runtime.h"
 
 namespace {
@@ -21,11 +23,14 @@ Napi::Value set_error_class(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object InitOvSpeech(Napi::Env env, Napi::Object exports) {
-    env.SetInstanceData(new addon::AddonState());
+    auto* state = new addon::AddonState();
+    env.SetInstanceData(state);
+    state->set_whisper_model_class(addon::WhisperModelWrap::define(env));
     exports.Set("openvinoVersion", Napi::String::New(env, ovspeech::openvino_version()));
     exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
     exports.Set("availableDevices", Napi::Function::New(env, addon::available_devices, "availableDevices"));
     exports.Set("inspectModel", Napi::Function::New(env, addon::inspect_model, "inspectModel"));
+    exports.Set("loadWhisperModel", Napi::Function::New(env, addon::load_whisper_model, "loadWhisperModel"));
     return exports;
 }
 

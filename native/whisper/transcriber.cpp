@@ -107,6 +107,9 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
     WhisperTokenizer& tokenizer = session.tokenizer();
     WhisperDecoder& decoder = session.decoder();
 
+    // A request that was cancelled or failed mid-window left its caches behind on this session.
+    decoder.reset();
+
     TranscriptionResult result;
     result.duration = static_cast<float>(samples_16k.size()) / static_cast<float>(frames.sampling_rate);
 

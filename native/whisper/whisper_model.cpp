@@ -19,6 +19,16 @@ std::shared_ptr<ov::Model> read_ir(const std::filesystem::path& dir, const std::
     }
 }
 
+// OpenVINO's own message (an absent device, an unsupported property), with which IR and device it was.
+ov::CompiledModel compile(const std::shared_ptr<ov::Model>& model, const std::string& name, const std::string& device,
+                          const ov::AnyMap& properties) {
+    try {
+        return runtime_core().compile_model(model, device, properties);
+    } catch (const ov::Exception& e) {
+        throw Error(ErrorCode::InvalidArgument, "cannot compile " + name + " for device " + device + ": " + e.what());
+    }
+}
+
 }  // namespace
 
 WhisperModel::WhisperModel(WhisperConfig config, WhisperFeatureExtractor features)
@@ -34,18 +44,17 @@ std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::pa
     std::shared_ptr<WhisperModel> model(new WhisperModel(std::move(config), std::move(features)));
 
     const ov::AnyMap properties = options.properties();
-    ov::Core& core = runtime_core();
     auto decoder = read_ir(dir, "openvino_decoder_model");
     if (decoder->get_variables().empty()) {
         throw Error(ErrorCode::UnsupportedModel, "openvino_decoder_model in " + dir.string() +
                                                      " is not stateful; re-export it with optimum-cli (without --disable-stateful)");
     }
     slice_logits_to_last_position(decoder);
-    model->encoder_ = core.compile_model(read_ir(dir, "openvino_encoder_model"), options.device, properties);
-    model->decoder_ = core.compile_model(decoder, options.device, properties);
+    model->encoder_ = compile(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties);
+    model->decoder_ = compile(decoder, "openvino_decoder_model", options.device, properties);
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
-    model->tokenizer_ = core.compile_model(read_ir(dir, "openvino_tokenizer"), "CPU");
-    model->detokenizer_ = core.compile_model(read_ir(dir, "openvino_detokenizer"), "CPU");
+    model->tokenizer_ = compile(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
+    model->detokenizer_ = compile(read_ir(dir, "openvino_detokenizer"), "openvino_detokenizer", "CPU", {});
     return model;
 }
 

@@ -35,4 +35,90 @@ export interface Addon {
   setErrorClass(errorClass: typeof OvSpeechError): void;
   availableDevices(): Promise<DeviceInfo[]>;
   inspectModel(dir: string): Promise<ModelFolderInfo>;
+  loadWhisperModel(dir: string, compile: CompileSettings, pool: PoolSettings): Promise<NativeWhisperModel>;
+}
+
+export interface CompileSettings {
+  device?: string;
+  performanceHint?: 'LATENCY' | 'THROUGHPUT' | 'CUMULATIVE_THROUGHPUT';
+  numStreams?: number;
+  inferencePrecision?: 'f32' | 'f16' | 'bf16';
+  cacheDir?: string;
+}
+
+export interface PoolSettings {
+  workers: number;
+  maxQueued: number;
+}
+
+export interface PoolStats {
+  workers: number;
+  queued: number;
+  running: number;
+  completed: number;
+  maxQueued: number;
+}
+
+export interface NativeTranscriptionOptions {
+  language?: string;
+  task?: 'transcribe' | 'translate';
+  timestamps?: boolean;
+  initialPrompt?: string;
+  maxNewTokens?: number;
+  temperature?: number;
+  temperatureFallback?: boolean;
+  seed?: number;
+}
+
+export interface NativeSegment {
+  id: number;
+  seek: number;
+  start: number;
+  end: number;
+  text: string;
+  tokens: number[];
+  temperature: number;
+  avgLogprob: number;
+  compressionRatio: number;
+  noSpeechProb: number;
+}
+
+export interface NativeTimings {
+  queuedMs: number;
+  featuresMs: number;
+  encoderMs: number;
+  decoderMs: number;
+  decodedTokens: number;
+  totalMs: number;
+}
+
+export interface NativeTranscription {
+  text: string;
+  tokens: number[];
+  tokenLogprobs: number[];
+  language: string;
+  languageProbability: number;
+  duration: number;
+  segments: NativeSegment[];
+  timings: NativeTimings;
+}
+
+export type NativeTranscriptionEvent = { type: 'text'; delta: string } | { type: 'segment'; segment: NativeSegment };
+
+export interface NativeTask<T> {
+  promise: Promise<T>;
+  /** Stops the job within one decoder step, or before it starts. */
+  cancel(): void;
+}
+
+export interface NativeWhisperModel {
+  transcribe(
+    samples: Float32Array,
+    sampleRate: number,
+    channels: number,
+    options: NativeTranscriptionOptions,
+    onEvent?: (event: NativeTranscriptionEvent) => void,
+  ): NativeTask<NativeTranscription>;
+  stats(): PoolStats;
+  dispose(): Promise<void>;
 }

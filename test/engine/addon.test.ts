@@ -7,15 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { OvSpeechError } from '../../src/errors.js';
 import { addon } from '../../src/native/binding.js';
 import { chainIrXml, tempDir, writeIrFolder } from '../helpers/irFolder.js';
-
-async function rejection(promise: Promise<unknown>): Promise<OvSpeechError> {
-  const error = await promise.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof OvSpeechError, `expected OvSpeechError, got ${String(error)}`);
-  return error;
-}
+import { rejection } from '../helpers/rejection.js';
 
 describe('addon: errors', () => {
   const root = tempDir('addon-errors');

@@ -1,0 +1,200 @@
+import { invalidParameter, OvSpeechError } from '../errors.js';
+import type {
+  CompileSettings,
+  NativeSegment,
+  NativeTimings,
+  NativeTranscription,
+  NativeTranscriptionEvent,
+  NativeTranscriptionOptions,
+  NativeWhisperModel,
+  PoolStats,
+} from '../native/AddonTypes.js';
+import { addon, callNative } from '../native/binding.js';
+import { settle } from './nativeTask.js';
+
+export interface WhisperEngineOptions extends CompileSettings {
+  /** Native workers, each with its own infer requests; concurrent requests beyond them queue. */
+  workers?: number;
+  /** Requests that may wait for a worker; more are refused with OVERLOADED. */
+  maxQueued?: number;
+}
+
+/** PCM audio at any rate and channel count; resampled to 16 kHz mono in native code. */
+export interface PcmAudio {
+  /** Interleaved float samples, nominally in [-1, 1]. */
+  samples: Float32Array;
+  sampleRate: number;
+  channels: number;
+}
+
+/** The parameters of OpenAI's /v1/audio/transcriptions, plus what the engine can do beyond them. */
+export interface TranscribeOptions {
+  /** ISO-639-1 code ("en"); detected from the first 30 s when absent. */
+  language?: string;
+  /** Text the audio follows on from: its style and spelling guide the transcript. */
+  prompt?: string;
+  /** 0 (default) decodes greedily; up to 1 samples. */
+  temperature?: number;
+  /** "segment" adds segments with timestamps. */
+  timestampGranularities?: ReadonlyArray<'segment'>;
+  /** Translate into English instead of transcribing. */
+  task?: 'transcribe' | 'translate';
+  /** Tokens decoded per 30 s window at most. */
+  maxNewTokens?: number;
+  /** OpenAI Whisper's retry at higher temperatures for repetitive or unlikely windows. */
+  temperatureFallback?: boolean;
+  /** Seed of the sampler at temperature > 0. */
+  seed?: number;
+  signal?: AbortSignal;
+  /** Text as it is decoded. */
+  onText?: (delta: string) => void;
+  /** Each segment once it is final (with segment timestamps). */
+  onSegment?: (segment: Segment) => void;
+}
+
+export type Segment = NativeSegment;
+export type TranscriptionTimings = NativeTimings;
+
+export interface Transcription {
+  text: string;
+  /** ISO-639-1 code of the spoken (or given) language. */
+  language: string;
+  languageProbability: number;
+  /** Seconds of audio. */
+  duration: number;
+  tokens: number[];
+  tokenLogprobs: number[];
+  segments: Segment[];
+  timings: TranscriptionTimings;
+}
+
+const TASKS = ['transcribe', 'translate'] as const;
+
+function optionalInteger(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidParameter(`integer between ${min} and ${max}`, name, value);
+  }
+  return value;
+}
+
+function toNativeOptions(options: TranscribeOptions): NativeTranscriptionOptions {
+  const native: NativeTranscriptionOptions = {};
+  if (options.language !== undefined) {
+    if (typeof options.language !== 'string' || !/^[a-z]{2,3}$|^haw$|^yue$/.test(options.language)) {
+      throw invalidParameter('ISO-639-1 language code such as "en"', 'language', options.language);
+    }
+    native.language = options.language;
+  }
+  if (options.prompt !== undefined) {
+    if (typeof options.prompt !== 'string') throw invalidParameter('string', 'prompt', options.prompt);
+    native.initialPrompt = options.prompt;
+  }
+  if (options.temperature !== undefined) {
+    if (typeof options.temperature !== 'number' || !(options.temperature >= 0 && options.temperature <= 1)) {
+      throw invalidParameter('number between 0 and 1', 'temperature', options.temperature);
+    }
+    native.temperature = options.temperature;
+  }
+  if (options.timestampGranularities !== undefined) {
+    const granularities: unknown = options.timestampGranularities;
+    if (!Array.isArray(granularities) || granularities.some((g) => g !== 'segment')) {
+      throw invalidParameter('array of "segment"', 'timestamp_granularities', granularities);
+    }
+    native.timestamps = granularities.length > 0;
+  }
+  if (options.task !== undefined) {
+    if (!(TASKS as readonly unknown[]).includes(options.task)) throw invalidParameter('one of transcribe, translate', 'task', options.task);
+    native.task = options.task;
+  }
+  const maxNewTokens = optionalInteger(options.maxNewTokens, 'max_new_tokens', 1, 448);
+  if (maxNewTokens !== undefined) native.maxNewTokens = maxNewTokens;
+  if (options.temperatureFallback !== undefined) {
+    if (typeof options.temperatureFallback !== 'boolean') {
+      throw invalidParameter('boolean', 'temperature_fallback', options.temperatureFallback);
+    }
+    native.temperatureFallback = options.temperatureFallback;
+  }
+  const seed = optionalInteger(options.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
+  if (seed !== undefined) native.seed = seed;
+  return native;
+}
+
+function checkAudio(audio: PcmAudio): void {
+  if (!(audio?.samples instanceof Float32Array)) throw invalidParameter('Float32Array', 'samples', audio?.samples);
+  if (typeof audio.sampleRate !== 'number' || !Number.isInteger(audio.sampleRate)) {
+    throw invalidParameter('integer', 'sample_rate', audio.sampleRate);
+  }
+  if (typeof audio.channels !== 'number' || !Number.isInteger(audio.channels)) throw invalidParameter('integer', 'channels', audio.channels);
+}
+
+/** Whisper speech-to-text on one model folder, served by a pool of native workers. */
+export class WhisperEngine {
+  readonly #model: NativeWhisperModel;
+  #disposed = false;
+
+  private constructor(
+    readonly modelDir: string,
+    model: NativeWhisperModel,
+  ) {
+    this.#model = model;
+  }
+
+  static async load(modelDir: string, options: WhisperEngineOptions = {}): Promise<WhisperEngine> {
+    const { workers = 1, maxQueued = 64, ...compile } = options;
+    optionalInteger(workers, 'workers', 1, 64);
+    optionalInteger(maxQueued, 'maxQueued', 0, 100_000);
+    const model = await callNative(() => addon.loadWhisperModel(modelDir, compile, { workers, maxQueued }));
+    return new WhisperEngine(modelDir, model);
+  }
+
+  /**
+   * Transcribes (or, with task "translate", translates into English) audio of any length. Never blocks
+   * the event loop: the work runs on the native workers and results stream through the callbacks.
+   */
+  async transcribe(audio: PcmAudio, options: TranscribeOptions = {}): Promise<Transcription> {
+    const caller = new Error();
+    if (this.#disposed) throw new OvSpeechError('The engine has been disposed', 'CANCELLED');
+    checkAudio(audio);
+    const native = toNativeOptions(options);
+    const { onText, onSegment } = options;
+    // A listener that throws stops the request, which then fails with the listener's error.
+    const listenerFailed = new AbortController();
+    let listenerError: unknown;
+    const onEvent =
+      onText || onSegment
+        ? (event: NativeTranscriptionEvent) => {
+            try {
+              if (event.type === 'text') onText?.(event.delta);
+              else onSegment?.(event.segment);
+            } catch (error) {
+              listenerError ??= error;
+              listenerFailed.abort();
+            }
+          }
+        : undefined;
+    const signal = options.signal ? AbortSignal.any([options.signal, listenerFailed.signal]) : listenerFailed.signal;
+    try {
+      const result: NativeTranscription = await settle(
+        () => this.#model.transcribe(audio.samples, audio.sampleRate, audio.channels, native, onEvent),
+        signal,
+        caller,
+      );
+      return result;
+    } catch (error) {
+      throw listenerError ?? error;
+    }
+  }
+
+  /** Queue depth and worker use, as the scheduler counts them. */
+  stats(): PoolStats {
+    return this.#model.stats();
+  }
+
+  /** Refuses new requests and releases the native workers once the running ones finish. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.#model.dispose();
+  }
+}

@@ -1,0 +1,287 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { WhisperEngine, type Transcription, type TranscribeOptions } from '../../src/engine/WhisperEngine.js';
+import { fixtures, loadClip } from '../helpers/audio.js';
+import { rejection } from '../helpers/rejection.js';
+import { tempDir } from '../helpers/irFolder.js';
+
+const modelDir = path.join(fixtures, 'models', 'tiny-whisper');
+
+interface ReferenceCase {
+  id: string;
+  audio: string;
+  config: { language?: string; task?: 'transcribe' | 'translate'; return_timestamps?: boolean; initial_prompt?: string; max_new_tokens?: number; word_timestamps?: boolean };
+  text: string;
+  tokens: number[];
+  language: string;
+  chunks: { start: number; end: number; text: string }[];
+}
+
+const reference = JSON.parse(readFileSync(path.join(fixtures, 'reference', 'whisper.json'), 'utf8')) as { cases: ReferenceCase[] };
+const greedyCases = reference.cases.filter((c) => !c.config.word_timestamps);
+const caseById = (id: string) => greedyCases.find((c) => c.id === id) ?? assert.fail(`no case ${id}`);
+
+function optionsOf(item: ReferenceCase): TranscribeOptions {
+  const { language, task, return_timestamps, initial_prompt, max_new_tokens } = item.config;
+  const options: TranscribeOptions = {};
+  if (language !== undefined) options.language = language.slice(2, -2);
+  if (task !== undefined) options.task = task;
+  if (return_timestamps) options.timestampGranularities = ['segment'];
+  if (initial_prompt !== undefined) options.prompt = initial_prompt;
+  if (max_new_tokens !== undefined) options.maxNewTokens = max_new_tokens;
+  return options;
+}
+
+function assertMatchesReference(result: Transcription, item: ReferenceCase): void {
+  assert.deepEqual(result.tokens, item.tokens, `${item.id}: tokens`);
+  assert.equal(result.text, item.text, `${item.id}: text`);
+  assert.equal(result.language, item.language, `${item.id}: language`);
+  assert.deepEqual(
+    result.segments.map((s) => [Math.fround(s.start), Math.fround(s.end), s.text]),
+    item.chunks.map((c) => [Math.fround(c.start), Math.fround(c.end), c.text]),
+    `${item.id}: segments`,
+  );
+}
+
+describe('whisper engine: errors', () => {
+  let engine: WhisperEngine;
+  const clip = loadClip('en_1s.wav');
+  before(async () => {
+    engine = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32' });
+  });
+  after(() => engine.dispose());
+
+  const cases: [string, () => Promise<unknown>, string, RegExp][] = [
+    ['an empty buffer', () => engine.transcribe({ samples: new Float32Array(0), sampleRate: 16000, channels: 1 }), 'INVALID_ARGUMENT', /empty/],
+    ['NaN samples', () => engine.transcribe({ samples: Float32Array.from([0.1, NaN, 0.2]), sampleRate: 16000, channels: 1 }), 'INVALID_ARGUMENT', /^sample 1 \(frame 1, channel 0\) is NaN/],
+    ['0 Hz', () => engine.transcribe({ ...clip, sampleRate: 0 }), 'INVALID_ARGUMENT', /sample rate .*got 0/i],
+    ['1000 channels', () => engine.transcribe({ ...clip, channels: 1000 }), 'INVALID_ARGUMENT', /channel count must be between 1 and 64, got 1000/],
+    ['a sample count that is not a multiple of the channels', () => engine.transcribe({ samples: new Float32Array(16001), sampleRate: 16000, channels: 2 }), 'INVALID_ARGUMENT', /multiple/i],
+    ['audio shorter than half an FFT window', () => engine.transcribe({ samples: new Float32Array(100), sampleRate: 16000, channels: 1 }), 'INVALID_ARGUMENT', /./],
+    ['an unknown language', () => engine.transcribe(clip, { language: 'xx' }), 'INVALID_ARGUMENT', /language xx is not one this model knows/],
+  ];
+  for (const [what, call, code, message] of cases) {
+    it(`rejects ${what} with ${code} and keeps serving`, async () => {
+      const error = await rejection(call());
+      assert.equal(error.code, code);
+      assert.match(error.message, message);
+      const ok = await engine.transcribe(clip, { language: 'en', maxNewTokens: 4 });
+      assert.equal(ok.tokens.length, 4);
+    });
+  }
+
+  it('validates options with exact messages before queuing', async () => {
+    await assert.rejects(engine.transcribe(clip, { temperature: 2 }), {
+      code: 'INVALID_ARGUMENT',
+      message: 'Expected number between 0 and 1 for temperature but received 2 of type number',
+    });
+    await assert.rejects(engine.transcribe(clip, { language: 'English' }), {
+      message: 'Expected ISO-639-1 language code such as "en" for language but received "English" of type string',
+    });
+    await assert.rejects(engine.transcribe(clip, { maxNewTokens: 0 }), {
+      message: 'Expected integer between 1 and 448 for max_new_tokens but received 0 of type number',
+    });
+  });
+
+  it('rejects a model folder missing a file, naming it', async () => {
+    const broken = path.join(tempDir('whisper-broken'), 'tiny-whisper');
+    mkdirSync(broken);
+    for (const file of ['config.json', 'generation_config.json', 'preprocessor_config.json', 'openvino_encoder_model.xml', 'openvino_encoder_model.bin']) {
+      symlinkSync(path.join(modelDir, file), path.join(broken, file));
+    }
+    const error = await rejection(WhisperEngine.load(broken));
+    assert.equal(error.code, 'UNSUPPORTED_MODEL');
+    assert.match(error.message, /openvino_decoder_model\.xml is missing/);
+    assert.equal((await rejection(WhisperEngine.load(path.join(broken, 'nowhere')))).code, 'MODEL_NOT_FOUND');
+  });
+
+  it('surfaces OpenVINO\'s error for an absent device, saying which', async () => {
+    const error = await rejection(WhisperEngine.load(modelDir, { device: 'NPU' }));
+    assert.equal(error.code, 'INVALID_ARGUMENT');
+    assert.match(error.message, /^cannot compile openvino_encoder_model for device NPU: ./);
+  });
+});
+
+describe('whisper engine: GenAI parity', () => {
+  let engine: WhisperEngine;
+  before(async () => {
+    engine = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32' });
+  });
+  after(() => engine.dispose());
+
+  for (const item of greedyCases) {
+    it(`matches GenAI on ${item.id}`, async () => {
+      assertMatchesReference(await engine.transcribe(loadClip(item.audio), optionsOf(item)), item);
+    });
+  }
+
+  it('resamples and down-mixes 44.1 kHz stereo itself', async () => {
+    const result = await engine.transcribe(loadClip('en_5s_44k_stereo.wav'), { language: 'en', maxNewTokens: 16 });
+    assert.equal(result.duration, 5);
+    assert.equal(result.tokens.length, 16);
+  });
+});
+
+describe('whisper engine: streaming, sampling, fallback', () => {
+  let engine: WhisperEngine;
+  before(async () => {
+    engine = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32' });
+  });
+  after(() => engine.dispose());
+
+  it('streams text deltas that add up to the transcript, token by token', async () => {
+    const item = caseById('en_5s');
+    const deltas: string[] = [];
+    const result = await engine.transcribe(loadClip(item.audio), { ...optionsOf(item), onText: (d) => deltas.push(d) });
+    assertMatchesReference(result, item);
+    assert.ok(deltas.length > 20, `${deltas.length} deltas`);
+    assert.equal(deltas.join(''), result.text);
+  });
+
+  it('streams each segment once final, long-form included', async () => {
+    const item = caseById('en_45s_long_form');
+    const streamed: unknown[] = [];
+    const deltas: string[] = [];
+    const result = await engine.transcribe(loadClip(item.audio), { ...optionsOf(item), onSegment: (s) => streamed.push(s), onText: (d) => deltas.push(d) });
+    assertMatchesReference(result, item);
+    assert.deepEqual(streamed, result.segments);
+    assert.equal(deltas.join(''), result.text);
+  });
+
+  it('reports per-window statistics and timings', async () => {
+    const result = await engine.transcribe(loadClip('en_5s.wav'), { language: 'en', timestampGranularities: ['segment'] });
+    const segment = result.segments[0];
+    assert.ok(segment);
+    assert.ok(segment.avgLogprob < 0 && Number.isFinite(segment.avgLogprob));
+    assert.ok(segment.compressionRatio > 0);
+    assert.ok(segment.noSpeechProb >= 0 && segment.noSpeechProb <= 1);
+    assert.equal(result.tokenLogprobs.length, result.tokens.length);
+    const { featuresMs, encoderMs, decoderMs, decodedTokens, totalMs } = result.timings;
+    assert.ok(featuresMs > 0 && encoderMs > 0 && decoderMs > 0 && decodedTokens > 0 && totalMs >= featuresMs + encoderMs + decoderMs);
+  });
+
+  it('detects the language with a probability', async () => {
+    const result = await engine.transcribe(loadClip('de_5s.wav'));
+    assert.equal(result.language, caseById('de_5s_detect_language_timestamps').language);
+    assert.ok(result.languageProbability > 0 && result.languageProbability <= 1);
+  });
+
+  it('samples deterministically for a seed at temperature > 0', async () => {
+    const clip = loadClip('en_5s.wav');
+    const options: TranscribeOptions = { language: 'en', temperature: 0.7, maxNewTokens: 40 };
+    const first = await engine.transcribe(clip, { ...options, seed: 7 });
+    const again = await engine.transcribe(clip, { ...options, seed: 7 });
+    const other = await engine.transcribe(clip, { ...options, seed: 8 });
+    assert.deepEqual(again.tokens, first.tokens);
+    assert.notDeepEqual(other.tokens, first.tokens);
+    assert.notDeepEqual(first.tokens, (await engine.transcribe(clip, { language: 'en', maxNewTokens: 40 })).tokens);
+  });
+
+  it('falls back to higher temperatures for windows a random model decodes poorly', async () => {
+    const result = await engine.transcribe(loadClip('en_5s.wav'), {
+      language: 'en',
+      timestampGranularities: ['segment'],
+      temperatureFallback: true,
+      seed: 3,
+    });
+    // A random-weight model's windows have average log-probs far below -1: every fallback step is tried.
+    for (const segment of result.segments) assert.equal(segment.temperature, 1);
+  });
+});
+
+describe('whisper engine: concurrency and cancellation', () => {
+  let engine: WhisperEngine;
+  before(async () => {
+    engine = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32', workers: 2 });
+  });
+  after(() => engine.dispose());
+
+  it('keeps the event loop ticking throughout a long transcription', async () => {
+    const item = caseById('en_95s_long_form');
+    const clip = loadClip(item.audio);
+    const ticks: number[] = [];
+    const timer = setInterval(() => ticks.push(performance.now()), 5);
+    const started = performance.now();
+    const result = await engine.transcribe(clip, optionsOf(item));
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    assertMatchesReference(result, item);
+    const gaps = ticks.map((t, i) => t - (i === 0 ? started : (ticks[i - 1] ?? started)));
+    assert.ok(elapsed > 300, `long enough to observe: ${elapsed.toFixed(0)} ms`);
+    assert.ok(ticks.length >= elapsed / 50, `${ticks.length} ticks in ${elapsed.toFixed(0)} ms`);
+    assert.ok(Math.max(...gaps) < 100, `the event loop stalled for ${Math.max(...gaps).toFixed(0)} ms`);
+  });
+
+  it('stops an aborted request early, and the next request on the same worker is unaffected', async () => {
+    const engine = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32', workers: 1 });
+    after(() => engine.dispose());
+    const long = caseById('en_95s_long_form');
+    const clip = loadClip(long.audio);
+    const full = performance.now();
+    await engine.transcribe(clip, optionsOf(long));
+    const fullMs = performance.now() - full;
+
+    const controller = new AbortController();
+    let deltas = 0;
+    const started = performance.now();
+    const aborted = engine.transcribe(clip, { ...optionsOf(long), signal: controller.signal, onText: () => void deltas++ });
+    setTimeout(() => controller.abort(), fullMs / 10);
+    const error = await rejection(aborted);
+    const abortedMs = performance.now() - started;
+    assert.equal(error.code, 'CANCELLED');
+    assert.ok(abortedMs < fullMs / 2, `aborted after ${abortedMs.toFixed(0)} ms of a ${fullMs.toFixed(0)} ms job`);
+    await assert.rejects(engine.transcribe(clip, { signal: AbortSignal.abort() }), { code: 'CANCELLED' });
+
+    const item = caseById('en_5s_timestamps');
+    assertMatchesReference(await engine.transcribe(loadClip(item.audio), optionsOf(item)), item);
+    // The worker counts a job done just after it hands the result over.
+    while (engine.stats().running > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.deepEqual({ ...engine.stats(), completed: 0 }, { workers: 1, queued: 0, running: 0, completed: 0, maxQueued: 64 });
+  });
+
+  it('fails a request whose listener throws, with the listener\'s error', async () => {
+    const thrown = new Error('listener failed');
+    await assert.rejects(
+      engine.transcribe(loadClip('en_5s.wav'), {
+        language: 'en',
+        onText: () => {
+          throw thrown;
+        },
+      }),
+      (error) => error === thrown,
+    );
+  });
+
+  it('gives 8 concurrent calls exactly what 8 sequential calls give', async () => {
+    const items = greedyCases.filter((c) => !c.audio.includes('95s')).slice(0, 8);
+    const clips = items.map((item) => loadClip(item.audio));
+    const sequential: Transcription[] = [];
+    for (const [i, item] of items.entries()) sequential.push(await engine.transcribe(clips[i]!, optionsOf(item)));
+    const concurrent = await Promise.all(items.map((item, i) => engine.transcribe(clips[i]!, optionsOf(item))));
+    for (const [i, item] of items.entries()) {
+      assertMatchesReference(sequential[i]!, item);
+      assert.deepEqual(concurrent[i]!.tokens, sequential[i]!.tokens, item.id);
+      assert.deepEqual(concurrent[i]!.segments, sequential[i]!.segments, item.id);
+    }
+    assert.ok(engine.stats().completed >= 16);
+  });
+});
+
+describe('whisper engine: queue limit and disposal', () => {
+  it('refuses work beyond its queue with OVERLOADED, and refuses all work once disposed', async () => {
+    const engine = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32', workers: 1, maxQueued: 1 });
+    const clip = loadClip('en_5s.wav');
+    const running = engine.transcribe(clip, { language: 'en' });
+    while (engine.stats().running === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const queued = engine.transcribe(clip, { language: 'en' });
+    const refused = await rejection(engine.transcribe(clip, { language: 'en' }));
+    assert.equal(refused.code, 'OVERLOADED');
+    assert.match(refused.message, /queue is full \(1 waiting\)/);
+    await Promise.all([running, queued]);
+    await engine.dispose();
+    assert.equal((await rejection(engine.transcribe(clip))).code, 'CANCELLED');
+  });
+});
