@@ -1,5 +1,6 @@
 #include "addon/js_convert.h"
 
+#include <map>
 #include <optional>
 
 #include "addon/addon_state.h"
@@ -97,6 +98,23 @@ public:
         return value.As<Napi::Boolean>().Value();
     }
 
+    // An object of string, number or boolean values, as text.
+    std::map<std::string, std::string> string_map(const char* key) const {
+        std::map<std::string, std::string> map;
+        const Napi::Value value = object_.Get(key);
+        if (value.IsUndefined()) return map;
+        if (!value.IsObject()) fail(expected("object", key));
+        const Napi::Object object = value.As<Napi::Object>();
+        const Napi::Array names = object.GetPropertyNames();
+        for (uint32_t i = 0; i < names.Length(); ++i) {
+            const std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+            const Napi::Value item = object.Get(name);
+            if (!item.IsString() && !item.IsNumber() && !item.IsBoolean()) fail(expected("string, number or boolean", (std::string(key) + "." + name).c_str()));
+            map[name] = item.ToString().Utf8Value();
+        }
+        return map;
+    }
+
 private:
     std::string expected(const char* type, const char* key) const { return std::string("Expected ") + type + " for " + what_ + "." + key; }
     [[noreturn]] void fail(const std::string& message) const {
@@ -179,6 +197,7 @@ CompileOptions compile_options_from_js(const Napi::Value& value) {
     if (const auto streams = reader.number("numStreams")) options.num_streams = static_cast<int>(*streams);
     options.inference_precision = reader.string("inferencePrecision");
     options.cache_dir = reader.string("cacheDir");
+    options.plugin_config = reader.string_map("pluginConfig");
     return options;
 }
 

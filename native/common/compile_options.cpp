@@ -25,6 +25,7 @@ ov::AnyMap CompileOptions::properties() const {
         properties.emplace(ov::hint::inference_precision(ov::element::Type(*inference_precision)));
     }
     if (cache_dir) properties.emplace(ov::cache_dir(*cache_dir));
+    for (const auto& [name, value] : plugin_config) properties[name] = value;
     return properties;
 }
 

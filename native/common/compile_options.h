@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,9 @@ struct CompileOptions {
     std::optional<int> num_streams;
     std::optional<std::string> inference_precision;  // "f32" | "f16" | "bf16"
     std::optional<std::string> cache_dir;
+    // Any other OpenVINO property by name, as OpenVINO Model Server's plugin_config (values as text,
+    // which OpenVINO parses), e.g. {"DYNAMIC_QUANTIZATION_GROUP_SIZE", "0"}.
+    std::map<std::string, std::string> plugin_config;
 
     ov::AnyMap properties() const;
 };

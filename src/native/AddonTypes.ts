@@ -44,6 +44,8 @@ export interface CompileSettings {
   numStreams?: number;
   inferencePrecision?: 'f32' | 'f16' | 'bf16';
   cacheDir?: string;
+  /** Any other OpenVINO property by name (OpenVINO Model Server's plugin_config). */
+  pluginConfig?: Record<string, string | number | boolean>;
 }
 
 export interface PoolSettings {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -96,6 +96,16 @@ describe('whisper engine: errors', () => {
     assert.equal(error.code, 'UNSUPPORTED_MODEL');
     assert.match(error.message, /openvino_decoder_model\.xml is missing/);
     assert.equal((await rejection(WhisperEngine.load(path.join(broken, 'nowhere')))).code, 'MODEL_NOT_FOUND');
+  });
+
+  it('passes compile options to OpenVINO: a cache dir fills with compiled blobs, an unknown property is refused', async () => {
+    const cacheDir = tempDir('whisper-cache');
+    const cached = await WhisperEngine.load(modelDir, { cacheDir, pluginConfig: { DYNAMIC_QUANTIZATION_GROUP_SIZE: 0 } });
+    await cached.dispose();
+    assert.ok(readdirSync(cacheDir).some((file) => file.endsWith('.blob')), `no compiled blob in ${cacheDir}`);
+    const error = await rejection(WhisperEngine.load(modelDir, { pluginConfig: { NOT_AN_OPENVINO_PROPERTY: 1 } }));
+    assert.equal(error.code, 'INVALID_ARGUMENT');
+    assert.match(error.message, /^cannot compile openvino_encoder_model for device CPU: .*NOT_AN_OPENVINO_PROPERTY/s);
   });
 
   it('surfaces OpenVINO\'s error for an absent device, saying which', async () => {
