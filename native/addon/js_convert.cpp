@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "addon/addon_state.h"
+#include "addon/task_channel.h"
 
 namespace ovspeech::addon {
 namespace {
@@ -165,6 +166,10 @@ Napi::Value to_js(Napi::Env env, const whisper::TranscriptionResult& result, dou
     return object;
 }
 
+Napi::Value to_js(Napi::Env env, const Outcome<whisper::TranscriptionResult>& outcome) {
+    return to_js(env, outcome.result, outcome.queued_ms, outcome.total_ms);
+}
+
 Napi::Value to_js(Napi::Env env, const PoolStats& stats) {
     auto object = Napi::Object::New(env);
     object.Set("workers", static_cast<double>(stats.workers));
@@ -199,6 +204,20 @@ CompileOptions compile_options_from_js(const Napi::Value& value) {
     options.cache_dir = reader.string("cacheDir");
     options.plugin_config = reader.string_map("pluginConfig");
     return options;
+}
+
+}  // namespace ovspeech::addon
+
+namespace ovspeech::addon {
+
+Napi::Object make_task(Napi::Env env, const Napi::Promise& promise, const std::shared_ptr<CancellationFlag>& cancellation) {
+    auto task = Napi::Object::New(env);
+    task.Set("promise", promise);
+    task.Set("cancel", Napi::Function::New(env, [cancellation](const Napi::CallbackInfo& call) {
+                 cancellation->cancel();
+                 return call.Env().Undefined();
+             }, "cancel"));
+    return task;
 }
 
 }  // namespace ovspeech::addon

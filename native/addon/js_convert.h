@@ -16,6 +16,9 @@ Napi::Value to_js(Napi::Env env, const ModelFolderInfo& info);
 Napi::Value to_js(Napi::Env env, const std::vector<DeviceInfo>& devices);
 Napi::Value to_js(Napi::Env env, const whisper::TranscriptionSegment& segment);
 Napi::Value to_js(Napi::Env env, const whisper::TranscriptionResult& result, double queued_ms, double total_ms);
+template <typename Result>
+struct Outcome;
+Napi::Value to_js(Napi::Env env, const Outcome<whisper::TranscriptionResult>& outcome);
 Napi::Value to_js(Napi::Env env, const PoolStats& stats);
 
 // From the objects src/native/AddonTypes.ts describes; wrong types are coded INVALID_ARGUMENT errors.

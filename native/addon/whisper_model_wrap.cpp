@@ -1,85 +1,90 @@
 #include "addon/whisper_model_wrap.h"
 
-#include "addon/addon_state.h"
-#include "addon/js_convert.h"
-#include "addon/promise_worker.h"
-#include "addon/transcribe_task.h"
+#include <variant>
+
+#include "addon/task_channel.h"
+#include "common/audio_resampler.h"
+#include "whisper/transcriber.h"
 
 namespace ovspeech::addon {
+
+// What a transcription streams: text as decoded, or a finished segment.
+struct TranscriptionEvent {
+    std::variant<whisper::TextDelta, whisper::TranscriptionSegment> value;
+};
+
+Napi::Value to_js(Napi::Env env, const TranscriptionEvent& event) {
+    auto object = Napi::Object::New(env);
+    if (const auto* text = std::get_if<whisper::TextDelta>(&event.value)) {
+        object.Set("type", "text");
+        object.Set("delta", text->text);
+    } else {
+        object.Set("type", "segment");
+        object.Set("segment", to_js(env, std::get<whisper::TranscriptionSegment>(event.value)));
+    }
+    return object;
+}
+
 namespace {
 
-// Closing a pool waits for its running jobs: off the JS thread.
-class ClosePoolWorker : public PromiseWorker {
-public:
-    ClosePoolWorker(Napi::Env env, std::unique_ptr<WorkerPool<whisper::WhisperSession>> pool)
-        : PromiseWorker(env, "ovspeech.whisperModel.dispose"), pool_(std::move(pool)) {}
+using TranscriptionChannel = TaskChannel<TranscriptionEvent, whisper::TranscriptionResult>;
 
-protected:
-    void Run() override {
-        if (pool_) pool_->close();
-        pool_.reset();
-    }
-    Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
-
-private:
-    std::unique_ptr<WorkerPool<whisper::WhisperSession>> pool_;
+// The baton: the request as copied on the JS thread; the worker touches nothing else.
+struct TranscriptionJob {
+    std::vector<float> samples;
+    uint32_t sample_rate = 0;
+    uint32_t channels = 0;
+    whisper::TranscriptionOptions options;
+    std::shared_ptr<CancellationFlag> cancellation = std::make_shared<CancellationFlag>();
+    TranscriptionChannel::Clock::time_point submitted = TranscriptionChannel::Clock::now();
+    std::unique_ptr<TranscriptionChannel> channel;
 };
+
+whisper::TranscriptionResult run(TranscriptionJob& job, whisper::WhisperSession& session) {
+    job.cancellation->throw_if_cancelled();
+    const auto rate = static_cast<uint32_t>(session.model().feature_extractor().config().sampling_rate);
+    const std::vector<float> mono = to_mono(job.samples.data(), job.samples.size(), job.channels, job.sample_rate, rate);
+    std::vector<float>().swap(job.samples);
+    whisper::TranscriptionEvents events;
+    events.on_text = [&job](const std::string& delta) { job.channel->emit({whisper::TextDelta{delta}}); };
+    events.on_segment = [&job](const whisper::TranscriptionSegment& segment) { job.channel->emit({segment}); };
+    return whisper::transcribe(session, mono, job.options, *job.cancellation, events);
+}
 
 }  // namespace
 
 Napi::Function WhisperModelWrap::define(Napi::Env env) {
-    return DefineClass(env, "WhisperModel",
-                       {InstanceMethod<&WhisperModelWrap::transcribe>("transcribe"),
-                        InstanceMethod<&WhisperModelWrap::stats>("stats"),
-                        InstanceMethod<&WhisperModelWrap::dispose>("dispose")});
+    return DefineClass(env, "WhisperModel", {InstanceMethod<&WhisperModelWrap::transcribe>("transcribe"), stats_method(), dispose_method()});
 }
 
-WhisperModelWrap::WhisperModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WhisperModelWrap>(info) {
-    if (!info[0].IsExternal()) {
-        throw Napi::TypeError::New(info.Env(), "WhisperModel objects come from loadWhisperModel()");
-    }
-    loaded_ = std::move(*info[0].As<Napi::External<LoadedWhisperModel>>().Data());
-    cleanup_hook_ = info.Env().AddCleanupHook(std::function<void()>([this] {
-        cleanup_hook_ran_ = true;
-        shut_down();
-    }));
-}
-
-WhisperModelWrap::~WhisperModelWrap() {
-    if (!cleanup_hook_ran_) cleanup_hook_.Remove(Env());
-    shut_down();
-}
-
-void WhisperModelWrap::task_started(const std::shared_ptr<CancellationFlag>& cancellation) {
-    in_flight_.insert(cancellation);
-}
-
-void WhisperModelWrap::task_finished(const std::shared_ptr<CancellationFlag>& cancellation) {
-    in_flight_.erase(cancellation);
-}
-
-void WhisperModelWrap::shut_down() {
-    for (const auto& cancellation : in_flight_) cancellation->cancel();
-    if (loaded_.pool) loaded_.pool->close();
-    loaded_.pool.reset();
+WhisperModelWrap::WhisperModelWrap(const Napi::CallbackInfo& info) : PooledModelWrap(info) {
+    if (!info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), "WhisperModel objects come from loadWhisperModel()");
+    LoadedWhisperModel& loaded = *info[0].As<Napi::External<LoadedWhisperModel>>().Data();
+    model_ = std::move(loaded.model);
+    set_pool(std::move(loaded.pool));
 }
 
 Napi::Value WhisperModelWrap::transcribe(const Napi::CallbackInfo& info) {
-    if (!loaded_.pool) {
-        throw addon_state(info.Env()).make_error(info.Env(), ErrorCode::Cancelled, "the model has been disposed");
+    Napi::Env env = info.Env();
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected Float32Array for samples");
     }
-    return start_transcription(info, *this, *loaded_.pool);
-}
-
-Napi::Value WhisperModelWrap::stats(const Napi::CallbackInfo& info) {
-    return to_js(info.Env(), loaded_.pool ? loaded_.pool->stats() : PoolStats{});
-}
-
-Napi::Value WhisperModelWrap::dispose(const Napi::CallbackInfo& info) {
-    auto* worker = new ClosePoolWorker(info.Env(), std::move(loaded_.pool));
-    auto promise = worker->promise();
-    worker->Queue();
-    return promise;
+    auto job = std::make_shared<TranscriptionJob>();
+    const auto samples = info[0].As<Napi::Float32Array>();
+    job->samples.assign(samples.Data(), samples.Data() + samples.ElementLength());
+    job->sample_rate = require_uint32(info[1], "sampleRate");
+    job->channels = require_uint32(info[2], "channels");
+    job->options = transcription_options_from_js(info[3]);
+    const auto cancellation = job->cancellation;
+    job->channel = std::make_unique<TranscriptionChannel>(env, "ovspeech.transcribe", info[4], [this, cancellation] { settled(cancellation); });
+    const Napi::Promise promise = job->channel->promise();
+    submit(cancellation,
+           {[job](whisper::WhisperSession& session) {
+                job->channel->complete(job->submitted, [&](double) { return run(*job, session); });
+            },
+            [job] { job->channel->fail(ErrorCode::Cancelled, "the model was disposed before the request started"); }},
+           [job](ErrorCode code, const std::string& message) { job->channel->fail(code, message); });
+    return make_task(env, promise, cancellation);
 }
 
 }  // namespace ovspeech::addon

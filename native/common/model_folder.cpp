@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/json_file.h"
+#include "common/model_ir.h"
 #include "common/runtime.h"
 
 namespace ovspeech {
@@ -44,10 +45,7 @@ IrInfo describe_ir(const std::filesystem::path& xml) {
 }  // namespace
 
 ModelFolderInfo inspect_model_folder(const std::filesystem::path& dir) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) {
-        throw Error(ErrorCode::ModelNotFound, "model folder " + dir.string() + " does not exist");
-    }
+    require_model_folder(dir);
     const nlohmann::json config = read_json_file(dir / "config.json");
     if (!config.is_object() || !config.contains("model_type") || !config["model_type"].is_string()) {
         throw Error(ErrorCode::UnsupportedModel, "config.json in " + dir.string() + " has no string model_type");

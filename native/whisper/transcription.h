@@ -56,6 +56,11 @@ struct TranscriptionResult {
     TranscriptionTimings timings;
 };
 
+// A piece of transcript text as it is decoded.
+struct TextDelta {
+    std::string text;
+};
+
 // Called on the worker thread as results become final.
 struct TranscriptionEvents {
     // Text as it is decoded (token by token when there are no timestamps, segment by segment otherwise).

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <openvino/core/model.hpp>
+#include <openvino/runtime/compiled_model.hpp>
+
+namespace ovspeech {
+
+// Reads <dir>/<name>.xml; a missing or unreadable IR is an UNSUPPORTED_MODEL error naming it.
+std::shared_ptr<ov::Model> read_ir(const std::filesystem::path& dir, const std::string& name);
+
+// Compiles an IR for a device; OpenVINO's own message (an absent device, an unsupported property) comes
+// back as INVALID_ARGUMENT saying which IR and device it was.
+ov::CompiledModel compile_ir(const std::shared_ptr<ov::Model>& model, const std::string& name, const std::string& device,
+                             const ov::AnyMap& properties);
+
+// Checks that `dir` is a folder: MODEL_NOT_FOUND otherwise.
+void require_model_folder(const std::filesystem::path& dir);
+
+}  // namespace ovspeech

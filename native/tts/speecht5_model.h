@@ -1,0 +1,38 @@
+#pragma once
+
+#include <openvino/runtime/compiled_model.hpp>
+
+#include "tts/tts_model.h"
+
+namespace ovspeech::tts {
+
+// SpeechT5 as optimum-intel exports it: character tokenizer, encoder, stateful decoder (one step yields
+// `reduction_factor` mel frames and their stop probabilities), postnet, HiFi-GAN vocoder at 16 kHz.
+class SpeechT5Model : public TtsModel {
+public:
+    static std::shared_ptr<const SpeechT5Model> load(const std::filesystem::path& dir, const CompileOptions& options);
+
+    std::string family() const override { return "speecht5"; }
+    uint32_t sample_rate() const override { return 16000; }
+    size_t voice_size() const override { return 512; }
+    size_t max_unit_chars() const override;
+    std::unique_ptr<TtsSession> create_session() const override;
+
+    size_t reduction_factor() const { return reduction_factor_; }
+    size_t num_mel_bins() const { return num_mel_bins_; }
+    int64_t unknown_token_id() const { return unknown_token_id_; }
+
+private:
+    size_t reduction_factor_ = 2;
+    size_t num_mel_bins_ = 80;
+    size_t max_text_positions_ = 450;
+    int64_t unknown_token_id_ = -1;
+    // create_infer_request is thread-safe but not const in OpenVINO's API.
+    mutable ov::CompiledModel tokenizer_;
+    mutable ov::CompiledModel encoder_;
+    mutable ov::CompiledModel decoder_;
+    mutable ov::CompiledModel postnet_;
+    mutable ov::CompiledModel vocoder_;
+};
+
+}  // namespace ovspeech::tts
