@@ -4,9 +4,14 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
 #include "whisper/cross_attention_scores.h"
+#include "whisper/transcriber.h"
 #include "whisper/whisper_model.h"
 
 namespace {
@@ -85,6 +90,31 @@ TEST_F(WordDecoderTest, PositionLogitsAreTheLogitsOfEarlierPositions) {
     words.wait();
     EXPECT_EQ(words.position_logits().get_size(), 0u) << "no positions, no extra logits";
     words.reset();
+}
+
+TEST(WordTimestampsOptionTest, NeedsAlignmentHeads) {
+    const fs::path dir = fs::temp_directory_path() / ("ovspeech-no-heads-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir);
+    for (const auto& entry : fs::directory_iterator(kModel)) {
+        if (entry.path().filename() != "generation_config.json") fs::create_symlink(entry.path(), dir / entry.path().filename());
+    }
+    auto generation = nlohmann::json::parse(std::ifstream(kModel / "generation_config.json"));
+    generation.erase("alignment_heads");
+    std::ofstream(dir / "generation_config.json") << generation.dump();
+
+    const auto model = WhisperModel::load(dir, ovspeech::CompileOptions());
+    const auto session = model->create_session();
+    TranscriptionOptions options;
+    options.word_timestamps = true;
+    ovspeech::CancellationFlag never;
+    try {
+        transcribe(*session, std::vector<float>(16000), options, never);
+        ADD_FAILURE() << "transcribe did not throw";
+    } catch (const ovspeech::Error& e) {
+        EXPECT_EQ(e.code(), ovspeech::ErrorCode::InvalidArgument);
+        EXPECT_NE(std::string(e.what()).find("alignment_heads"), std::string::npos) << e.what();
+    }
+    fs::remove_all(dir);
 }
 
 }  // namespace
