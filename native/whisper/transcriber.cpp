@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "whisper/decoding.h"
 #include "whisper/segments.h"
+#include "whisper/word_timestamps.h"
 
 namespace ovspeech::whisper {
 namespace {
@@ -41,6 +42,9 @@ void validate(const TranscriptionOptions& options, const WhisperConfig& config, 
     }
     if (options.max_new_tokens && (*options.max_new_tokens < 1 || *options.max_new_tokens > config.max_length)) {
         invalid("max_new_tokens must be between 1 and " + std::to_string(config.max_length));
+    }
+    if (options.word_timestamps && config.alignment_heads.empty()) {
+        invalid("this model cannot give word timestamps: its generation_config.json has no alignment_heads");
     }
 }
 
@@ -105,7 +109,8 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
     const FeatureExtractorConfig& frames = model.feature_extractor().config();
     validate(options, config, samples_16k);
     WhisperTokenizer& tokenizer = session.tokenizer();
-    WhisperDecoder& decoder = session.decoder();
+    // GenAI generates with the decomposed decoder too when it gives word timestamps.
+    WhisperDecoder& decoder = options.word_timestamps ? session.word_decoder() : session.decoder();
 
     // A request that was cancelled or failed mid-window left its caches behind on this session.
     decoder.reset();
@@ -132,6 +137,7 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
     const bool timestamps = options.timestamps || long_form;
     const float seconds_per_timestamp = static_cast<float>(frames.chunk_length) / static_cast<float>(config.max_source_positions);
     const float seconds_per_frame = static_cast<float>(frames.hop_length) / static_cast<float>(frames.sampling_rate);
+    const size_t frames_per_position = frames.nb_max_frames / config.max_source_positions;
     const bool stream_tokens = !timestamps && !options.temperature_fallback;
 
     std::vector<int64_t> start_tokens;
@@ -206,6 +212,19 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
         if (skip_as_silence) {
             offset += frames.nb_max_frames;
             continue;
+        }
+        if (options.word_timestamps) {
+            started = Clock::now();
+            // Past the audio's end GenAI's unsigned subtraction wraps around and it aligns over the
+            // whole window; so do we, for the same words.
+            const size_t active_frames = offset < features.n_active_frames ? std::min(frames.nb_max_frames, features.n_active_frames - offset)
+                                                                           : frames.nb_max_frames;
+            const WordAlignmentWindow window{hidden_states, start_tokens, attempt.decoded.tokens, result.language,
+                                             active_frames / frames_per_position, seconds_per_timestamp,
+                                             static_cast<float>(offset) * seconds_per_frame};
+            const std::vector<WordTiming> words = align_words(decoder, tokenizer, config, window);
+            result.words.insert(result.words.end(), words.begin(), words.end());
+            result.timings.word_timestamps_ms += milliseconds_since(started);
         }
         if (!timestamps) {
             result.tokens.insert(result.tokens.end(), attempt.decoded.tokens.begin(), attempt.decoded.tokens.end());

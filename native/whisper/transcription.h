@@ -12,6 +12,10 @@ struct TranscriptionOptions {
     std::optional<std::string> language;  // "en" or "<|en|>"; detected when absent
     std::string task = "transcribe";      // or "translate"
     bool timestamps = false;              // segment timestamps
+    // Word timestamps from the cross-attention of the model's alignment heads, as GenAI computes them.
+    // The whole request then runs on the model's word decoder (GenAI's decomposed attention, whose
+    // tokens can differ from the plain decoder's). They do not turn segment timestamps on.
+    bool word_timestamps = false;
     std::optional<std::string> initial_prompt;
     std::optional<size_t> max_new_tokens;  // per window; default: the model's max_length minus the prompt
     float temperature = 0;                 // 0: greedy
@@ -38,10 +42,20 @@ struct TranscriptionSegment {
     float no_speech_prob = 0;
 };
 
+struct WordTiming {
+    std::string word;  // with its leading space; punctuation merged into the neighbouring word
+    float start, end;  // seconds from the start of the audio
+    std::vector<int64_t> tokens;
+    // The mean probability of the word's tokens (before punctuation was merged in) in the alignment
+    // pass, among text tokens, as openai-whisper's word probability.
+    float probability;
+};
+
 struct TranscriptionTimings {
     double features_ms = 0;
     double encoder_ms = 0;
     double decoder_ms = 0;
+    double word_timestamps_ms = 0;
     size_t decoded_tokens = 0;
 };
 
@@ -53,6 +67,11 @@ struct TranscriptionResult {
     float language_probability = 0;    // 1 when the language was given
     float duration = 0;                 // seconds of audio
     std::vector<TranscriptionSegment> segments;  // when timestamps were asked for
+    // When word timestamps were asked for: as in GenAI, the words of everything each window decoded,
+    // so the text after a window's last closed segment, which the next window decodes again, is there
+    // too (words may repeat or be missing from `text`). A window that starts past the audio's end is
+    // aligned over all its 30 s, as GenAI does, so such words can end after `duration`.
+    std::vector<WordTiming> words;
     TranscriptionTimings timings;
 };
 

@@ -13,6 +13,11 @@ namespace ovspeech::whisper {
 // then see the same shapes, which keeps the logits bit-identical).
 void slice_logits_to_last_position(const std::shared_ptr<ov::Model>& decoder);
 
+// Gives the decoder a second head that computes logits at chosen positions of a step's tokens (for
+// word probabilities). It shares the projection's weights, and costs nothing while no positions are
+// set; the last-position logits stay as they were.
+void add_position_logits(const std::shared_ptr<ov::Model>& decoder);
+
 // The stateful Whisper decoder (self- and cross-attention caches live in the request's state). A step
 // runs several rows at once: each row is a beam or a request, all at the same position.
 class WhisperDecoder {
@@ -27,6 +32,11 @@ public:
     ov::Tensor wait();
     // Clears the caches for the next window.
     void reset();
+
+    // Only on a decoder with add_position_logits: the steps that follow also compute the logits at
+    // these positions of their tokens, read by position_logits() as [rows, positions, vocab].
+    void set_logit_positions(const std::vector<int64_t>& positions);
+    ov::Tensor position_logits();
 
     ov::InferRequest& request() { return request_; }
 

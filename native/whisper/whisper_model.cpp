@@ -3,23 +3,34 @@
 #include "common/error.h"
 #include "common/json_file.h"
 #include "common/model_ir.h"
+#include "whisper/cross_attention_scores.h"
 
 namespace ovspeech::whisper {
-WhisperModel::WhisperModel(WhisperConfig config, WhisperFeatureExtractor features)
-    : config_(std::move(config)), features_(std::move(features)) {}
+namespace {
 
-std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::path& dir, const CompileOptions& options) {
-    require_model_folder(dir);
-    auto config = WhisperConfig::from_folder(dir);
-    auto features = WhisperFeatureExtractor(FeatureExtractorConfig::from_json(read_json_file(dir / "preprocessor_config.json")));
-    std::shared_ptr<WhisperModel> model(new WhisperModel(std::move(config), std::move(features)));
-
-    const ov::AnyMap properties = options.properties();
+// The decoder's self- and cross-attention caches must live in the request's state.
+std::shared_ptr<ov::Model> read_decoder(const std::filesystem::path& dir) {
     auto decoder = read_ir(dir, "openvino_decoder_model");
     if (decoder->get_variables().empty()) {
         throw Error(ErrorCode::UnsupportedModel, "openvino_decoder_model in " + dir.string() +
                                                      " is not stateful; re-export it with optimum-cli (without --disable-stateful)");
     }
+    return decoder;
+}
+
+}  // namespace
+
+WhisperModel::WhisperModel(std::filesystem::path dir, CompileOptions options, WhisperConfig config, WhisperFeatureExtractor features)
+    : dir_(std::move(dir)), options_(std::move(options)), config_(std::move(config)), features_(std::move(features)) {}
+
+std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::path& dir, const CompileOptions& options) {
+    require_model_folder(dir);
+    auto config = WhisperConfig::from_folder(dir);
+    auto features = WhisperFeatureExtractor(FeatureExtractorConfig::from_json(read_json_file(dir / "preprocessor_config.json")));
+    std::shared_ptr<WhisperModel> model(new WhisperModel(dir, options, std::move(config), std::move(features)));
+
+    const ov::AnyMap properties = options.properties();
+    auto decoder = read_decoder(dir);
     slice_logits_to_last_position(decoder);
     model->encoder_ = compile_ir(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties);
     model->decoder_ = compile_ir(decoder, "openvino_decoder_model", options.device, properties);
@@ -27,6 +38,23 @@ std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::pa
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
     model->detokenizer_ = compile_ir(read_ir(dir, "openvino_detokenizer"), "openvino_detokenizer", "CPU", {});
     return model;
+}
+
+ov::CompiledModel& WhisperModel::word_decoder() const {
+    std::call_once(word_decoder_compiled_, [this] {
+        auto decoder = read_decoder(dir_);
+        // GenAI's order: decompose and expose the scores, then slice the logits.
+        const size_t layers = expose_cross_attention_scores(decoder);
+        if (layers != config_.decoder_layers) {
+            throw Error(ErrorCode::UnsupportedModel, "openvino_decoder_model in " + dir_.string() + " has " + std::to_string(layers) +
+                                                         " cross-attention ScaledDotProductAttention ops (named encoder_attn), not one per decoder layer (" +
+                                                         std::to_string(config_.decoder_layers) + "); re-export it with a current optimum-cli");
+        }
+        add_position_logits(decoder);
+        slice_logits_to_last_position(decoder);
+        word_decoder_ = compile_ir(decoder, "openvino_decoder_model (word timestamps)", options_.device, options_.properties());
+    });
+    return word_decoder_;
 }
 
 std::unique_ptr<WhisperSession> WhisperModel::create_session() const {
@@ -40,6 +68,11 @@ WhisperSession::WhisperSession(const WhisperModel& model, ov::InferRequest encod
       encoder_(std::move(encoder)),
       decoder_(std::move(decoder)),
       tokenizer_(std::move(tokenizer), std::move(detokenizer)) {}
+
+WhisperDecoder& WhisperSession::word_decoder() {
+    if (!word_decoder_) word_decoder_.emplace(model_.word_decoder().create_infer_request());
+    return *word_decoder_;
+}
 
 ov::Tensor WhisperSession::encode(std::vector<float>& window) {
     const auto& features = model_.feature_extractor().config();

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <vector>
 
 #include <openvino/runtime/compiled_model.hpp>
@@ -27,9 +29,17 @@ public:
     const WhisperFeatureExtractor& feature_extractor() const { return features_; }
     std::unique_ptr<WhisperSession> create_session() const;
 
-private:
-    WhisperModel(WhisperConfig config, WhisperFeatureExtractor features);
+    // The decoder for word timestamps: cross-attention decomposed to expose its scores, plus logits at
+    // chosen positions. Compiled on first use, since it holds a second copy of the decoder that most
+    // requests never need; thread-safe. Throws Error(UNSUPPORTED_MODEL) when the decoder's
+    // cross-attention cannot be found or decomposed.
+    ov::CompiledModel& word_decoder() const;
 
+private:
+    WhisperModel(std::filesystem::path dir, CompileOptions options, WhisperConfig config, WhisperFeatureExtractor features);
+
+    std::filesystem::path dir_;
+    CompileOptions options_;
     WhisperConfig config_;
     WhisperFeatureExtractor features_;
     // create_infer_request is thread-safe but not const in OpenVINO's API.
@@ -37,6 +47,8 @@ private:
     mutable ov::CompiledModel decoder_;
     mutable ov::CompiledModel tokenizer_;
     mutable ov::CompiledModel detokenizer_;
+    mutable std::once_flag word_decoder_compiled_;
+    mutable ov::CompiledModel word_decoder_;
 };
 
 // One worker's infer requests on a WhisperModel; never shared between threads.
@@ -49,12 +61,15 @@ public:
     // last_hidden_state of one window of features [feature_size x nb_max_frames]; valid until the next call.
     ov::Tensor encode(std::vector<float>& window);
     WhisperDecoder& decoder() { return decoder_; }
+    // On the model's word_decoder(), created on first use.
+    WhisperDecoder& word_decoder();
     WhisperTokenizer& tokenizer() { return tokenizer_; }
 
 private:
     const WhisperModel& model_;
     ov::InferRequest encoder_;
     WhisperDecoder decoder_;
+    std::optional<WhisperDecoder> word_decoder_;
     WhisperTokenizer tokenizer_;
 };
 
