@@ -153,6 +153,7 @@ Napi::Value to_js(Napi::Env env, const whisper::TranscriptionResult& result, dou
     timings.Set("encoderMs", result.timings.encoder_ms);
     timings.Set("decoderMs", result.timings.decoder_ms);
     timings.Set("decodedTokens", static_cast<double>(result.timings.decoded_tokens));
+    timings.Set("wordTimestampsMs", result.timings.word_timestamps_ms);
     timings.Set("totalMs", total_ms);
     auto object = Napi::Object::New(env);
     object.Set("text", result.text);
@@ -162,6 +163,18 @@ Napi::Value to_js(Napi::Env env, const whisper::TranscriptionResult& result, dou
     object.Set("languageProbability", result.language_probability);
     object.Set("duration", result.duration);
     object.Set("segments", segments);
+    auto words = Napi::Array::New(env, result.words.size());
+    for (uint32_t i = 0; i < result.words.size(); ++i) {
+        const whisper::WordTiming& timing = result.words[i];
+        auto word = Napi::Object::New(env);
+        word.Set("word", timing.word);
+        word.Set("start", timing.start);
+        word.Set("end", timing.end);
+        word.Set("tokens", array_of(env, timing.tokens));
+        word.Set("probability", timing.probability);
+        words.Set(i, word);
+    }
+    object.Set("words", words);
     object.Set("timings", timings);
     return object;
 }
@@ -186,6 +199,7 @@ whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& v
     options.language = reader.string("language");
     options.task = reader.string("task").value_or(options.task);
     options.timestamps = reader.boolean("timestamps").value_or(false);
+    options.word_timestamps = reader.boolean("wordTimestamps").value_or(false);
     options.initial_prompt = reader.string("initialPrompt");
     if (const auto max_new_tokens = reader.number("maxNewTokens")) options.max_new_tokens = static_cast<size_t>(*max_new_tokens);
     options.temperature = static_cast<float>(reader.number("temperature").value_or(0));

@@ -6,6 +6,7 @@ import type {
   NativeTranscription,
   NativeTranscriptionEvent,
   NativeTranscriptionOptions,
+  NativeWord,
   NativeWhisperModel,
   PoolStats,
 } from '../native/AddonTypes.js';
@@ -35,8 +36,8 @@ export interface TranscribeOptions {
   prompt?: string;
   /** 0 (default) decodes greedily; up to 1 samples. */
   temperature?: number;
-  /** "segment" adds segments with timestamps. */
-  timestampGranularities?: ReadonlyArray<'segment'>;
+  /** "segment" adds segments with timestamps; "word" adds words with timestamps (from cross-attention). */
+  timestampGranularities?: ReadonlyArray<'segment' | 'word'>;
   /** Translate into English instead of transcribing. */
   task?: 'transcribe' | 'translate';
   /** Tokens decoded per 30 s window at most. */
@@ -53,6 +54,7 @@ export interface TranscribeOptions {
 }
 
 export type Segment = NativeSegment;
+export type Word = NativeWord;
 export type TranscriptionTimings = NativeTimings;
 
 export interface Transcription {
@@ -65,6 +67,7 @@ export interface Transcription {
   tokens: number[];
   tokenLogprobs: number[];
   segments: Segment[];
+  words: Word[];
   timings: TranscriptionTimings;
 }
 
@@ -98,10 +101,11 @@ function toNativeOptions(options: TranscribeOptions): NativeTranscriptionOptions
   }
   if (options.timestampGranularities !== undefined) {
     const granularities: unknown = options.timestampGranularities;
-    if (!Array.isArray(granularities) || granularities.some((g) => g !== 'segment')) {
-      throw invalidParameter('array of "segment"', 'timestamp_granularities', granularities);
+    if (!Array.isArray(granularities) || granularities.some((g) => g !== 'segment' && g !== 'word')) {
+      throw invalidParameter('array of "segment" and "word"', 'timestamp_granularities', granularities);
     }
-    native.timestamps = granularities.length > 0;
+    native.timestamps = granularities.includes('segment');
+    native.wordTimestamps = granularities.includes('word');
   }
   if (options.task !== undefined) {
     if (!(TASKS as readonly unknown[]).includes(options.task)) throw invalidParameter('one of transcribe, translate', 'task', options.task);

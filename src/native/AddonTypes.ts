@@ -65,6 +65,7 @@ export interface NativeTranscriptionOptions {
   language?: string;
   task?: 'transcribe' | 'translate';
   timestamps?: boolean;
+  wordTimestamps?: boolean;
   initialPrompt?: string;
   maxNewTokens?: number;
   temperature?: number;
@@ -85,12 +86,22 @@ export interface NativeSegment {
   noSpeechProb: number;
 }
 
+export interface NativeWord {
+  word: string;
+  start: number;
+  end: number;
+  tokens: number[];
+  /** Mean probability of the word's tokens. */
+  probability: number;
+}
+
 export interface NativeTimings {
   queuedMs: number;
   featuresMs: number;
   encoderMs: number;
   decoderMs: number;
   decodedTokens: number;
+  wordTimestampsMs: number;
   totalMs: number;
 }
 
@@ -102,6 +113,7 @@ export interface NativeTranscription {
   languageProbability: number;
   duration: number;
   segments: NativeSegment[];
+  words: NativeWord[];
   timings: NativeTimings;
 }
 

@@ -18,10 +18,12 @@ interface ReferenceCase {
   tokens: number[];
   language: string;
   chunks: { start: number; end: number; text: string }[];
+  words: { word: string; start: number; end: number; tokens: number[] }[];
 }
 
 const reference = JSON.parse(readFileSync(path.join(fixtures, 'reference', 'whisper.json'), 'utf8')) as { cases: ReferenceCase[] };
 const greedyCases = reference.cases.filter((c) => !c.config.word_timestamps);
+const wordCases = reference.cases.filter((c) => c.config.word_timestamps);
 const caseById = (id: string) => greedyCases.find((c) => c.id === id) ?? assert.fail(`no case ${id}`);
 
 function optionsOf(item: ReferenceCase): TranscribeOptions {
@@ -29,7 +31,10 @@ function optionsOf(item: ReferenceCase): TranscribeOptions {
   const options: TranscribeOptions = {};
   if (language !== undefined) options.language = language.slice(2, -2);
   if (task !== undefined) options.task = task;
-  if (return_timestamps) options.timestampGranularities = ['segment'];
+  const granularities: ('segment' | 'word')[] = [];
+  if (return_timestamps) granularities.push('segment');
+  if (item.config.word_timestamps) granularities.push('word');
+  if (granularities.length > 0) options.timestampGranularities = granularities;
   if (initial_prompt !== undefined) options.prompt = initial_prompt;
   if (max_new_tokens !== undefined) options.maxNewTokens = max_new_tokens;
   return options;
@@ -125,6 +130,20 @@ describe('whisper engine: GenAI parity', () => {
   for (const item of greedyCases) {
     it(`matches GenAI on ${item.id}`, async () => {
       assertMatchesReference(await engine.transcribe(loadClip(item.audio), optionsOf(item)), item);
+    });
+  }
+
+  for (const item of wordCases) {
+    it(`matches GenAI's word timestamps within 20 ms on ${item.id}`, async () => {
+      const result = await engine.transcribe(loadClip(item.audio), optionsOf(item));
+      assertMatchesReference(result, item);
+      assert.deepEqual(
+        result.words.map((w) => [w.word, w.tokens]),
+        item.words.map((w) => [w.word, w.tokens]),
+      );
+      const deviation = Math.max(...result.words.flatMap((w, i) => [Math.abs(w.start - item.words[i]!.start), Math.abs(w.end - item.words[i]!.end)]));
+      assert.ok(deviation <= 0.02, `word times deviate by up to ${deviation} s`);
+      assert.ok(result.words.every((w) => w.probability >= 0 && w.probability <= 1));
     });
   }
 
