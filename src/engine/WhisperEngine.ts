@@ -1,6 +1,5 @@
 import { invalidParameter, OvSpeechError } from '../errors.js';
 import type {
-  CompileSettings,
   NativeSegment,
   NativeTimings,
   NativeTranscription,
@@ -12,13 +11,9 @@ import type {
 } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
 import { settle } from './nativeTask.js';
+import { optionalBoolean, optionalInteger, optionalNumber, poolAndCompile, type EngineOptions } from './options.js';
 
-export interface WhisperEngineOptions extends CompileSettings {
-  /** Native workers, each with its own infer requests; concurrent requests beyond them queue. */
-  workers?: number;
-  /** Requests that may wait for a worker; more are refused with OVERLOADED. */
-  maxQueued?: number;
-}
+export type WhisperEngineOptions = EngineOptions;
 
 /** PCM audio at any rate and channel count; resampled to 16 kHz mono in native code. */
 export interface PcmAudio {
@@ -73,14 +68,6 @@ export interface Transcription {
 
 const TASKS = ['transcribe', 'translate'] as const;
 
-function optionalInteger(value: unknown, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidParameter(`integer between ${min} and ${max}`, name, value);
-  }
-  return value;
-}
-
 function toNativeOptions(options: TranscribeOptions): NativeTranscriptionOptions {
   const native: NativeTranscriptionOptions = {};
   if (options.language !== undefined) {
@@ -93,12 +80,8 @@ function toNativeOptions(options: TranscribeOptions): NativeTranscriptionOptions
     if (typeof options.prompt !== 'string') throw invalidParameter('string', 'prompt', options.prompt);
     native.initialPrompt = options.prompt;
   }
-  if (options.temperature !== undefined) {
-    if (typeof options.temperature !== 'number' || !(options.temperature >= 0 && options.temperature <= 1)) {
-      throw invalidParameter('number between 0 and 1', 'temperature', options.temperature);
-    }
-    native.temperature = options.temperature;
-  }
+  const temperature = optionalNumber(options.temperature, 'temperature', 0, 1);
+  if (temperature !== undefined) native.temperature = temperature;
   if (options.timestampGranularities !== undefined) {
     const granularities: unknown = options.timestampGranularities;
     if (!Array.isArray(granularities) || granularities.some((g) => g !== 'segment' && g !== 'word')) {
@@ -113,12 +96,8 @@ function toNativeOptions(options: TranscribeOptions): NativeTranscriptionOptions
   }
   const maxNewTokens = optionalInteger(options.maxNewTokens, 'max_new_tokens', 1, 448);
   if (maxNewTokens !== undefined) native.maxNewTokens = maxNewTokens;
-  if (options.temperatureFallback !== undefined) {
-    if (typeof options.temperatureFallback !== 'boolean') {
-      throw invalidParameter('boolean', 'temperature_fallback', options.temperatureFallback);
-    }
-    native.temperatureFallback = options.temperatureFallback;
-  }
+  const temperatureFallback = optionalBoolean(options.temperatureFallback, 'temperature_fallback');
+  if (temperatureFallback !== undefined) native.temperatureFallback = temperatureFallback;
   const seed = optionalInteger(options.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
   if (seed !== undefined) native.seed = seed;
   return native;
@@ -145,10 +124,8 @@ export class WhisperEngine {
   }
 
   static async load(modelDir: string, options: WhisperEngineOptions = {}): Promise<WhisperEngine> {
-    const { workers = 1, maxQueued = 64, ...compile } = options;
-    optionalInteger(workers, 'workers', 1, 64);
-    optionalInteger(maxQueued, 'maxQueued', 0, 100_000);
-    const model = await callNative(() => addon.loadWhisperModel(modelDir, compile, { workers, maxQueued }));
+    const { compile, pool } = poolAndCompile(options);
+    const model = await callNative(() => addon.loadWhisperModel(modelDir, compile, pool));
     return new WhisperEngine(modelDir, model);
   }
 
