@@ -114,7 +114,8 @@ TEST(SentenceSplitterTest, EllipsesEndSentences) {
 TEST(SentenceSplitterTest, KeepsClosingQuotesAndBracketsWithTheSentence) {
     expect_splits({
         {"He said \"Stop.\" Then left.", {"He said \"Stop.\"", "Then left."}},
-        {"She asked, \xE2\x80\x9CWhy?\xE2\x80\x9D He shrugged.", {"She asked, \xE2\x80\x9CWhy?\xE2\x80\x9D", "He shrugged."}},
+        {"She asked, \xE2\x80\x9CWhy?\xE2\x80\x9D He shrugged.",
+         {"She asked, \xE2\x80\x9CWhy?\xE2\x80\x9D", "He shrugged."}},
         {"(This is an aside.) Back to work.", {"(This is an aside.)", "Back to work."}},
         {"'Yes!' she said. \"Go?\" he asked.", {"'Yes!' she said.", "\"Go?\" he asked."}},
         {"He said \"no.\"Then nothing.", {"He said \"no.\"Then nothing."}},
@@ -123,7 +124,8 @@ TEST(SentenceSplitterTest, KeepsClosingQuotesAndBracketsWithTheSentence) {
 
 TEST(SentenceSplitterTest, LineBreaksAndParagraphsEndSentences) {
     expect_splits({
-        {"Chapter One\nIt was dark. It was cold\n\nNew paragraph here", {"Chapter One", "It was dark.", "It was cold", "New paragraph here"}},
+        {"Chapter One\nIt was dark. It was cold\n\nNew paragraph here",
+         {"Chapter One", "It was dark.", "It was cold", "New paragraph here"}},
         {"Windows\r\nline ends\r\n", {"Windows", "line ends"}},
         {"- first item\n- second item", {"- first item", "- second item"}},
     });
@@ -210,9 +212,10 @@ TEST(SentenceSplitterTest, FallsBackToWordBoundaries) {
 
 TEST(SentenceSplitterTest, CutsAWordLongerThanMaxCharsByCharacters) {
     const std::string word(300, 'a');
-    EXPECT_EQ(split_sentences(word, 100), (Pieces{std::string(100, 'a'), std::string(100, 'a'), std::string(100, 'a')}));
+    const std::string hundred(100, 'a');
+    EXPECT_EQ(split_sentences(word, 100), (Pieces{hundred, hundred, hundred}));
     EXPECT_EQ(split_sentences("go " + word + " now", 100),
-              (Pieces{"go", std::string(100, 'a'), std::string(100, 'a'), std::string(100, 'a'), "now"}));
+              (Pieces{"go", hundred, hundred, hundred, "now"}));
 
     std::string accented;
     for (int i = 0; i < 300; ++i) {

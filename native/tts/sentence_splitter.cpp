@@ -108,8 +108,8 @@ bool is_ascii_digit(char32_t c) { return c >= '0' && c <= '9'; }
 
 // Whether a word may start right after `c`: a space, ASCII punctuation or a quote or bracket.
 bool starts_word_after(char32_t c) {
-    return is_space(c) || (c < 0x80 && !is_ascii_letter(c) && !is_ascii_digit(c)) || is_closing(c) || c == 0x00AB || c == 0x2018 ||
-           c == 0x201C || c == 0x2039;
+    const bool opening_quote = c == 0x00AB || c == 0x2018 || c == 0x201C || c == 0x2039;
+    return is_space(c) || (c < 0x80 && !is_ascii_letter(c) && !is_ascii_digit(c)) || is_closing(c) || opening_quote;
 }
 
 // Abbreviations that are followed by a name or a phrase, not by the end of a sentence (lowercase, without
@@ -251,7 +251,8 @@ private:
             --end;
         }
         if (end > begin) {
-            pieces_.push_back(text_.substr(characters_[begin].begin, characters_[end - 1].end - characters_[begin].begin));
+            const size_t first_byte = characters_[begin].begin;
+            pieces_.push_back(text_.substr(first_byte, characters_[end - 1].end - first_byte));
         }
     }
 
