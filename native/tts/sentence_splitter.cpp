@@ -1,0 +1,274 @@
+#include "tts/sentence_splitter.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace ovspeech::tts {
+
+namespace {
+
+// One code point and the bytes it came from.
+struct Character {
+    char32_t value;
+    size_t begin;
+    size_t end;
+};
+
+constexpr char32_t kInvalid = 0xFFFD;
+
+// Decodes UTF-8; a byte that does not start a well-formed sequence becomes one kInvalid character.
+std::vector<Character> decode(const std::string& text) {
+    std::vector<Character> characters;
+    characters.reserve(text.size());
+    size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        size_t length = 1;
+        char32_t value = lead;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            length = 2;
+            value = lead & 0x1F;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            length = 3;
+            value = lead & 0x0F;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            length = 4;
+            value = lead & 0x07;
+        } else if (lead >= 0x80) {
+            length = 0;
+        }
+        for (size_t k = 1; k < length; ++k) {
+            const auto next = i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
+            if ((next & 0xC0) != 0x80) {
+                length = 0;
+                break;
+            }
+            value = (value << 6) | (next & 0x3F);
+        }
+        if (length == 0) {
+            characters.push_back({kInvalid, i, i + 1});
+            ++i;
+        } else {
+            characters.push_back({value, i, i + length});
+            i += length;
+        }
+    }
+    return characters;
+}
+
+bool is_line_break(char32_t c) {
+    return c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0x85 || c == 0x2028 || c == 0x2029;
+}
+
+bool is_space(char32_t c) {
+    return c == ' ' || c == '\t' || is_line_break(c) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+// Full-width sentence ends of CJK text, which puts no space after them.
+bool is_wide_terminator(char32_t c) { return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF0E || c == 0xFF61; }
+
+bool is_terminator(char32_t c) {
+    switch (c) {
+        case '.': case '!': case '?':
+        case 0x2026:  // …
+        case 0x203C: case 0x2047: case 0x2048: case 0x2049:  // ‼ ⁇ ⁈ ⁉
+            return true;
+        default:
+            return is_wide_terminator(c);
+    }
+}
+
+// Quotes and brackets that close after a sentence's end and belong to it.
+bool is_closing(char32_t c) {
+    switch (c) {
+        case '"': case '\'': case ')': case ']': case '}':
+        case 0x00BB: case 0x2019: case 0x201D: case 0x203A:
+        case 0x3009: case 0x300B: case 0x300D: case 0x300F: case 0x3011: case 0x3015: case 0x3017:
+        case 0xFF02: case 0xFF07: case 0xFF09: case 0xFF3D: case 0xFF5D:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// Dashes and CJK clause marks end a clause even without a space after them.
+bool breaks_without_space(char32_t c) {
+    return c == 0x2013 || c == 0x2014 || c == 0x3001 || c == 0xFF0C || c == 0xFF1A || c == 0xFF1B;
+}
+
+bool is_clause_mark(char32_t c) { return c == ',' || c == ';' || c == ':' || breaks_without_space(c); }
+
+bool is_ascii_lower(char32_t c) { return c >= 'a' && c <= 'z'; }
+bool is_ascii_upper(char32_t c) { return c >= 'A' && c <= 'Z'; }
+bool is_ascii_letter(char32_t c) { return is_ascii_lower(c) || is_ascii_upper(c); }
+bool is_ascii_digit(char32_t c) { return c >= '0' && c <= '9'; }
+
+// Whether a word may start right after `c`: a space, ASCII punctuation or a quote or bracket.
+bool starts_word_after(char32_t c) {
+    const bool opening_quote = c == 0x00AB || c == 0x2018 || c == 0x201C || c == 0x2039;
+    return is_space(c) || (c < 0x80 && !is_ascii_letter(c) && !is_ascii_digit(c)) || is_closing(c) || opening_quote;
+}
+
+// Abbreviations that are followed by a name or a phrase, not by the end of a sentence (lowercase, without
+// their final period).
+constexpr std::string_view kTitleAbbreviations[] = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "e.g", "i.e", "cf"};
+
+class Splitter {
+public:
+    Splitter(const std::string& text, size_t max_chars)
+        : text_(text), characters_(decode(text)), max_chars_(max_chars) {}
+
+    std::vector<std::string> run() {
+        size_t start = 0;
+        size_t i = 0;
+        while (i < characters_.size()) {
+            if (is_line_break(characters_[i].value)) {
+                add_sentence(start, i);
+                start = ++i;
+                continue;
+            }
+            if (!is_terminator(characters_[i].value)) {
+                ++i;
+                continue;
+            }
+            size_t end = i;
+            bool wide = false;
+            while (end < characters_.size() && is_terminator(characters_[end].value)) {
+                wide = wide || is_wide_terminator(characters_[end].value);
+                ++end;
+            }
+            const bool lone_period = end - i == 1 && characters_[i].value == '.';
+            while (end < characters_.size() && is_closing(characters_[end].value)) {
+                ++end;
+            }
+            if (ends_sentence(i, end, wide, lone_period)) {
+                add_sentence(start, end);
+                start = end;
+            }
+            i = end;
+        }
+        add_sentence(start, characters_.size());
+        return std::move(pieces_);
+    }
+
+private:
+    // Whether the terminators starting at `first`, with their closing marks up to `end`, end a sentence.
+    bool ends_sentence(size_t first, size_t end, bool wide, bool lone_period) const {
+        if (wide) {
+            return true;
+        }
+        if (end < characters_.size() && !is_space(characters_[end].value)) {
+            return false;  // "3.5", "e.g.," or "example.com"
+        }
+        // A sentence does not start in lowercase: "approx. five", "\"Stop!\" she said", "Wait... what?"
+        const size_t next = skip_spaces(end, characters_.size());
+        if (next < characters_.size() && is_ascii_lower(characters_[next].value)) {
+            return false;
+        }
+        if (!lone_period) {
+            return true;
+        }
+        const std::string word = word_before(first);
+        if (std::find(std::begin(kTitleAbbreviations), std::end(kTitleAbbreviations), word) !=
+            std::end(kTitleAbbreviations)) {
+            return false;
+        }
+        if (word == "no" && next < characters_.size() && is_ascii_digit(characters_[next].value)) {
+            return false;
+        }
+        if (word.size() == 1 && is_ascii_upper(characters_[first - 1].value)) {
+            // An initial, but "I." is the pronoun unless initials follow: "I. M. Pei".
+            return characters_[first - 1].value == 'I' && !is_initial_at(next);
+        }
+        return true;
+    }
+
+    // The ASCII letters and periods just before `index`, lowercased: "e.g" before the final period of "e.g.".
+    std::string word_before(size_t index) const {
+        size_t begin = index;
+        while (begin > 0 && (is_ascii_letter(characters_[begin - 1].value) || characters_[begin - 1].value == '.')) {
+            --begin;
+        }
+        if (begin > 0 && !starts_word_after(characters_[begin - 1].value)) {
+            return {};  // part of something longer, such as "3.Mr" or "Grüße"
+        }
+        std::string word;
+        for (size_t k = begin; k < index; ++k) {
+            const auto c = static_cast<char>(characters_[k].value);
+            word += is_ascii_upper(characters_[k].value) ? static_cast<char>(c - 'A' + 'a') : c;
+        }
+        return word;
+    }
+
+    // "X." followed by whitespace: a capital initial.
+    bool is_initial_at(size_t index) const {
+        return index + 2 < characters_.size() && is_ascii_upper(characters_[index].value) &&
+               characters_[index + 1].value == '.' && is_space(characters_[index + 2].value);
+    }
+
+    size_t skip_spaces(size_t index, size_t end) const {
+        while (index < end && is_space(characters_[index].value)) {
+            ++index;
+        }
+        return index;
+    }
+
+    // Adds the sentence [begin, end) of characters_, trimmed, in pieces of at most max_chars_.
+    void add_sentence(size_t begin, size_t end) {
+        begin = skip_spaces(begin, end);
+        while (end > begin && is_space(characters_[end - 1].value)) {
+            --end;
+        }
+        while (end - begin > max_chars_) {
+            const size_t cut = cut_point(begin, begin + max_chars_);
+            add_piece(begin, cut);
+            begin = skip_spaces(cut, end);
+        }
+        add_piece(begin, end);
+    }
+
+    // Where to end a piece that starts at `begin` (not a space) and may reach `limit` (inside the sentence).
+    size_t cut_point(size_t begin, size_t limit) const {
+        for (size_t cut = limit; cut > begin + 1; --cut) {
+            const char32_t mark = characters_[cut - 1].value;
+            if (is_clause_mark(mark) && (breaks_without_space(mark) || is_space(characters_[cut].value))) {
+                return cut;
+            }
+        }
+        for (size_t cut = limit; cut > begin; --cut) {
+            if (is_space(characters_[cut].value)) {
+                return cut;
+            }
+        }
+        return limit;
+    }
+
+    void add_piece(size_t begin, size_t end) {
+        while (end > begin && is_space(characters_[end - 1].value)) {
+            --end;
+        }
+        if (end > begin) {
+            const size_t first_byte = characters_[begin].begin;
+            pieces_.push_back(text_.substr(first_byte, characters_[end - 1].end - first_byte));
+        }
+    }
+
+    const std::string& text_;
+    std::vector<Character> characters_;
+    size_t max_chars_;
+    std::vector<std::string> pieces_;
+};
+
+}  // namespace
+
+std::vector<std::string> split_sentences(const std::string& utf8_text, size_t max_chars) {
+    if (max_chars == 0) {
+        throw Error(ErrorCode::InvalidArgument, "max_chars must be at least 1 to split text into sentences");
+    }
+    return Splitter(utf8_text, max_chars).run();
+}
+
+}  // namespace ovspeech::tts

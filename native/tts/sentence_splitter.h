@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace ovspeech::tts {
+
+// Splits text into sentences (. ! ? … and their runs, closing quotes/brackets kept with the sentence;
+// not after common abbreviations like "Mr." "Dr." "e.g." or inside decimals "3.5" or initials "J. R. R."),
+// then splits any sentence longer than max_chars at clause boundaries (; : , — –) and, failing that, at
+// word boundaries; never inside a word or a UTF-8 character. Drops empty pieces, trims whitespace.
+//
+// Details of the rules:
+// - Lengths count Unicode code points. Every line break ends a sentence too (a heading, a list item, a
+//   paragraph); CJK 。！？ end one without a following space, the others only before whitespace or the end.
+// - No sentence ends before a word that starts with a lowercase letter ("approx. five", "\"Stop!\" she said",
+//   "Wait... what?"). A lone "." is no sentence end after a title-like abbreviation (Mr Mrs Ms Dr Prof St vs
+//   e.g i.e cf; "No" before a digit) or after a single capital letter, an initial; "I." ends a sentence
+//   unless another initial follows ("I. M. Pei").
+// - A sentence longer than max_chars is cut after the last clause mark that keeps the piece within
+//   max_chars (, ; : only before whitespace, so "1,000" and "10:45" stay whole; dashes and CJK 、，；：
+//   anywhere), else at the last whitespace within max_chars. A word longer than max_chars on its own (no
+//   whitespace in reach) is the last resort: it is cut every max_chars code points, as CJK text without
+//   punctuation is.
+// - Bytes that are not valid UTF-8 pass through, each counting as one character.
+// Throws Error(InvalidArgument) when max_chars is 0.
+std::vector<std::string> split_sentences(const std::string& utf8_text, size_t max_chars);
+
+}  // namespace ovspeech::tts
