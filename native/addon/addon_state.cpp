@@ -10,6 +10,10 @@ void AddonState::set_whisper_model_class(Napi::Function whisper_model_class) {
     whisper_model_class_ = Napi::Persistent(whisper_model_class);
 }
 
+void AddonState::set_speech_model_class(Napi::Function speech_model_class) {
+    speech_model_class_ = Napi::Persistent(speech_model_class);
+}
+
 Napi::Error AddonState::make_error(Napi::Env env, ErrorCode code, const std::string& message) const {
     const auto code_name = Napi::String::New(env, error_code_name(code));
     if (error_class_.IsEmpty()) {

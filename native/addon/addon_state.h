@@ -14,12 +14,15 @@ public:
     void set_error_class(Napi::Function error_class);
     void set_whisper_model_class(Napi::Function whisper_model_class);
     const Napi::FunctionReference& whisper_model_class() const { return whisper_model_class_; }
+    void set_speech_model_class(Napi::Function speech_model_class);
+    const Napi::FunctionReference& speech_model_class() const { return speech_model_class_; }
     // An instance of the JS error class registered by the binding loader, with .code set.
     Napi::Error make_error(Napi::Env env, ErrorCode code, const std::string& message) const;
 
 private:
     Napi::FunctionReference error_class_;
     Napi::FunctionReference whisper_model_class_;
+    Napi::FunctionReference speech_model_class_;
 };
 
 AddonState& addon_state(Napi::Env env);

@@ -208,6 +208,17 @@ whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& v
     return options;
 }
 
+std::pair<uint32_t, uint32_t> pool_settings_from_js(const Napi::Value& value) {
+    Napi::Env env = value.Env();
+    if (!value.IsObject()) throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected object for pool");
+    const auto pool = value.As<Napi::Object>();
+    const uint32_t workers = require_uint32(pool.Get("workers"), "pool.workers");
+    if (workers < 1 || workers > 64) {
+        throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected between 1 and 64 for pool.workers");
+    }
+    return {workers, require_uint32(pool.Get("maxQueued"), "pool.maxQueued")};
+}
+
 CompileOptions compile_options_from_js(const Napi::Value& value) {
     const OptionsReader reader(value, "compile");
     CompileOptions options;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include <napi.h>
@@ -24,5 +25,7 @@ Napi::Value to_js(Napi::Env env, const PoolStats& stats);
 // From the objects src/native/AddonTypes.ts describes; wrong types are coded INVALID_ARGUMENT errors.
 whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value);
 CompileOptions compile_options_from_js(const Napi::Value& value);
+// {workers, maxQueued}: workers between 1 and 64.
+std::pair<uint32_t, uint32_t> pool_settings_from_js(const Napi::Value& value);
 
 }  // namespace ovspeech::addon

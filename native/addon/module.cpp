@@ -4,7 +4,7 @@
 #include "addon/addon_state.h"
 #include "addon/devices_worker.h"
 #include "addon/inspect_model_worker.h"
-#include "addon/load_whisper_worker.h"
+#include "addon/speech_model_wrap.h"
 #include "addon/whisper_model_wrap.h"
 #include "common/runtime.h"
 
@@ -26,11 +26,13 @@ Napi::Object InitOvSpeech(Napi::Env env, Napi::Object exports) {
     auto* state = new addon::AddonState();
     env.SetInstanceData(state);
     state->set_whisper_model_class(addon::WhisperModelWrap::define(env));
+    state->set_speech_model_class(addon::SpeechModelWrap::define(env));
     exports.Set("openvinoVersion", Napi::String::New(env, ovspeech::openvino_version()));
     exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
     exports.Set("availableDevices", Napi::Function::New(env, addon::available_devices, "availableDevices"));
     exports.Set("inspectModel", Napi::Function::New(env, addon::inspect_model, "inspectModel"));
     exports.Set("loadWhisperModel", Napi::Function::New(env, addon::load_whisper_model, "loadWhisperModel"));
+    exports.Set("loadSpeechModel", Napi::Function::New(env, addon::load_speech_model, "loadSpeechModel"));
     return exports;
 }
 

@@ -51,7 +51,42 @@ whisper::TranscriptionResult run(TranscriptionJob& job, whisper::WhisperSession&
     return whisper::transcribe(session, mono, job.options, *job.cancellation, events);
 }
 
+class LoadWhisperWorker : public PromiseWorker {
+public:
+    LoadWhisperWorker(Napi::Env env, std::string dir, CompileOptions options, size_t workers, size_t max_queued)
+        : PromiseWorker(env, "ovspeech.loadWhisperModel"), dir_(std::move(dir)), options_(std::move(options)), workers_(workers), max_queued_(max_queued) {}
+
+protected:
+    void Run() override {
+        loaded_.model = whisper::WhisperModel::load(dir_, options_);
+        std::vector<std::unique_ptr<whisper::WhisperSession>> sessions;
+        for (size_t i = 0; i < workers_; ++i) sessions.push_back(loaded_.model->create_session());
+        loaded_.pool = std::make_unique<WorkerPool<whisper::WhisperSession>>(std::move(sessions), max_queued_);
+    }
+
+    Napi::Value Result(Napi::Env env) override {
+        return addon_state(env).whisper_model_class().New({Napi::External<LoadedWhisperModel>::New(env, &loaded_)});
+    }
+
+private:
+    std::string dir_;
+    CompileOptions options_;
+    size_t workers_;
+    size_t max_queued_;
+    LoadedWhisperModel loaded_;
+};
+
 }  // namespace
+
+Napi::Value load_whisper_model(const Napi::CallbackInfo& info) {
+    const std::string dir = require_string(info[0], "dir");
+    CompileOptions options = compile_options_from_js(info[1]);
+    const auto [workers, max_queued] = pool_settings_from_js(info[2]);
+    auto* worker = new LoadWhisperWorker(info.Env(), dir, std::move(options), workers, max_queued);
+    auto promise = worker->promise();
+    worker->Queue();
+    return promise;
+}
 
 Napi::Function WhisperModelWrap::define(Napi::Env env) {
     return DefineClass(env, "WhisperModel", {InstanceMethod<&WhisperModelWrap::transcribe>("transcribe"), stats_method(), dispose_method()});

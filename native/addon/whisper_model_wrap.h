@@ -29,4 +29,7 @@ private:
     std::shared_ptr<const whisper::WhisperModel> model_;
 };
 
+// loadWhisperModel(dir, compile, {workers, maxQueued}): Promise<WhisperModel>
+Napi::Value load_whisper_model(const Napi::CallbackInfo& info);
+
 }  // namespace ovspeech::addon

@@ -1,31 +1,37 @@
 #include "tts/speecht5_model.h"
 
-#include <chrono>
 #include <cstring>
+#include <algorithm>
+#include <cctype>
+#include <map>
 #include <numeric>
 
 #include "common/error.h"
+#include "common/stopwatch.h"
 #include "common/json_file.h"
 #include "common/model_ir.h"
 
 namespace ovspeech::tts {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double milliseconds_since(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
 // The id of <unk> in the tokenizer's files, so that characters it cannot read can be left out.
 int64_t read_unknown_token_id(const std::filesystem::path& dir) {
     if (!std::filesystem::exists(dir / "tokenizer_config.json")) return -1;
     const nlohmann::json config = read_json_file(dir / "tokenizer_config.json");
     const std::string unknown = config.value("unk_token", std::string("<unk>"));
-    for (const auto& [id, token] : config.value("added_tokens_decoder", nlohmann::json::object()).items()) {
+    const nlohmann::json added = config.value("added_tokens_decoder", nlohmann::json::object());
+    for (const auto& [id, token] : added.items()) {
         if (token.value("content", std::string()) == unknown) return std::stoll(id);
     }
     return -1;
+}
+
+// An output tensor copied out of the request that made it: the request's own buffer is not the caller's
+// to keep across further inferences.
+ov::Tensor owned_copy(const ov::Tensor& output) {
+    ov::Tensor copy(output.get_element_type(), output.get_shape());
+    output.copy_to(copy);
+    return copy;
 }
 
 class SpeechT5Session : public TtsSession {
@@ -41,17 +47,17 @@ public:
 
     std::vector<float> synthesize(const std::string& text, const std::vector<float>& voice, const DecodingOptions& options,
                                   const CancellationFlag& cancellation, UnitTimings& timings) override {
-        auto started = Clock::now();
-        std::vector<int64_t> ids = tokenize(text);
-        timings.tokenizer_ms += milliseconds_since(started);
-        if (ids.empty()) return {};
+        Stopwatch stopwatch;
+        ids_ = tokenize(text);
+        timings.tokenizer_ms += stopwatch.elapsed_ms();
+        if (ids_.empty()) return {};
 
-        started = Clock::now();
-        encoder_.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{1, ids.size()}, ids.data()));
+        stopwatch.restart();
+        encoder_.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{1, ids_.size()}, ids_.data()));
         encoder_.infer();
-        const ov::Tensor hidden_states = encoder_.get_tensor("last_hidden_state");
-        const ov::Tensor attention_mask = encoder_.get_tensor("encoder_attention_mask");
-        timings.encoder_ms += milliseconds_since(started);
+        const ov::Tensor hidden_states = owned_copy(encoder_.get_tensor("last_hidden_state"));
+        const ov::Tensor attention_mask = owned_copy(encoder_.get_tensor("encoder_attention_mask"));
+        timings.encoder_ms += stopwatch.elapsed_ms();
 
         // The frame limits in GenAI's float arithmetic, so that a unit stops on the same step.
         const auto hidden_length = static_cast<float>(hidden_states.get_shape()[1]);
@@ -59,19 +65,18 @@ public:
         const auto max_steps = static_cast<int64_t>(hidden_length * options.maxlenratio / reduction);
         const auto min_steps = static_cast<int64_t>(hidden_length * options.minlenratio / reduction);
 
-        started = Clock::now();
+        stopwatch.restart();
         const size_t mel_bins = model_.num_mel_bins();
         const size_t frames_per_step = model_.reduction_factor();
-        std::vector<float> voice_copy = voice;
-        int32_t beam = 0;
+        voice_ = voice;
         decoder_.reset_state();
-        decoder_.set_tensor("speaker_embeddings", ov::Tensor(ov::element::f32, ov::Shape{1, voice_copy.size()}, voice_copy.data()));
+        decoder_.set_tensor("speaker_embeddings", ov::Tensor(ov::element::f32, ov::Shape{1, voice_.size()}, voice_.data()));
         decoder_.set_tensor("encoder_hidden_states", hidden_states);
         decoder_.set_tensor("encoder_attention_mask", attention_mask);
-        decoder_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam));
+        decoder_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam_));
         ov::Tensor inputs_embeds(ov::element::f32, ov::Shape{1, 1, mel_bins});
         std::fill_n(inputs_embeds.data<float>(), inputs_embeds.get_size(), 0.0f);
-        std::vector<float> spectra;
+        spectra_.clear();
         int64_t step = 0;
         while (true) {
             cancellation.throw_if_cancelled();
@@ -83,7 +88,7 @@ public:
             inputs_embeds = ov::Tensor(ov::element::f32, sequence.get_shape());
             sequence.copy_to(inputs_embeds);
             const ov::Tensor spectrum = decoder_.get_tensor("spectrum");
-            spectra.insert(spectra.end(), spectrum.data<const float>(), spectrum.data<const float>() + spectrum.get_size());
+            spectra_.insert(spectra_.end(), spectrum.data<const float>(), spectrum.data<const float>() + spectrum.get_size());
             if (step < min_steps) continue;
             const ov::Tensor probabilities = decoder_.get_tensor("prob");
             const float* stop = probabilities.data<const float>();
@@ -92,42 +97,66 @@ public:
         }
         decoder_.reset_state();
         timings.decoder_steps += static_cast<size_t>(step);
-        timings.decoder_ms += milliseconds_since(started);
+        timings.decoder_ms += stopwatch.elapsed_ms();
 
-        started = Clock::now();
-        const size_t steps = spectra.size() / (frames_per_step * mel_bins);
-        postnet_.set_tensor("raw_spectrogram", ov::Tensor(ov::element::f32, ov::Shape{steps, 1, frames_per_step, mel_bins}, spectra.data()));
+        stopwatch.restart();
+        const size_t steps = spectra_.size() / (frames_per_step * mel_bins);
+        postnet_.set_tensor("raw_spectrogram", ov::Tensor(ov::element::f32, ov::Shape{steps, 1, frames_per_step, mel_bins}, spectra_.data()));
         postnet_.infer();
         const ov::Tensor spectrogram = postnet_.get_tensor("postnet_spectrogram");
-        timings.postnet_ms += milliseconds_since(started);
+        timings.postnet_ms += stopwatch.elapsed_ms();
 
-        started = Clock::now();
+        stopwatch.restart();
         vocoder_.set_tensor("spectrogram", spectrogram);
         vocoder_.infer();
         const ov::Tensor waveform = vocoder_.get_tensor("waveform");
         std::vector<float> samples(waveform.data<const float>(), waveform.data<const float>() + waveform.get_size());
-        timings.vocoder_ms += milliseconds_since(started);
+        timings.vocoder_ms += stopwatch.elapsed_ms();
         return samples;
     }
 
 private:
-    std::vector<int64_t> tokenize(const std::string& text) {
+    std::vector<int64_t> token_ids(const std::string& text) {
         std::string input = text;
         tokenizer_.set_input_tensor(ov::Tensor(ov::element::string, ov::Shape{1}, &input));
         tokenizer_.infer();
         const ov::Tensor ids = tokenizer_.get_tensor("input_ids");
-        std::vector<int64_t> tokens;
-        bool speakable = false;
-        for (size_t i = 0; i < ids.get_size(); ++i) {
-            const int64_t token = ids.data<const int64_t>()[i];
-            if (token == model_.unknown_token_id()) continue;
-            tokens.push_back(token);
-            speakable = speakable || i + 1 < ids.get_size();  // the last id is the </s> the tokenizer appends
+        return {ids.data<const int64_t>(), ids.data<const int64_t>() + ids.get_size()};
+    }
+
+    // The unit's ids without <unk> (characters the tokenizer cannot read); empty when none of its
+    // characters can be read (word-boundary pieces and </s> alone say nothing).
+    std::vector<int64_t> tokenize(const std::string& text) {
+        if (!any_readable_character(text)) return {};
+        std::vector<int64_t> tokens = token_ids(text);
+        tokens.erase(std::remove(tokens.begin(), tokens.end(), model_.unknown_token_id()), tokens.end());
+        return tokens;
+    }
+
+    bool any_readable_character(const std::string& text) {
+        for (size_t i = 0; i < text.size();) {
+            const auto lead = static_cast<unsigned char>(text[i]);
+            const size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : 4;
+            const std::string character = text.substr(i, length);
+            i += length;
+            if (std::isspace(lead)) continue;
+            auto known = readable_.find(character);
+            if (known == readable_.end()) {
+                const std::vector<int64_t> ids = token_ids(character);
+                known = readable_.emplace(character, std::find(ids.begin(), ids.end(), model_.unknown_token_id()) == ids.end()).first;
+            }
+            if (known->second) return true;
         }
-        return speakable ? tokens : std::vector<int64_t>{};
+        return false;
     }
 
     const SpeechT5Model& model_;
+    // Buffers the requests' input tensors point into: they must outlive every call that uses them.
+    std::vector<int64_t> ids_;
+    std::vector<float> voice_;
+    std::vector<float> spectra_;
+    int32_t beam_ = 0;
+    std::map<std::string, bool> readable_;  // per character: does the tokenizer know it?
     ov::InferRequest tokenizer_;
     ov::InferRequest encoder_;
     ov::InferRequest decoder_;
@@ -155,7 +184,9 @@ std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::
         throw Error(ErrorCode::UnsupportedModel, "openvino_decoder_model in " + dir.string() + " is not stateful; re-export it with optimum-cli");
     }
     model->encoder_ = compile_ir(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties);
-    model->decoder_ = compile_ir(decoder, "openvino_decoder_model", options.device, properties);
+    model->decoder_model_ = decoder;
+    model->device_ = options.device;
+    model->properties_ = properties;
     model->postnet_ = compile_ir(read_ir(dir, "openvino_postnet"), "openvino_postnet", options.device, properties);
     model->vocoder_ = compile_ir(read_ir(dir, "openvino_vocoder"), "openvino_vocoder", options.device, properties);
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
@@ -169,8 +200,9 @@ size_t SpeechT5Model::max_unit_chars() const {
 }
 
 std::unique_ptr<TtsSession> SpeechT5Model::create_session() const {
+    ov::CompiledModel decoder = compile_ir(decoder_model_->clone(), "openvino_decoder_model", device_, properties_);
     return std::make_unique<SpeechT5Session>(*this, tokenizer_.create_infer_request(), encoder_.create_infer_request(),
-                                             decoder_.create_infer_request(), postnet_.create_infer_request(),
+                                             decoder.create_infer_request(), postnet_.create_infer_request(),
                                              vocoder_.create_infer_request());
 }
 

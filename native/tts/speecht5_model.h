@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+
+#include <openvino/core/model.hpp>
 #include <openvino/runtime/compiled_model.hpp>
 
 #include "tts/tts_model.h"
@@ -30,7 +33,13 @@ private:
     // create_infer_request is thread-safe but not const in OpenVINO's API.
     mutable ov::CompiledModel tokenizer_;
     mutable ov::CompiledModel encoder_;
-    mutable ov::CompiledModel decoder_;
+    // Each session compiles its own decoder: infer requests of one compiled SpeechT5 decoder interfere in
+    // OpenVINO's CPU plugin when requests with different input lengths interleave (the cross-attention
+    // state of one meets the attention mask of another, a shape error). One per worker costs the
+    // decoder's weights once per worker.
+    std::shared_ptr<const ov::Model> decoder_model_;
+    std::string device_;
+    ov::AnyMap properties_;
     mutable ov::CompiledModel postnet_;
     mutable ov::CompiledModel vocoder_;
 };

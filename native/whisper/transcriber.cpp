@@ -3,22 +3,16 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <chrono>
 #include <random>
 
 #include "common/error.h"
+#include "common/stopwatch.h"
 #include "whisper/decoding.h"
 #include "whisper/segments.h"
 #include "whisper/word_timestamps.h"
 
 namespace ovspeech::whisper {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double milliseconds_since(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 std::string unbracketed(const std::string& name) {
     return name.size() > 4 ? name.substr(2, name.size() - 4) : name;
@@ -129,9 +123,9 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
         if (context.size() > max_prompt_tokens(config)) context.erase(context.begin(), context.end() - max_prompt_tokens(config));
     }
 
-    auto started = Clock::now();
+    Stopwatch stopwatch;
     const WhisperFeatures features = model.feature_extractor().extract(samples_16k);
-    result.timings.features_ms = milliseconds_since(started);
+    result.timings.features_ms = stopwatch.elapsed_ms();
 
     const bool long_form = features.n_frames > frames.nb_max_frames;
     const bool timestamps = options.timestamps || long_form;
@@ -147,11 +141,11 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
     for (size_t offset = 0; offset < features.n_frames;) {
         cancellation.throw_if_cancelled();
         std::vector<float> window = features.window(offset, frames.nb_max_frames);
-        started = Clock::now();
+        stopwatch.restart();
         const ov::Tensor hidden_states = session.encode(window);
-        result.timings.encoder_ms += milliseconds_since(started);
+        result.timings.encoder_ms += stopwatch.elapsed_ms();
 
-        started = Clock::now();
+        stopwatch.restart();
         const StartOfTranscript probe = probe_start_of_transcript(decoder, hidden_states, config);
         if (start_tokens.empty()) {
             start_tokens.push_back(config.decoder_start_token_id);
@@ -204,7 +198,7 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
             const bool poor = attempt.compression_ratio > options.compression_ratio_threshold || attempt.avg_logprob < options.logprob_threshold;
             if (!options.temperature_fallback || silent || !poor) break;
         }
-        result.timings.decoder_ms += milliseconds_since(started);
+        result.timings.decoder_ms += stopwatch.elapsed_ms();
         result.timings.decoded_tokens += attempt.decoded.tokens.size();
 
         const bool skip_as_silence = options.temperature_fallback && probe.no_speech_probability > options.no_speech_threshold &&
@@ -214,7 +208,7 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
             continue;
         }
         if (options.word_timestamps) {
-            started = Clock::now();
+            stopwatch.restart();
             // Past the audio's end GenAI's unsigned subtraction wraps around and it aligns over the
             // whole window; so do we, for the same words.
             const size_t active_frames = offset < features.n_active_frames ? std::min(frames.nb_max_frames, features.n_active_frames - offset)
@@ -224,7 +218,7 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
                                              static_cast<float>(offset) * seconds_per_frame};
             const std::vector<WordTiming> words = align_words(decoder, tokenizer, config, window);
             result.words.insert(result.words.end(), words.begin(), words.end());
-            result.timings.word_timestamps_ms += milliseconds_since(started);
+            result.timings.word_timestamps_ms += stopwatch.elapsed_ms();
         }
         if (!timestamps) {
             result.tokens.insert(result.tokens.end(), attempt.decoded.tokens.begin(), attempt.decoded.tokens.end());

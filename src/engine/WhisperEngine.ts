@@ -1,16 +1,14 @@
-import { invalidParameter, OvSpeechError } from '../errors.js';
+import { invalidParameter } from '../errors.js';
 import type {
   NativeSegment,
   NativeTimings,
-  NativeTranscription,
   NativeTranscriptionEvent,
   NativeTranscriptionOptions,
   NativeWord,
   NativeWhisperModel,
-  PoolStats,
 } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
-import { settle } from './nativeTask.js';
+import { NativeEngine, runTask } from './nativeTask.js';
 import { optionalBoolean, optionalInteger, optionalNumber, poolAndCompile, type EngineOptions } from './options.js';
 
 export type WhisperEngineOptions = EngineOptions;
@@ -112,17 +110,7 @@ function checkAudio(audio: PcmAudio): void {
 }
 
 /** Whisper speech-to-text on one model folder, served by a pool of native workers. */
-export class WhisperEngine {
-  readonly #model: NativeWhisperModel;
-  #disposed = false;
-
-  private constructor(
-    readonly modelDir: string,
-    model: NativeWhisperModel,
-  ) {
-    this.#model = model;
-  }
-
+export class WhisperEngine extends NativeEngine<NativeWhisperModel> {
   static async load(modelDir: string, options: WhisperEngineOptions = {}): Promise<WhisperEngine> {
     const { compile, pool } = poolAndCompile(options);
     const model = await callNative(() => addon.loadWhisperModel(modelDir, compile, pool));
@@ -135,47 +123,22 @@ export class WhisperEngine {
    */
   async transcribe(audio: PcmAudio, options: TranscribeOptions = {}): Promise<Transcription> {
     const caller = new Error();
-    if (this.#disposed) throw new OvSpeechError('The engine has been disposed', 'CANCELLED');
+    this.checkUsable();
     checkAudio(audio);
     const native = toNativeOptions(options);
     const { onText, onSegment } = options;
-    // A listener that throws stops the request, which then fails with the listener's error.
-    const listenerFailed = new AbortController();
-    let listenerError: unknown;
-    const onEvent =
+    const listener =
       onText || onSegment
         ? (event: NativeTranscriptionEvent) => {
-            try {
-              if (event.type === 'text') onText?.(event.delta);
-              else onSegment?.(event.segment);
-            } catch (error) {
-              listenerError ??= error;
-              listenerFailed.abort();
-            }
+            if (event.type === 'text') onText?.(event.delta);
+            else onSegment?.(event.segment);
           }
         : undefined;
-    const signal = options.signal ? AbortSignal.any([options.signal, listenerFailed.signal]) : listenerFailed.signal;
-    try {
-      const result: NativeTranscription = await settle(
-        () => this.#model.transcribe(audio.samples, audio.sampleRate, audio.channels, native, onEvent),
-        signal,
-        caller,
-      );
-      return result;
-    } catch (error) {
-      throw listenerError ?? error;
-    }
-  }
-
-  /** Queue depth and worker use, as the scheduler counts them. */
-  stats(): PoolStats {
-    return this.#model.stats();
-  }
-
-  /** Refuses new requests and releases the native workers once the running ones finish. */
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    await this.#model.dispose();
+    return runTask(
+      (onEvent) => this.model.transcribe(audio.samples, audio.sampleRate, audio.channels, native, onEvent),
+      listener,
+      options.signal,
+      caller,
+    );
   }
 }

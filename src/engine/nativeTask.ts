@@ -1,23 +1,74 @@
 import { OvSpeechError } from '../errors.js';
-import type { NativeTask } from '../native/AddonTypes.js';
+import type { NativeTask, PoolStats } from '../native/AddonTypes.js';
 
 /**
- * Awaits a native task, cancelling it when `signal` aborts. The error's stack points at `caller`, the
- * engine method the application called (native frames carry no JS stack).
+ * Runs a native task to its end. `signal` cancels it. A `listener` that throws cancels it too, and the
+ * request then fails with the listener's own error. On failure the stack points at `caller`, the engine
+ * method the application called (native frames carry no JS stack).
  */
-export async function settle<T>(start: () => NativeTask<T>, signal: AbortSignal | undefined, caller: Error): Promise<T> {
+export async function runTask<T, E>(
+  start: (onEvent: ((event: E) => void) | undefined) => NativeTask<T>,
+  listener: ((event: E) => void) | undefined,
+  signal: AbortSignal | undefined,
+  caller: Error,
+): Promise<T> {
   if (signal?.aborted) throw new OvSpeechError('The request was aborted before it started', 'CANCELLED', { cause: signal.reason });
-  const task = start();
-  const abort = () => task.cancel();
-  signal?.addEventListener('abort', abort, { once: true });
+  let failedListener: { error: unknown } | undefined;
+  const cancel = () => task.cancel();
+  const onEvent = listener
+    ? (event: E) => {
+        if (failedListener) return;
+        try {
+          listener(event);
+        } catch (error) {
+          failedListener = { error };
+          cancel();
+        }
+      }
+    : undefined;
+  const task = start(onEvent);
+  signal?.addEventListener('abort', cancel, { once: true });
   try {
     return await task.promise;
   } catch (error) {
+    if (failedListener) throw failedListener.error;
     if (error instanceof Error && caller.stack !== undefined) {
       error.stack = `${error.name}: ${error.message}\n${caller.stack.split('\n').slice(1).join('\n')}`;
     }
     throw error;
   } finally {
-    signal?.removeEventListener('abort', abort);
+    signal?.removeEventListener('abort', cancel);
+  }
+}
+
+/** What every engine's native model offers besides its operations. */
+export interface PooledNativeModel {
+  stats(): PoolStats;
+  dispose(): Promise<void>;
+}
+
+/** The lifecycle every engine shares: pool stats, and a dispose() after which requests are refused. */
+export abstract class NativeEngine<Model extends PooledNativeModel> {
+  #disposed = false;
+
+  protected constructor(
+    readonly modelDir: string,
+    protected readonly model: Model,
+  ) {}
+
+  protected checkUsable(): void {
+    if (this.#disposed) throw new OvSpeechError('The engine has been disposed', 'CANCELLED');
+  }
+
+  /** Queue depth and worker use, as the scheduler counts them. */
+  stats(): PoolStats {
+    return this.model.stats();
+  }
+
+  /** Refuses new requests and releases the native workers once the running ones finish. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.model.dispose();
   }
 }

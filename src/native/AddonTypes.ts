@@ -36,6 +36,7 @@ export interface Addon {
   availableDevices(): Promise<DeviceInfo[]>;
   inspectModel(dir: string): Promise<ModelFolderInfo>;
   loadWhisperModel(dir: string, compile: CompileSettings, pool: PoolSettings): Promise<NativeWhisperModel>;
+  loadSpeechModel(dir: string, compile: CompileSettings, pool: PoolSettings, voices: VoiceSettings): Promise<NativeSpeechModel>;
 }
 
 export interface CompileSettings {
@@ -133,6 +134,59 @@ export interface NativeWhisperModel {
     options: NativeTranscriptionOptions,
     onEvent?: (event: NativeTranscriptionEvent) => void,
   ): NativeTask<NativeTranscription>;
+  stats(): PoolStats;
+  dispose(): Promise<void>;
+}
+
+export interface VoiceSettings {
+  /** A folder of further <name>.bin speaker embeddings. */
+  extraDir?: string;
+  /** Further names (the OpenAI voices, say) for the model's voices. */
+  aliases?: Record<string, string>;
+}
+
+export interface NativeSpeechOptions {
+  /** A voice of the model, an alias, or an OpenAI voice name; the default voice when absent. */
+  voice?: string;
+  /** 0.25 to 4; pitch is kept. */
+  speed?: number;
+  /** Spell out numbers, currency, percentages and abbreviations (English). On by default. */
+  normalize?: boolean;
+  /** Synthesize sentence by sentence, streaming each one. On by default; off, the input is one unit. */
+  splitSentences?: boolean;
+  /** Seconds of silence between sentences (0.25 by default). */
+  sentencePause?: number;
+  /** SpeechT5's decoding limits: frames per input token at least/at most, and the stop threshold. */
+  minlenratio?: number;
+  maxlenratio?: number;
+  threshold?: number;
+}
+
+export interface NativeSpeechTimings {
+  queuedMs: number;
+  normalizeMs: number;
+  tokenizerMs: number;
+  encoderMs: number;
+  decoderMs: number;
+  postnetMs: number;
+  vocoderMs: number;
+  stretchMs: number;
+  decoderSteps: number;
+  totalMs: number;
+}
+
+export interface NativeSpeechSummary {
+  units: number;
+  samples: number;
+  sampleRate: number;
+  timings: NativeSpeechTimings;
+}
+
+export interface NativeSpeechModel {
+  readonly sampleRate: number;
+  readonly family: string;
+  synthesize(text: string, options: NativeSpeechOptions, onChunk?: (chunk: Float32Array) => void): NativeTask<NativeSpeechSummary>;
+  voices(): { names: string[]; default: string };
   stats(): PoolStats;
   dispose(): Promise<void>;
 }

@@ -1,0 +1,93 @@
+#include "tts/synthesizer.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "common/error.h"
+#include "common/stopwatch.h"
+#include "tts/sentence_splitter.h"
+#include "tts/text_normalizer.h"
+#include "tts/time_stretch.h"
+
+namespace ovspeech::tts {
+namespace {
+
+[[noreturn]] void invalid(const std::string& message) {
+    throw Error(ErrorCode::InvalidArgument, message);
+}
+
+// Counts the characters (code points) of UTF-8 text, refusing malformed text and control characters.
+size_t check_text(const std::string& text) {
+    size_t characters = 0;
+    for (size_t i = 0; i < text.size(); ++characters) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+        if (length == 0 || i + length > text.size()) invalid("input is not valid UTF-8 (at byte " + std::to_string(i) + ")");
+        for (size_t k = 1; k < length; ++k) {
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) invalid("input is not valid UTF-8 (at byte " + std::to_string(i) + ")");
+        }
+        if ((lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\r') || lead == 0x7F) {
+            char code[8];
+            std::snprintf(code, sizeof(code), "U+%04X", lead);
+            invalid(std::string("input contains the control character ") + code + " at character " + std::to_string(characters));
+        }
+        i += length;
+    }
+    return characters;
+}
+
+}  // namespace
+
+SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, const VoiceLibrary& voices, const SpeechRequest& request,
+                                const CancellationFlag& cancellation, const std::function<void(std::vector<float>&& chunk)>& on_chunk) {
+    const size_t characters = check_text(request.text);
+    if (request.text.find_first_not_of(" \t\r\n") == std::string::npos) invalid("input is empty");
+    if (characters > kMaxInputCharacters) {
+        invalid("input has " + std::to_string(characters) + " characters; at most " + std::to_string(kMaxInputCharacters) + " are allowed");
+    }
+    if (!(request.speed >= 0.25 && request.speed <= 4.0)) invalid("speed must be between 0.25 and 4.0");
+    if (!(request.pause_seconds >= 0 && request.pause_seconds <= 5)) invalid("the pause between sentences must be between 0 and 5 seconds");
+    const auto& decoding = request.decoding;
+    if (!(decoding.minlenratio >= 0 && decoding.maxlenratio > 0 && decoding.minlenratio <= decoding.maxlenratio && decoding.threshold > 0)) {
+        invalid("decoding needs 0 <= minlenratio <= maxlenratio, maxlenratio > 0 and threshold > 0");
+    }
+    const std::vector<float>& voice = voices.resolve(request.voice);
+
+    SpeechSummary summary;
+    summary.sample_rate = model.sample_rate();
+    // Split first (line breaks end sentences; the normalizer would fold them), then spell each sentence
+    // out, splitting again any that spelling out made too long for the model.
+    std::vector<std::string> units;
+    Stopwatch stopwatch;
+    const size_t max_chars = model.max_unit_chars();
+    for (const std::string& sentence : request.split ? split_sentences(request.text, max_chars) : std::vector<std::string>{request.text}) {
+        const std::string spoken = request.normalize ? normalize_english(sentence) : sentence;
+        if (spoken.size() <= max_chars) {
+            units.push_back(spoken);
+        } else if (request.split) {
+            for (std::string& piece : split_sentences(spoken, max_chars)) units.push_back(std::move(piece));
+        } else {
+            invalid("without sentence splitting the input must fit in one unit of " + std::to_string(max_chars) + " characters");
+        }
+    }
+    summary.normalize_ms = stopwatch.elapsed_ms();
+
+    const auto pause = static_cast<size_t>(std::lround(request.pause_seconds * model.sample_rate()));
+    for (const std::string& unit : units) {
+        std::vector<float> samples = session.synthesize(unit, voice, decoding, cancellation, summary.units);
+        if (samples.empty()) continue;
+        if (request.speed != 1.0) {
+            stopwatch.restart();
+            samples = time_stretch(samples, model.sample_rate(), request.speed);
+            summary.stretch_ms += stopwatch.elapsed_ms();
+        }
+        if (summary.unit_count > 0 && pause > 0) samples.insert(samples.begin(), pause, 0.0f);
+        ++summary.unit_count;
+        summary.samples += samples.size();
+        on_chunk(std::move(samples));
+    }
+    if (summary.unit_count == 0) invalid("the model's tokenizer can read none of the characters in the input");
+    return summary;
+}
+
+}  // namespace ovspeech::tts

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/cancellation.h"
+#include "tts/tts_model.h"
+#include "tts/voices.h"
+
+namespace ovspeech::tts {
+
+constexpr size_t kMaxInputCharacters = 4096;
+
+struct SpeechRequest {
+    std::string text;
+    std::string voice;  // empty: the default voice
+    double speed = 1.0;  // 0.25 to 4.0; pitch is kept
+    bool normalize = true;  // spell out numbers, currency, abbreviations (English)
+    bool split = true;      // synthesize sentence by sentence (needed to stream); off: the text is one unit
+    double pause_seconds = 0.25;  // silence between sentences
+    DecodingOptions decoding;
+};
+
+struct SpeechSummary {
+    UnitTimings units;
+    double normalize_ms = 0;
+    double stretch_ms = 0;
+    size_t unit_count = 0;
+    size_t samples = 0;
+    uint32_t sample_rate = 0;
+};
+
+// Synthesizes a request unit by unit, handing each unit's audio (pause included) to `on_chunk` as soon
+// as it is done. Throws Error: INVALID_ARGUMENT (empty, over 4096 characters, a control character,
+// invalid UTF-8, an unknown voice, speed out of range, nothing the tokenizer can read), CANCELLED.
+SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, const VoiceLibrary& voices, const SpeechRequest& request,
+                                const CancellationFlag& cancellation, const std::function<void(std::vector<float>&& chunk)>& on_chunk);
+
+}  // namespace ovspeech::tts

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { SpeechEngine, type SpeakOptions, type Speech } from '../../src/engine/SpeechEngine.js';
+import { fixtures } from '../helpers/audio.js';
+import { tempDir } from '../helpers/irFolder.js';
+import { rejection } from '../helpers/rejection.js';
+
+const modelDir = path.join(fixtures, 'models', 'tiny-speecht5');
+
+interface SpeechCase {
+  id: string;
+  text: string;
+  voice: string | null;
+  config: { minlenratio?: number; maxlenratio?: number; threshold?: number };
+  samples: number;
+  sample_rate: number;
+  file: string;
+}
+
+const reference = JSON.parse(readFileSync(path.join(fixtures, 'reference', 'speecht5.json'), 'utf8')) as { cases: SpeechCase[] };
+
+function referenceAudio(item: SpeechCase): Float32Array {
+  const bytes = readFileSync(path.join(fixtures, 'reference', item.file));
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** GenAI's behaviour: the text as one unit, no normalizer, GenAI's default voice when none is named. */
+function parityOptions(item: SpeechCase): SpeakOptions {
+  return { normalize: false, splitSentences: false, ...(item.voice ? { voice: item.voice } : {}), ...item.config };
+}
+
+// Five sentences of about the same length. A random-weight model stops decoding at arbitrary points, so
+// the streaming test bounds the frames per character (maxlenratio) to make work follow text length, as it
+// does with a trained model.
+const FIVE_SENTENCES =
+  'The first sentence is here now. The second one follows it close. Then there comes the third one! ' +
+  'Is this the fourth one, then? And this is the fifth and last.';
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+describe('speech engine: errors', () => {
+  let engine: SpeechEngine;
+  before(async () => {
+    engine = await SpeechEngine.load(modelDir, { inferencePrecision: 'f32' });
+  });
+  after(() => engine.dispose());
+
+  const cases: [string, () => Promise<unknown>, RegExp][] = [
+    ['empty input', () => engine.synthesize('   '), /^input is empty$/],
+    ['4097 characters', () => engine.synthesize('a'.repeat(4097)), /^input has 4097 characters; at most 4096 are allowed$/],
+    ['an unknown voice, listing the voices', () => engine.synthesize('Hello.', { voice: 'baritone' }), /^unknown voice "baritone"; this model has: .*alloy.*alto.*default.*tenor/],
+    ['a control character', () => engine.synthesize('Hello\u0007 world.'), /^input contains the control character U\+0007 at character 5$/],
+    ['text in a script the tokenizer cannot read', () => engine.synthesize('你好，世界。'), /^the model's tokenizer can read none of the characters in the input$/],
+    ['a speed out of range', () => engine.synthesize('Hello.', { speed: 5 }), /^Expected number between 0.25 and 4 for speed but received 5 of type number$/],
+  ];
+  for (const [what, call, message] of cases) {
+    it(`rejects ${what} with INVALID_ARGUMENT and keeps serving`, async () => {
+      const error = await rejection(call());
+      assert.equal(error.code, 'INVALID_ARGUMENT');
+      assert.match(error.message, message);
+      assert.ok((await engine.synthesize('Hello.')).audio.length > 0);
+    });
+  }
+
+  it('rejects a model folder that is not text-to-speech, and one missing a file', async () => {
+    assert.equal((await rejection(SpeechEngine.load(path.join(fixtures, 'models', 'tiny-whisper')))).code, 'UNSUPPORTED_MODEL');
+    const broken = path.join(tempDir('speech-broken'), 'tts');
+    mkdirSync(broken);
+    copyFileSync(path.join(modelDir, 'config.json'), path.join(broken, 'config.json'));
+    const error = await rejection(SpeechEngine.load(broken));
+    assert.equal(error.code, 'UNSUPPORTED_MODEL');
+    assert.match(error.message, /openvino_decoder_model\.xml is missing/);
+  });
+});
+
+describe('speech engine: GenAI parity', () => {
+  let engine: SpeechEngine;
+  before(async () => {
+    engine = await SpeechEngine.load(modelDir, { inferencePrecision: 'f32' });
+  });
+  after(() => engine.dispose());
+
+  // Same IRs, same OpenVINO, same float operations in the same order: the audio is bit-identical.
+  for (const item of reference.cases) {
+    it(`matches GenAI's waveform exactly on ${item.id}`, async () => {
+      const speech = await engine.synthesize(item.text, parityOptions(item));
+      assert.equal(speech.sampleRate, item.sample_rate);
+      const difference = maxAbsDifference(speech.audio, referenceAudio(item));
+      assert.equal(speech.audio.length, item.samples);
+      assert.equal(difference, 0, `max abs difference ${difference}`);
+    });
+  }
+});
+
+describe('speech engine: voices, speed, normalizer', () => {
+  let engine: SpeechEngine;
+  before(async () => {
+    const extra = tempDir('speech-voices');
+    copyFileSync(path.join(modelDir, 'voices', 'alto.bin'), path.join(extra, 'mezzo.bin'));
+    engine = await SpeechEngine.load(modelDir, { inferencePrecision: 'f32', voicesDir: extra, voiceAliases: { nova: 'tenor' } });
+  });
+  after(() => engine.dispose());
+
+  it('lists its own voices, the extra folder\'s and every OpenAI name', () => {
+    const { names, default: fallback } = engine.voices();
+    assert.equal(fallback, 'default');
+    for (const name of ['default', 'alto', 'tenor', 'mezzo', 'alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse']) {
+      assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+    }
+  });
+
+  it('resolves aliases and OpenAI names to real voices', async () => {
+    const options: SpeakOptions = { normalize: false, splitSentences: false };
+    const tenor = await engine.synthesize('Hello world.', { ...options, voice: 'tenor' });
+    const nova = await engine.synthesize('Hello world.', { ...options, voice: 'nova' });
+    assert.deepEqual(nova.audio, tenor.audio);
+    const alto = await engine.synthesize('Hello world.', { ...options, voice: 'alto' });
+    const mezzo = await engine.synthesize('Hello world.', { ...options, voice: 'mezzo' });
+    assert.deepEqual(mezzo.audio, alto.audio);
+    assert.ok((await engine.synthesize('Hello world.', { ...options, voice: 'shimmer' })).audio.length > 0);
+  });
+
+  it('changes the duration by 1/speed', async () => {
+    const base = await engine.synthesize('Hello world.', { speed: 1 });
+    for (const speed of [0.5, 2]) {
+      const stretched = await engine.synthesize('Hello world.', { speed });
+      const target = base.audio.length / speed;
+      assert.ok(Math.abs(stretched.audio.length - target) / target < 0.01, `speed ${speed}: ${stretched.audio.length} vs ${target}`);
+    }
+  });
+
+  it('spells out numbers before synthesis unless told not to', async () => {
+    const spelled = await engine.synthesize('Call 555 at 10:45.', { splitSentences: false });
+    const literal = await engine.synthesize('Call 555 at 10:45.', { normalize: false, splitSentences: false });
+    const words = await engine.synthesize('Call five hundred fifty-five at ten forty-five.', { normalize: false, splitSentences: false });
+    assert.deepEqual(spelled.audio, words.audio);
+    assert.notDeepEqual(spelled.audio, literal.audio);
+  });
+});
+
+describe('speech engine: streaming, concurrency, cancellation', () => {
+  let engine: SpeechEngine;
+  before(async () => {
+    engine = await SpeechEngine.load(modelDir, { inferencePrecision: 'f32', workers: 2 });
+  });
+  after(() => engine.dispose());
+
+  it('streams a chunk per sentence, the first well before the whole text is done', async () => {
+    const arrivals: number[] = [];
+    const started = performance.now();
+    const speech = await engine.synthesize(FIVE_SENTENCES, { maxlenratio: 4, onChunk: () => arrivals.push(performance.now() - started) });
+    const total = performance.now() - started;
+    assert.equal(speech.units, 5);
+    assert.equal(arrivals.length, 5);
+    assert.ok(arrivals[0]! < 0.4 * total, `first chunk after ${arrivals[0]!.toFixed(0)} ms of ${total.toFixed(0)} ms`);
+    assert.ok(speech.realTimeFactor > 0 && Number.isFinite(speech.realTimeFactor));
+    assert.ok(speech.timings.decoderSteps > 0 && speech.timings.vocoderMs > 0);
+  });
+
+  it('gives 8 concurrent calls exactly the audio of 8 sequential ones', async () => {
+    const texts = reference.cases.slice(0, 8).map((item) => [item.text, parityOptions(item)] as const);
+    const sequential: Speech[] = [];
+    for (const [text, options] of texts) sequential.push(await engine.synthesize(text, options));
+    const concurrent = await Promise.all(texts.map(([text, options]) => engine.synthesize(text, options)));
+    for (const [i, speech] of concurrent.entries()) assert.deepEqual(speech.audio, sequential[i]!.audio, texts[i]![0]);
+  });
+
+  it('keeps the event loop ticking during a long synthesis', async () => {
+    const ticks: number[] = [];
+    const timer = setInterval(() => ticks.push(performance.now()), 5);
+    const started = performance.now();
+    await engine.synthesize(FIVE_SENTENCES.repeat(3));
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    const gaps = ticks.map((t, i) => t - (i === 0 ? started : (ticks[i - 1] ?? started)));
+    assert.ok(elapsed > 300, `long enough to observe: ${elapsed.toFixed(0)} ms`);
+    assert.ok(Math.max(...gaps) < 100, `the event loop stalled for ${Math.max(...gaps).toFixed(0)} ms`);
+  });
+
+  it('stops an aborted synthesis early, and the next one is unaffected', async () => {
+    const single = await SpeechEngine.load(modelDir, { inferencePrecision: 'f32', workers: 1 });
+    after(() => single.dispose());
+    const long = FIVE_SENTENCES.repeat(3);
+    const full = performance.now();
+    await single.synthesize(long);
+    const fullMs = performance.now() - full;
+    const controller = new AbortController();
+    const started = performance.now();
+    const aborted = single.synthesize(long, { signal: controller.signal });
+    setTimeout(() => controller.abort(), fullMs / 10);
+    assert.equal((await rejection(aborted)).code, 'CANCELLED');
+    const abortedMs = performance.now() - started;
+    assert.ok(abortedMs < fullMs / 2, `aborted after ${abortedMs.toFixed(0)} ms of ${fullMs.toFixed(0)} ms`);
+    const item = reference.cases[0]!;
+    const next = await single.synthesize(item.text, parityOptions(item));
+    assert.equal(maxAbsDifference(next.audio, referenceAudio(item)), 0);
+  });
+});
