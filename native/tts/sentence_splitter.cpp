@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/utf8.h"
 
 namespace ovspeech::tts {
 
@@ -22,38 +23,10 @@ constexpr char32_t kInvalid = 0xFFFD;
 std::vector<Character> decode(const std::string& text) {
     std::vector<Character> characters;
     characters.reserve(text.size());
-    size_t i = 0;
-    while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        size_t length = 1;
-        char32_t value = lead;
-        if (lead >= 0xC2 && lead <= 0xDF) {
-            length = 2;
-            value = lead & 0x1F;
-        } else if (lead >= 0xE0 && lead <= 0xEF) {
-            length = 3;
-            value = lead & 0x0F;
-        } else if (lead >= 0xF0 && lead <= 0xF4) {
-            length = 4;
-            value = lead & 0x07;
-        } else if (lead >= 0x80) {
-            length = 0;
-        }
-        for (size_t k = 1; k < length; ++k) {
-            const auto next = i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
-            if ((next & 0xC0) != 0x80) {
-                length = 0;
-                break;
-            }
-            value = (value << 6) | (next & 0x3F);
-        }
-        if (length == 0) {
-            characters.push_back({kInvalid, i, i + 1});
-            ++i;
-        } else {
-            characters.push_back({value, i, i + length});
-            i += length;
-        }
+    for (size_t i = 0; i < text.size();) {
+        const Utf8CodePoint c = decode_utf8(text, i);
+        characters.push_back({c.valid ? c.value : kInvalid, i, i + c.length});
+        i += c.length;
     }
     return characters;
 }

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/stopwatch.h"
+#include "common/utf8.h"
 #include "common/json_file.h"
 #include "common/model_ir.h"
 
@@ -135,11 +136,10 @@ private:
 
     bool any_readable_character(const std::string& text) {
         for (size_t i = 0; i < text.size();) {
-            const auto lead = static_cast<unsigned char>(text[i]);
-            const size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : 4;
-            const std::string character = text.substr(i, length);
-            i += length;
-            if (std::isspace(lead)) continue;
+            const Utf8CodePoint c = decode_utf8(text, i);
+            const std::string character = text.substr(i, c.length);
+            i += c.length;
+            if (c.value < 0x80 && std::isspace(static_cast<int>(c.value))) continue;
             auto known = readable_.find(character);
             if (known == readable_.end()) {
                 const std::vector<int64_t> ids = token_ids(character);

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/stopwatch.h"
+#include "common/utf8.h"
 #include "tts/sentence_splitter.h"
 #include "tts/text_normalizer.h"
 #include "tts/time_stretch.h"
@@ -20,18 +21,14 @@ namespace {
 size_t check_text(const std::string& text) {
     size_t characters = 0;
     for (size_t i = 0; i < text.size(); ++characters) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        const size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-        if (length == 0 || i + length > text.size()) invalid("input is not valid UTF-8 (at byte " + std::to_string(i) + ")");
-        for (size_t k = 1; k < length; ++k) {
-            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) invalid("input is not valid UTF-8 (at byte " + std::to_string(i) + ")");
-        }
-        if ((lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\r') || lead == 0x7F) {
+        const Utf8CodePoint c = decode_utf8(text, i);
+        if (!c.valid) invalid("input is not valid UTF-8 (at byte " + std::to_string(i) + ")");
+        if ((c.value < 0x20 && c.value != '\t' && c.value != '\n' && c.value != '\r') || (c.value >= 0x7F && c.value <= 0x9F)) {
             char code[8];
-            std::snprintf(code, sizeof(code), "U+%04X", lead);
+            std::snprintf(code, sizeof(code), "U+%04X", static_cast<unsigned>(c.value));
             invalid(std::string("input contains the control character ") + code + " at character " + std::to_string(characters));
         }
-        i += length;
+        i += c.length;
     }
     return characters;
 }

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace ovspeech::tts {
 
 namespace {
@@ -12,23 +14,9 @@ namespace {
 // The code point starting at byte `i` and its length in bytes; a byte that does not start a well-formed
 // sequence reads as itself, one byte long.
 char32_t decode_at(std::string_view text, size_t i, size_t& length) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    length = lead < 0x80 ? 1 : (lead >= 0xC2 && lead <= 0xDF) ? 2 : (lead >= 0xE0 && lead <= 0xEF) ? 3
-                                                                  : (lead >= 0xF0 && lead <= 0xF4) ? 4 : 0;
-    char32_t value = length == 2 ? lead & 0x1F : length == 3 ? lead & 0x0F : length == 4 ? lead & 0x07 : lead;
-    for (size_t k = 1; k < length; ++k) {
-        const auto next = i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
-        if ((next & 0xC0) != 0x80) {
-            length = 0;
-            break;
-        }
-        value = (value << 6) | (next & 0x3F);
-    }
-    if (length == 0) {
-        length = 1;
-        return lead;
-    }
-    return value;
+    const Utf8CodePoint c = decode_utf8(text, i);
+    length = c.length;
+    return c.value;
 }
 
 // The code point that ends just before byte `i` (0 at the start of the text).

@@ -41,7 +41,7 @@ export function createApp({ registry, logger, isShuttingDown = () => false }: Ap
     router.allowedMethods({
       throw: true,
       methodNotAllowed: () => new ApiError(405, 'Method not allowed for this URL', 'invalid_request_error', 'method_not_allowed'),
-      notImplemented: () => new ApiError(501, 'Method not implemented', 'invalid_request_error', 'not_implemented'),
+      notImplemented: () => new ApiError(501, 'This HTTP method is not supported by the server', 'invalid_request_error', 'unsupported_method'),
     }),
   );
   return app;
