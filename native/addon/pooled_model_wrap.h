@@ -44,10 +44,12 @@ protected:
 
     void set_pool(std::unique_ptr<Pool> pool) { pool_ = std::move(pool); }
 
-    // Queues `job`, keeping this object alive until settled() is called for it. A disposed model or a
-    // full queue becomes the job's own failure through `refuse`.
+    // Queues `job`, keeping this object alive until settled() is called for it, as it is for every job,
+    // refused ones included. A disposed model or a full queue becomes the job's own failure through
+    // `refuse`.
     void submit(const std::shared_ptr<CancellationFlag>& cancellation, PoolJob<Session> job,
                 const std::function<void(ErrorCode, const std::string&)>& refuse) {
+        this->Ref();
         if (!pool_) {
             refuse(ErrorCode::Cancelled, "the model has been disposed");
             return;
@@ -58,13 +60,13 @@ protected:
             refuse(e.code(), e.what());
             return;
         }
-        this->Ref();
         in_flight_.insert(cancellation);
     }
 
-    // On the JS thread once a job's promise is settled, refused jobs included.
+    // On the JS thread once a job's promise is settled.
     void settled(const std::shared_ptr<CancellationFlag>& cancellation) {
-        if (in_flight_.erase(cancellation) > 0) this->Unref();
+        in_flight_.erase(cancellation);
+        this->Unref();
     }
 
 private:
