@@ -16,10 +16,14 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** How long a graceful shutdown waits for in-flight requests. */
   shutdownTimeoutMs: number;
+  /** OpenVINO device every model is compiled for (CPU, GPU, AUTO, HETERO:...). */
+  device: string;
+  /** Native workers per model. */
+  workers: number;
 }
 
 /** Values as given: CLI flags by their long name (`models`, `port`, ...). */
-export type RawSettings = Partial<Record<'models' | 'host' | 'port' | 'logLevel' | 'shutdownTimeout' | 'config', string>>;
+export type RawSettings = Partial<Record<'models' | 'host' | 'port' | 'logLevel' | 'shutdownTimeout' | 'device' | 'workers' | 'config', string>>;
 
 interface Setting<T> {
   key: keyof RawSettings;
@@ -38,6 +42,19 @@ function parseSeconds(value: unknown, source: string): number {
   const seconds = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) throw invalidParameter('number of seconds between 0 and 3600', source, value);
   return seconds * 1000;
+}
+
+function parseWorkers(value: unknown, source: string): number {
+  const workers = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw invalidParameter('integer between 1 and 64', source, value);
+  return workers;
+}
+
+function parseDevice(value: unknown, source: string): string {
+  if (typeof value !== 'string' || !/^[A-Z][A-Z0-9_.:,]*$/.test(value)) {
+    throw invalidParameter('OpenVINO device name such as CPU, GPU, AUTO or HETERO:GPU,CPU', source, value);
+  }
+  return value;
 }
 
 function parseHost(value: unknown, source: string): string {
@@ -68,11 +85,13 @@ const SETTINGS = {
   port: { key: 'port', flag: '--port', env: 'OVSPEECH_PORT', parse: parsePort },
   logLevel: { key: 'logLevel', flag: '--log-level', env: 'OVSPEECH_LOG_LEVEL', parse: parseLogLevel },
   shutdownTimeoutMs: { key: 'shutdownTimeout', flag: '--shutdown-timeout', env: 'OVSPEECH_SHUTDOWN_TIMEOUT', parse: parseSeconds },
+  device: { key: 'device', flag: '--device', env: 'OVSPEECH_DEVICE', parse: parseDevice },
+  workers: { key: 'workers', flag: '--workers', env: 'OVSPEECH_WORKERS', parse: parseWorkers },
 } satisfies Record<string, Setting<unknown>>;
 
 const MODELS: Setting<string> = { key: 'models', flag: '--models', env: 'OVSPEECH_MODELS', parse: parseDirectory };
 
-const DEFAULTS = { host: '0.0.0.0', port: 8000, logLevel: 'info' as LogLevel, shutdownTimeoutMs: 30_000 };
+const DEFAULTS = { host: '0.0.0.0', port: 8000, logLevel: 'info' as LogLevel, shutdownTimeoutMs: 30_000, device: 'CPU', workers: 1 };
 
 function readConfigFile(file: string, source: string): Record<string, unknown> {
   let parsed: unknown;
@@ -138,6 +157,8 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
     port: resolve(SETTINGS.port, flags, env, file, fileName)?.value ?? DEFAULTS.port,
     logLevel: resolve(SETTINGS.logLevel, flags, env, file, fileName)?.value ?? DEFAULTS.logLevel,
     shutdownTimeoutMs: resolve(SETTINGS.shutdownTimeoutMs, flags, env, file, fileName)?.value ?? DEFAULTS.shutdownTimeoutMs,
+    device: resolve(SETTINGS.device, flags, env, file, fileName)?.value ?? DEFAULTS.device,
+    workers: resolve(SETTINGS.workers, flags, env, file, fileName)?.value ?? DEFAULTS.workers,
   };
 }
 

@@ -1,8 +1,21 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
+import { OvSpeechError } from '../errors.js';
 import type { ModelFolderInfo } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
+import type { EngineOptions } from './options.js';
+import { SpeechEngine } from './SpeechEngine.js';
+import { WhisperEngine } from './WhisperEngine.js';
+
+/** A loaded model: what it does and the engine that does it. */
+export type LoadedEngine = { kind: 'transcription'; engine: WhisperEngine } | { kind: 'speech'; engine: SpeechEngine };
+
+/** The engine of each family ovspeech serves, by config.json's model_type. */
+const FAMILIES: Record<string, (dir: string, options: EngineOptions) => Promise<LoadedEngine>> = {
+  whisper: async (dir, options) => ({ kind: 'transcription', engine: await WhisperEngine.load(dir, options) }),
+  speecht5: async (dir, options) => ({ kind: 'speech', engine: await SpeechEngine.load(dir, options) }),
+};
 
 export type ModelState = 'loading' | 'ready' | 'failed';
 
@@ -19,6 +32,8 @@ export interface ModelEntry {
   /** Why loading failed. */
   error?: string;
   info?: ModelFolderInfo;
+  /** Once ready. */
+  loaded?: LoadedEngine;
 }
 
 /** Model folders below this depth are not looked for; it also stops symlink cycles. */
@@ -79,21 +94,35 @@ export class ModelRegistry {
     return new ModelRegistry(root, entries);
   }
 
-  /** Reads every folder on the addon's worker threads; a broken folder fails alone. */
-  async load(onSettled?: (entry: ModelEntry) => void): Promise<void> {
-    await Promise.all(
-      this.list().map(async (entry) => {
-        try {
-          entry.info = await callNative(() => addon.inspectModel(entry.path));
-          entry.family = entry.info.modelType;
-          entry.state = 'ready';
-        } catch (error) {
-          entry.error = error instanceof Error ? error.message : String(error);
-          entry.state = 'failed';
+  /**
+   * Reads each folder and loads its family's engine, off the JS thread; a broken folder fails alone.
+   * One model at a time: compiling several at once would multiply the start-up memory peak.
+   */
+  async load(options: EngineOptions, onSettled?: (entry: ModelEntry) => void): Promise<void> {
+    for (const entry of this.list()) {
+      try {
+        entry.info = await callNative(() => addon.inspectModel(entry.path));
+        entry.family = entry.info.modelType;
+        const loader = FAMILIES[entry.family];
+        if (loader === undefined) {
+          throw new OvSpeechError(
+            `model_type "${entry.family}" is not a family ovspeech serves (${Object.keys(FAMILIES).join(', ')})`,
+            'UNSUPPORTED_MODEL',
+          );
         }
-        onSettled?.(entry);
-      }),
-    );
+        entry.loaded = await loader(entry.path, options);
+        entry.state = 'ready';
+      } catch (error) {
+        entry.error = error instanceof Error ? error.message : String(error);
+        entry.state = 'failed';
+      }
+      onSettled?.(entry);
+    }
+  }
+
+  /** Releases every engine once their running requests finish. */
+  async close(): Promise<void> {
+    await Promise.all(this.list().map((entry) => entry.loaded?.engine.dispose()));
   }
 
   list(): ModelEntry[] {

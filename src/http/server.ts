@@ -37,7 +37,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const url = `http://${host}:${address.port}`;
   logger.info({ url }, `listening on ${url}`);
 
-  void registry.load((entry) => {
+  void registry.load({ device: config.device, workers: config.workers }, (entry) => {
     if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
     else logger.info({ model: entry.id, family: entry.family }, `model ${entry.id} ready`);
   });
@@ -52,7 +52,10 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       }, config.shutdownTimeoutMs);
       server.close(() => {
         clearTimeout(forced);
-        resolve();
+        void registry.close().then(resolve, (error: unknown) => {
+          logger.error({ err: error }, 'a model did not close cleanly');
+          resolve();
+        });
       });
       server.closeIdleConnections();
     });

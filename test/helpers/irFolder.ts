@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const DIMS = [-1, 80, 3000];
 const port = (id: number, names?: string) =>
@@ -46,4 +47,13 @@ export function writeIrFolder(dir: string, { modelType = 'whisper', reluLayers =
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `ovspeech-${prefix}-`));
+}
+
+const fixtureModels = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'models');
+
+/** Makes `at` a link to one of the committed test models (its parents are created). */
+export function linkFixtureModel(name: string, at: string): string {
+  mkdirSync(path.dirname(at), { recursive: true });
+  symlinkSync(path.join(fixtureModels, name), at);
+  return at;
 }

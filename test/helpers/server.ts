@@ -11,6 +11,8 @@ export async function startTestServer(modelsDir: string, overrides: Partial<Serv
     port: 0,
     logLevel: 'silent',
     shutdownTimeoutMs: 5000,
+    device: 'CPU',
+    workers: 1,
     ...overrides,
   };
   return startServer(config, createLogger(config.logLevel));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import type { RunningServer } from '../../src/http/server.js';
-import { chainIrXml, tempDir, writeIrFolder } from '../helpers/irFolder.js';
+import { chainIrXml, linkFixtureModel, tempDir, writeIrFolder } from '../helpers/irFolder.js';
 import { startTestServer, waitForModels } from '../helpers/server.js';
 
 const openAiError = (message: string, code: string | null, param: string | null = null) => ({
@@ -15,9 +15,10 @@ describe('http: a models folder with a broken model', () => {
   let server: RunningServer;
   before(async () => {
     const models = tempDir('http-broken');
-    writeIrFolder(path.join(models, 'openai', 'whisper-tiny'));
-    writeIrFolder(path.join(models, 'microsoft', 'speecht5_tts'), { modelType: 'speecht5' });
+    linkFixtureModel('tiny-whisper', path.join(models, 'openai', 'whisper-tiny'));
+    linkFixtureModel('tiny-speecht5', path.join(models, 'microsoft', 'speecht5_tts'));
     const broken = writeIrFolder(path.join(models, 'broken'));
+    writeIrFolder(path.join(models, 'other-family'), { modelType: 'bert' });
     writeFileSync(path.join(broken, 'openvino_encoder_model.xml'), chainIrXml(2).slice(0, 200));
     server = await startTestServer(models);
     await waitForModels(server);
@@ -32,6 +33,9 @@ describe('http: a models folder with a broken model', () => {
     const broken = body.models.find((m) => m.id === 'broken');
     assert.equal(broken?.state, 'failed');
     assert.match(broken?.error ?? '', /cannot read openvino_encoder_model\.xml/);
+    const other = body.models.find((m) => m.id === 'other-family');
+    assert.equal(other?.state, 'failed');
+    assert.equal(other?.error, 'model_type "bert" is not a family ovspeech serves (whisper, speecht5)');
     assert.deepEqual(
       body.models.filter((m) => m.state === 'ready').map((m) => [m.id, m.family]),
       [
@@ -53,6 +57,7 @@ describe('http: a models folder with a broken model', () => {
         ['broken', 'model', 'ovspeech', 'number'],
         ['microsoft/speecht5_tts', 'model', 'microsoft', 'number'],
         ['openai/whisper-tiny', 'model', 'openai', 'number'],
+        ['other-family', 'model', 'ovspeech', 'number'],
       ],
     );
   });
@@ -91,16 +96,26 @@ describe('http: a models folder with a broken model', () => {
 describe('http: healthy models', () => {
   it('answers /health 503 while loading, then 200 once every model is ready', async () => {
     const models = tempDir('http-healthy');
-    writeIrFolder(path.join(models, 'deep'), { reluLayers: 30_000 });
+    linkFixtureModel('tiny-whisper', path.join(models, 'whisper'));
+    linkFixtureModel('tiny-speecht5', path.join(models, 'speecht5'));
     const server = await startTestServer(models);
     try {
+      // Compiling the models takes far longer than one request on loopback.
       const loading = await fetch(`${server.url}/health`);
       assert.equal(loading.status, 503);
-      assert.deepEqual(await loading.json(), { status: 'loading', models: [{ id: 'deep', family: null, state: 'loading' }] });
+      assert.equal(((await loading.json()) as { status: string }).status, 'loading');
       await waitForModels(server);
       const ready = await fetch(`${server.url}/health`);
       assert.equal(ready.status, 200);
-      assert.deepEqual(await ready.json(), { status: 'ok', models: [{ id: 'deep', family: 'whisper', state: 'ready' }] });
+      assert.deepEqual(await ready.json(), {
+        status: 'ok',
+        models: [
+          { id: 'speecht5', family: 'speecht5', state: 'ready' },
+          { id: 'whisper', family: 'whisper', state: 'ready' },
+        ],
+      });
+      assert.equal(server.registry.get('whisper')?.loaded?.kind, 'transcription');
+      assert.equal(server.registry.get('speecht5')?.loaded?.kind, 'speech');
     } finally {
       await server.close();
     }

@@ -33,6 +33,18 @@ describe('config: validation', () => {
     );
   });
 
+  it('rejects a device name that is not one and a worker count out of range', () => {
+    assert.throws(
+      () => loadConfig({ models, device: 'cpu;rm' }, {}, packageRoot),
+      invalid('Expected OpenVINO device name such as CPU, GPU, AUTO or HETERO:GPU,CPU for --device but received "cpu;rm" of type string'),
+    );
+    assert.throws(
+      () => loadConfig({ models }, { OVSPEECH_WORKERS: '0' }, packageRoot),
+      invalid('Expected integer between 1 and 64 for OVSPEECH_WORKERS but received "0" of type string'),
+    );
+    assert.equal(loadConfig({ models, device: 'HETERO:GPU,CPU', workers: '4' }, {}, packageRoot).workers, 4);
+  });
+
   it('rejects an unknown log level', () => {
     assert.throws(
       () => loadConfig({ models, logLevel: 'loud' }, {}, packageRoot),
@@ -53,7 +65,7 @@ describe('config: validation', () => {
     writeFileSync(file, JSON.stringify({ models, prot: 1 }));
     assert.throws(
       () => loadConfig({ config: file }, {}, packageRoot),
-      invalid(`Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout`),
+      invalid(`Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, workers`),
     );
     writeFileSync(file, JSON.stringify({ models, port: '8k' }));
     assert.throws(
@@ -73,6 +85,8 @@ describe('config: sources', () => {
       port: 8000,
       logLevel: 'info',
       shutdownTimeoutMs: 30_000,
+      device: 'CPU',
+      workers: 1,
     });
   });
 
