@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { AudioDecodeError, decodeAudio } from '../../src/audio/decode.js';
+import { ffmpegDecodeArgs } from '../../src/audio/ffmpeg.js';
+import { tempDir } from '../helpers/irFolder.js';
+import { rejection } from '../helpers/rejection.js';
+
+const LIMITS = { maxSeconds: 60, timeoutMs: 10_000 };
+const dir = tempDir('audio-security');
+
+// The secret: 1 s of a 1234 Hz tone as MPEG-TS, a segment type HLS accepts.
+const secret = path.join(dir, 'secret.ts');
+execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1234:sample_rate=16000:duration=1', '-c:a', 'mp2', '-f', 'mpegts', secret]);
+
+const hls = (target: string) => Buffer.from(`#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1.0,\n${target}\n#EXT-X-ENDLIST\n`);
+const ffconcat = (target: string) => Buffer.from(`ffconcat version 1.0\nfile ${target}\n`);
+
+/** ffmpeg run on a payload with `args`; how many bytes of audio it printed. */
+function ffmpegOutputBytes(args: string[], payload: Buffer): number {
+  const result = spawnSync('ffmpeg', args, { input: payload, maxBuffer: 1 << 26 });
+  return result.stdout.length;
+}
+
+type Kind = 'hls' | 'concat';
+
+/**
+ * Our decoding arguments with the protocol whitelist opened to local files, as a careless setup might,
+ * and for ffconcat its own guard against absolute paths off too.
+ */
+function argsWithFileProtocol(kind: Kind, formatWhitelist: boolean): string[] {
+  const args = ffmpegDecodeArgs();
+  args[args.indexOf('-protocol_whitelist') + 1] = 'pipe,file,crypto,data';
+  if (!formatWhitelist) args.splice(args.indexOf('-format_whitelist'), 2);
+  return kind === 'concat' ? ['-safe', '0', ...args] : args;
+}
+
+/**
+ * A FIFO that tells whether anyone opened it for reading: our open for writing completes only then.
+ * `release` unblocks our pending open and closes everything.
+ */
+function tripwire(name: string) {
+  const fifo = path.join(dir, name);
+  execFileSync('mkfifo', [fifo]);
+  let opened = false;
+  const writer: Promise<FileHandle> = open(fifo, 'w').then((handle) => {
+    opened = true;
+    return handle;
+  });
+  return {
+    fifo,
+    opened: () => opened,
+    writer,
+    async release() {
+      if (!opened) closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
+      await (await writer).close();
+    },
+  };
+}
+
+async function refused(payload: Buffer, hint: { filename?: string; contentType?: string }): Promise<AudioDecodeError> {
+  const error = await rejection(decodeAudio(payload, hint, LIMITS));
+  assert.ok(error instanceof AudioDecodeError, `expected AudioDecodeError, got ${error.name}: ${error.message}`);
+  assert.equal(error.message, 'The file is not in a recognized audio format; send flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav, webm or aac');
+  return error;
+}
+
+after(() => execFileSync('rm', ['-rf', dir]));
+
+describe('security: playlists and lists that point at local files', () => {
+  const payloads: [string, Kind, Buffer][] = [
+    ['HLS playlist (file:// URL)', 'hls', hls(`file://${secret}`)],
+    ['HLS playlist (absolute path)', 'hls', hls(secret)],
+    ['HLS playlist at /etc/passwd', 'hls', hls('file:///etc/passwd')],
+    ['ffconcat list (absolute path)', 'concat', ffconcat(secret)],
+    ['ffconcat list (file: URL)', 'concat', ffconcat(`file:${secret}`)],
+    ['ffconcat list at /etc/passwd', 'concat', ffconcat('/etc/passwd')],
+  ];
+
+  it('the HLS and ffconcat payloads are live: a looser ffmpeg reads the secret through them', () => {
+    // Without our format whitelist and with file access, ffmpeg decodes the referenced 1 s file.
+    for (const [kind, payload] of [['hls', hls(`file://${secret}`)], ['concat', ffconcat(`file:${secret}`)]] as const) {
+      const bytes = ffmpegOutputBytes(argsWithFileProtocol(kind, false), payload);
+      assert.ok(bytes > 16000 * 4, `${kind}: only ${bytes} bytes came out`);
+    }
+  });
+
+  it('the format whitelist alone refuses them, even with file access allowed', () => {
+    for (const [name, kind, payload] of payloads) {
+      const result = spawnSync('ffmpeg', argsWithFileProtocol(kind, true), { input: payload });
+      assert.equal(result.stdout.length, 0, name);
+      assert.match(result.stderr.toString(), /Format not on whitelist/, name);
+    }
+  });
+
+  it('decodeAudio refuses each one up front when nothing claims it is audio', async () => {
+    for (const [, , payload] of payloads) await refused(payload, {});
+  });
+
+  it('decodeAudio refuses each one in ffmpeg, before its demuxer runs, when the name claims audio', async () => {
+    for (const [name, , payload] of payloads) {
+      for (const hint of [{ filename: 'song.mp3' }, { filename: 'voice.m4a' }, { contentType: 'audio/ogg' }, { filename: 'x.webm' }]) {
+        const error = await refused(payload, hint);
+        assert.match(error.detail ?? '', /Format not on whitelist/, `${name} as ${JSON.stringify(hint)}`);
+      }
+    }
+  });
+
+  it('ffmpeg never even opens the referenced file (a FIFO that notices its reader)', async () => {
+    const cases = [
+      ['hls', (fifo: string) => hls(`file://${fifo}`)],
+      ['concat', (fifo: string) => ffconcat(`file:${fifo}`)],
+    ] as const;
+    for (const [kind, payload] of cases) {
+      // Control: a looser ffmpeg opens the FIFO, this tripwire sees it, and gets the secret through it.
+      const control = tripwire(`control-${kind}.ts`);
+      const loose = spawn('ffmpeg', argsWithFileProtocol(kind, false), { stdio: ['pipe', 'pipe', 'ignore'] });
+      let bytes = 0;
+      loose.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      loose.stdin.end(payload(control.fifo));
+      const handle = await Promise.race([control.writer, sleep(5000, undefined, { ref: false })]);
+      assert.ok(handle, `${kind}: the loose ffmpeg did not open the FIFO`);
+      await handle.writeFile(readFileSync(secret));
+      await control.release();
+      await once(loose, 'close');
+      assert.ok(bytes > 16000 * 4, `${kind}: only ${bytes} bytes came out`);
+
+      const wire = tripwire(`${kind}.ts`);
+      await refused(payload(wire.fifo), { filename: 'song.mp3' });
+      await sleep(200);
+      assert.equal(wire.opened(), false, `${kind}: ffmpeg opened the referenced file`);
+      await wire.release();
+    }
+  });
+
+});
