@@ -138,5 +138,4 @@ describe('security: playlists and lists that point at local files', () => {
       await wire.release();
     }
   });
-
 });

@@ -1,0 +1,73 @@
+import { invalidParameter } from '../errors.js';
+import { MissingFfmpegError } from './errors.js';
+import { createFfmpegEncoder } from './ffmpegEncoder.js';
+import { ffmpegAvailable } from './ffmpegProcess.js';
+import { createPcmEncoder } from './pcmEncoder.js';
+import type { SpeechEncoder } from './speechEncoder.js';
+
+export { MissingFfmpegError } from './errors.js';
+export { ffmpegAvailable } from './ffmpegProcess.js';
+export type { SpeechEncoder } from './speechEncoder.js';
+export { encodeWav } from './wavWriter.js';
+
+/** OpenAI's response_format values for /v1/audio/speech. */
+export const SPEECH_FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'] as const;
+export type SpeechFormat = (typeof SPEECH_FORMATS)[number];
+
+export const SPEECH_CONTENT_TYPES: Record<SpeechFormat, string> = {
+  mp3: 'audio/mpeg',
+  opus: 'audio/ogg',
+  aac: 'audio/aac',
+  flac: 'audio/flac',
+  wav: 'audio/wav',
+  pcm: 'audio/pcm',
+};
+
+/**
+ * OpenAI's `pcm` is headerless 24 kHz s16le mono, so a client cannot learn any other rate: pcm output is
+ * resampled to it unless the caller asks otherwise. The other formats name their rate and keep the input's.
+ */
+export const OPENAI_PCM_SAMPLE_RATE = 24000;
+
+/** Output rates offered; all are common, which keeps the resampler's phase tables small. */
+export const OUTPUT_SAMPLE_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
+
+export interface SpeechEncoderOptions {
+  /** Rate of the samples written. */
+  sampleRate: number;
+  /** Rate of the encoded audio; see OPENAI_PCM_SAMPLE_RATE for the default. */
+  outputSampleRate?: number | undefined;
+}
+
+/** Whether the format is encoded by ffmpeg (wav and pcm are written here). */
+export function speechFormatNeedsFfmpeg(format: SpeechFormat): boolean {
+  return format !== 'wav' && format !== 'pcm';
+}
+
+function missingFfmpeg(format: SpeechFormat, cause?: Error): MissingFfmpegError {
+  const options = cause === undefined ? undefined : { cause };
+  return new MissingFfmpegError(`Encoding ${format} speech needs ffmpeg, which is not installed on the server; ask for wav or pcm`, 'response_format', options);
+}
+
+/** Fails with MissingFfmpegError, before any audio is made, when the format needs ffmpeg and it is absent. */
+export async function checkSpeechFormatAvailable(format: SpeechFormat): Promise<void> {
+  if (speechFormatNeedsFfmpeg(format) && !(await ffmpegAvailable())) throw missingFfmpeg(format);
+}
+
+/**
+ * A streaming encoder of mono float speech into `format`. The HTTP layer pipes `output` to the response
+ * (which gives backpressure from the client to ffmpeg), writes each synthesized chunk, ends after the last,
+ * and aborts when the client goes away.
+ */
+export function createSpeechEncoder(format: SpeechFormat, options: SpeechEncoderOptions): SpeechEncoder {
+  if (!(SPEECH_FORMATS as readonly string[]).includes(format)) throw invalidParameter(`one of ${SPEECH_FORMATS.join(', ')}`, 'response_format', format);
+  const { sampleRate } = options;
+  if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw invalidParameter('positive integer', 'sampleRate', sampleRate);
+  const outputSampleRate = options.outputSampleRate ?? (format === 'pcm' ? OPENAI_PCM_SAMPLE_RATE : sampleRate);
+  if (!(OUTPUT_SAMPLE_RATES as readonly number[]).includes(outputSampleRate) && outputSampleRate !== sampleRate) {
+    throw invalidParameter(`one of ${OUTPUT_SAMPLE_RATES.join(', ')}`, 'sample_rate', outputSampleRate);
+  }
+  const contentType = SPEECH_CONTENT_TYPES[format];
+  if (format === 'wav' || format === 'pcm') return createPcmEncoder(format, contentType, sampleRate, outputSampleRate);
+  return createFfmpegEncoder(format, contentType, sampleRate, outputSampleRate, (cause) => missingFfmpeg(format, cause));
+}

@@ -1,0 +1,24 @@
+/**
+ * Float samples as s16le: scaled by 32768, rounded half to even and clipped to [-32768, 32767], exactly as
+ * ffmpeg converts float to 16-bit. So wav, pcm and flac carry the same samples, and 16-bit audio read as
+ * x / 32768 comes back unchanged.
+ */
+export function pcm16(samples: Float32Array): Buffer {
+  const bytes = Buffer.allocUnsafe(samples.length * 2);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let i = 0; i < samples.length; i++) {
+    const scaled = samples[i]! * 32768;
+    let rounded = Math.round(scaled);
+    if (rounded - scaled === 0.5 && rounded % 2 !== 0) rounded -= 1; // Math.round takes halves up
+    view.setInt16(2 * i, rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded, true);
+  }
+  return bytes;
+}
+
+/** Float samples as f32le, copied: the caller may reuse its array while the bytes wait in a pipe. */
+export function float32le(samples: Float32Array): Buffer {
+  const bytes = Buffer.allocUnsafe(samples.length * 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let i = 0; i < samples.length; i++) view.setFloat32(4 * i, samples[i]!, true);
+  return bytes;
+}
