@@ -79,11 +79,15 @@ export function decodeWithFfmpeg(bytes: Buffer, container: Container, limits: De
       if (failure !== undefined) return;
       chunks.push(chunk);
       received += chunk.length;
-      if (budget === Infinity) {
-        const layout = peekWavLayout(Buffer.concat(chunks));
-        if (layout !== undefined) {
-          budget = layout.dataOffset + Math.floor(limits.maxSeconds * layout.sampleRate) * layout.channels * layout.bytesPerSample;
+      try {
+        if (budget === Infinity) {
+          const layout = peekWavLayout(Buffer.concat(chunks));
+          if (layout !== undefined) {
+            budget = layout.dataOffset + Math.floor(limits.maxSeconds * layout.sampleRate) * layout.channels * layout.bytesPerSample;
+          }
         }
+      } catch (error) {
+        fail(error as Error); // a throw here would be uncaught
       }
       if (received > budget) fail(audioTooLong(limits.maxSeconds));
     });

@@ -79,6 +79,14 @@ describe('decodeAudio: containers', () => {
     assert.throws(() => detectContainer(unknown, { filename: 'a.txt', contentType: 'application/octet-stream' }), AudioDecodeError);
   });
 
+  it('decodes MPEG-PS made at run time', async () => {
+    const mpeg = execFileSync('ffmpeg', ['-v', 'error', '-i', path.join(audioDir, 'en_5s.wav'), '-c:a', 'mp2', '-f', 'mpeg', 'pipe:1']);
+    assert.equal(detectContainer(mpeg, {}), 'mpeg');
+    const audio = await decodeAudio(mpeg, { filename: 'clip.mpeg' }, LIMITS);
+    assert.equal(audio.sampleRate, 16000);
+    assert.ok(Math.abs(audio.samples.length / 16000 - 5) < 0.1, `${audio.samples.length / 16000} s`);
+  });
+
   it('decodes ADTS AAC made at run time', async () => {
     const adts = execFileSync('ffmpeg', ['-v', 'error', '-i', path.join(audioDir, 'en_5s.wav'), '-c:a', 'aac', '-f', 'adts', 'pipe:1']);
     assert.equal(detectContainer(adts, {}), 'aac');
