@@ -1,5 +1,6 @@
 import { OvSpeechError } from '../errors.js';
 import type { NativeTask, PoolStats } from '../native/AddonTypes.js';
+import { pointStackAt } from '../native/binding.js';
 
 /**
  * Runs a native task to its end. `signal` cancels it. A `listener` that throws cancels it too, and the
@@ -32,9 +33,7 @@ export async function runTask<T, E>(
     return await task.promise;
   } catch (error) {
     if (failedListener) throw failedListener.error;
-    if (error instanceof Error && caller.stack !== undefined) {
-      error.stack = `${error.name}: ${error.message}\n${caller.stack.split('\n').slice(1).join('\n')}`;
-    }
+    pointStackAt(error, caller);
     throw error;
   } finally {
     signal?.removeEventListener('abort', cancel);

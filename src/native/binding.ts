@@ -25,17 +25,22 @@ function loadAddon(): Addon {
 export const addon: Addon = loadAddon();
 
 /**
- * Runs a native call and, on failure, points the error's stack at the JS caller rather than at the
- * settling of the promise (native frames carry no JS stack).
+ * Points a native error's stack at `caller`, an Error made where the application called in, rather than
+ * at the settling of the promise (native frames carry no JS stack).
  */
+export function pointStackAt(error: unknown, caller: Error): void {
+  if (error instanceof Error && caller.stack !== undefined) {
+    error.stack = `${error.name}: ${error.message}\n${caller.stack.split('\n').slice(1).join('\n')}`;
+  }
+}
+
+/** Runs a native call; on failure the error's stack points at the JS caller. */
 export async function callNative<T>(call: () => Promise<T>): Promise<T> {
   const caller = new Error();
   try {
     return await call();
   } catch (error) {
-    if (error instanceof Error && caller.stack !== undefined) {
-      error.stack = `${error.name}: ${error.message}\n${caller.stack.split('\n').slice(1).join('\n')}`;
-    }
+    pointStackAt(error, caller);
     throw error;
   }
 }
