@@ -219,6 +219,23 @@ std::pair<uint32_t, uint32_t> pool_settings_from_js(const Napi::Value& value) {
     return {workers, require_uint32(pool.Get("maxQueued"), "pool.maxQueued")};
 }
 
+tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::Value& value) {
+    if (!text.IsString()) throw addon_state(text.Env()).make_error(text.Env(), ErrorCode::InvalidArgument, "Expected string for input");
+    const OptionsReader reader(value, "options");
+    tts::SpeechRequest request;
+    request.text = text.As<Napi::String>().Utf8Value();
+    request.voice = reader.string("voice").value_or(request.voice);
+    request.speed = reader.number("speed").value_or(request.speed);
+    request.normalize = reader.boolean("normalize").value_or(request.normalize);
+    request.split = reader.boolean("splitSentences").value_or(request.split);
+    request.pause_seconds = reader.number("sentencePause").value_or(request.pause_seconds);
+    auto& decoding = request.decoding;
+    decoding.minlenratio = static_cast<float>(reader.number("minlenratio").value_or(decoding.minlenratio));
+    decoding.maxlenratio = static_cast<float>(reader.number("maxlenratio").value_or(decoding.maxlenratio));
+    decoding.threshold = static_cast<float>(reader.number("threshold").value_or(decoding.threshold));
+    return request;
+}
+
 CompileOptions compile_options_from_js(const Napi::Value& value) {
     const OptionsReader reader(value, "compile");
     CompileOptions options;

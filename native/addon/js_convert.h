@@ -9,6 +9,7 @@
 #include "common/model_folder.h"
 #include "common/runtime.h"
 #include "scheduler/worker_pool.h"
+#include "tts/synthesizer.h"
 #include "whisper/transcription.h"
 
 namespace ovspeech::addon {
@@ -25,6 +26,8 @@ Napi::Value to_js(Napi::Env env, const PoolStats& stats);
 // From the objects src/native/AddonTypes.ts describes; wrong types are coded INVALID_ARGUMENT errors.
 whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value);
 CompileOptions compile_options_from_js(const Napi::Value& value);
+// synthesize(text, options): the request as SpeechModel.synthesize takes it.
+tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::Value& options);
 // {workers, maxQueued}: workers between 1 and 64.
 std::pair<uint32_t, uint32_t> pool_settings_from_js(const Napi::Value& value);
 

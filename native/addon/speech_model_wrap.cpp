@@ -53,41 +53,6 @@ struct SpeechJob {
     std::unique_ptr<SpeechChannel> channel;
 };
 
-tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::Value& value) {
-    Napi::Env env = text.Env();
-    AddonState& state = addon_state(env);
-    if (!text.IsString()) throw state.make_error(env, ErrorCode::InvalidArgument, "Expected string for input");
-    if (!value.IsObject()) throw state.make_error(env, ErrorCode::InvalidArgument, "Expected object for options");
-    const auto options = value.As<Napi::Object>();
-    const auto number = [&](const char* key, double fallback) {
-        const Napi::Value item = options.Get(key);
-        if (item.IsUndefined()) return fallback;
-        if (!item.IsNumber()) throw state.make_error(env, ErrorCode::InvalidArgument, std::string("Expected number for options.") + key);
-        return item.As<Napi::Number>().DoubleValue();
-    };
-    const auto boolean = [&](const char* key, bool fallback) {
-        const Napi::Value item = options.Get(key);
-        if (item.IsUndefined()) return fallback;
-        if (!item.IsBoolean()) throw state.make_error(env, ErrorCode::InvalidArgument, std::string("Expected boolean for options.") + key);
-        return item.As<Napi::Boolean>().Value();
-    };
-    tts::SpeechRequest request;
-    request.text = text.As<Napi::String>().Utf8Value();
-    const Napi::Value voice = options.Get("voice");
-    if (!voice.IsUndefined()) {
-        if (!voice.IsString()) throw state.make_error(env, ErrorCode::InvalidArgument, "Expected string for options.voice");
-        request.voice = voice.As<Napi::String>().Utf8Value();
-    }
-    request.speed = number("speed", request.speed);
-    request.normalize = boolean("normalize", request.normalize);
-    request.split = boolean("splitSentences", request.split);
-    request.pause_seconds = number("sentencePause", request.pause_seconds);
-    request.decoding.minlenratio = static_cast<float>(number("minlenratio", request.decoding.minlenratio));
-    request.decoding.maxlenratio = static_cast<float>(number("maxlenratio", request.decoding.maxlenratio));
-    request.decoding.threshold = static_cast<float>(number("threshold", request.decoding.threshold));
-    return request;
-}
-
 class LoadSpeechWorker : public PromiseWorker {
 public:
     LoadSpeechWorker(Napi::Env env, std::string dir, CompileOptions options, size_t workers, size_t max_queued,
