@@ -15,10 +15,7 @@ Napi::Value DevicesWorker::Result(Napi::Env env) {
 }
 
 Napi::Value available_devices(const Napi::CallbackInfo& info) {
-    auto* worker = new DevicesWorker(info.Env());
-    auto promise = worker->promise();
-    worker->Queue();
-    return promise;
+    return (new DevicesWorker(info.Env()))->queue();
 }
 
 }  // namespace ovspeech::addon

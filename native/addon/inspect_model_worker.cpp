@@ -17,10 +17,7 @@ Napi::Value InspectModelWorker::Result(Napi::Env env) {
 }
 
 Napi::Value inspect_model(const Napi::CallbackInfo& info) {
-    auto* worker = new InspectModelWorker(info.Env(), require_string(info[0], "dir"));
-    auto promise = worker->promise();
-    worker->Queue();  // libuv owns the worker from here and deletes it once settled
-    return promise;
+    return (new InspectModelWorker(info.Env(), require_string(info[0], "dir")))->queue();
 }
 
 }  // namespace ovspeech::addon

@@ -89,10 +89,7 @@ private:
     Napi::Value stats(const Napi::CallbackInfo& info) { return to_js(info.Env(), pool_ ? pool_->stats() : PoolStats{}); }
 
     Napi::Value dispose(const Napi::CallbackInfo& info) {
-        auto* worker = new ClosePoolWorker(info.Env(), std::move(pool_));
-        auto promise = worker->promise();
-        worker->Queue();
-        return promise;
+        return (new ClosePoolWorker(info.Env(), std::move(pool_)))->queue();
     }
 
     // Cancels what is running, abandons what is queued, joins the workers.

@@ -13,7 +13,12 @@ namespace ovspeech::addon {
 class PromiseWorker : public Napi::AsyncWorker {
 public:
     PromiseWorker(Napi::Env env, const char* resource_name);
-    Napi::Promise promise() const { return deferred_.Promise(); }
+    // Hands the worker to libuv, which deletes it once settled; returns its promise.
+    Napi::Promise queue() {
+        Napi::Promise promise = deferred_.Promise();
+        Queue();
+        return promise;
+    }
 
 protected:
     virtual void Run() = 0;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "addon/load_model_worker.h"
 #include "addon/task_channel.h"
 #include "tts/synthesizer.h"
 
@@ -51,43 +52,6 @@ struct SpeechJob {
     std::shared_ptr<CancellationFlag> cancellation = std::make_shared<CancellationFlag>();
     SpeechChannel::Clock::time_point submitted = SpeechChannel::Clock::now();
     std::unique_ptr<SpeechChannel> channel;
-};
-
-class LoadSpeechWorker : public PromiseWorker {
-public:
-    LoadSpeechWorker(Napi::Env env, std::string dir, CompileOptions options, size_t workers, size_t max_queued,
-                     std::optional<std::string> extra_voices, std::map<std::string, std::string> aliases)
-        : PromiseWorker(env, "ovspeech.loadSpeechModel"),
-          dir_(std::move(dir)),
-          options_(std::move(options)),
-          workers_(workers),
-          max_queued_(max_queued),
-          extra_voices_(std::move(extra_voices)),
-          aliases_(std::move(aliases)) {}
-
-protected:
-    void Run() override {
-        loaded_.model = tts::TtsModel::load(dir_, options_);
-        std::optional<std::filesystem::path> extra;
-        if (extra_voices_) extra = *extra_voices_;
-        loaded_.voices = std::make_shared<const tts::VoiceLibrary>(tts::VoiceLibrary::load(dir_, extra, loaded_.model->voice_size(), aliases_));
-        std::vector<std::unique_ptr<tts::TtsSession>> sessions;
-        for (size_t i = 0; i < workers_; ++i) sessions.push_back(loaded_.model->create_session());
-        loaded_.pool = std::make_unique<WorkerPool<tts::TtsSession>>(std::move(sessions), max_queued_);
-    }
-
-    Napi::Value Result(Napi::Env env) override {
-        return addon_state(env).speech_model_class().New({Napi::External<LoadedSpeechModel>::New(env, &loaded_)});
-    }
-
-private:
-    std::string dir_;
-    CompileOptions options_;
-    size_t workers_;
-    size_t max_queued_;
-    std::optional<std::string> extra_voices_;
-    std::map<std::string, std::string> aliases_;
-    LoadedSpeechModel loaded_;
 };
 
 }  // namespace
@@ -162,10 +126,17 @@ Napi::Value load_speech_model(const Napi::CallbackInfo& info) {
             aliases[name] = require_string(alias_object.Get(name), "voices.aliases value");
         }
     }
-    auto* worker = new LoadSpeechWorker(env, dir, std::move(options), workers, max_queued, std::move(extra_dir), std::move(aliases));
-    auto promise = worker->promise();
-    worker->Queue();
-    return promise;
+    auto load = [dir, options = std::move(options), workers = workers, max_queued = max_queued, extra_dir = std::move(extra_dir),
+                 aliases = std::move(aliases)] {
+        LoadedSpeechModel loaded;
+        loaded.model = tts::TtsModel::load(dir, options);
+        std::optional<std::filesystem::path> extra;
+        if (extra_dir) extra = *extra_dir;
+        loaded.voices = std::make_shared<const tts::VoiceLibrary>(tts::VoiceLibrary::load(dir, extra, loaded.model->voice_size(), aliases));
+        loaded.pool = make_pool<tts::TtsSession>(*loaded.model, workers, max_queued);
+        return loaded;
+    };
+    return (new LoadModelWorker<LoadedSpeechModel>(env, "ovspeech.loadSpeechModel", load, state.speech_model_class()))->queue();
 }
 
 }  // namespace ovspeech::addon

@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "addon/load_model_worker.h"
 #include "addon/task_channel.h"
 #include "common/audio_resampler.h"
 #include "whisper/transcriber.h"
@@ -51,41 +52,20 @@ whisper::TranscriptionResult run(TranscriptionJob& job, whisper::WhisperSession&
     return whisper::transcribe(session, mono, job.options, *job.cancellation, events);
 }
 
-class LoadWhisperWorker : public PromiseWorker {
-public:
-    LoadWhisperWorker(Napi::Env env, std::string dir, CompileOptions options, size_t workers, size_t max_queued)
-        : PromiseWorker(env, "ovspeech.loadWhisperModel"), dir_(std::move(dir)), options_(std::move(options)), workers_(workers), max_queued_(max_queued) {}
-
-protected:
-    void Run() override {
-        loaded_.model = whisper::WhisperModel::load(dir_, options_);
-        std::vector<std::unique_ptr<whisper::WhisperSession>> sessions;
-        for (size_t i = 0; i < workers_; ++i) sessions.push_back(loaded_.model->create_session());
-        loaded_.pool = std::make_unique<WorkerPool<whisper::WhisperSession>>(std::move(sessions), max_queued_);
-    }
-
-    Napi::Value Result(Napi::Env env) override {
-        return addon_state(env).whisper_model_class().New({Napi::External<LoadedWhisperModel>::New(env, &loaded_)});
-    }
-
-private:
-    std::string dir_;
-    CompileOptions options_;
-    size_t workers_;
-    size_t max_queued_;
-    LoadedWhisperModel loaded_;
-};
-
 }  // namespace
 
 Napi::Value load_whisper_model(const Napi::CallbackInfo& info) {
     const std::string dir = require_string(info[0], "dir");
     CompileOptions options = compile_options_from_js(info[1]);
     const auto [workers, max_queued] = pool_settings_from_js(info[2]);
-    auto* worker = new LoadWhisperWorker(info.Env(), dir, std::move(options), workers, max_queued);
-    auto promise = worker->promise();
-    worker->Queue();
-    return promise;
+    auto load = [dir, options = std::move(options), workers = workers, max_queued = max_queued] {
+        LoadedWhisperModel loaded;
+        loaded.model = whisper::WhisperModel::load(dir, options);
+        loaded.pool = make_pool<whisper::WhisperSession>(*loaded.model, workers, max_queued);
+        return loaded;
+    };
+    const auto& model_class = addon_state(info.Env()).whisper_model_class();
+    return (new LoadModelWorker<LoadedWhisperModel>(info.Env(), "ovspeech.loadWhisperModel", load, model_class))->queue();
 }
 
 Napi::Function WhisperModelWrap::define(Napi::Env env) {
