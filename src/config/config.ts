@@ -20,10 +20,33 @@ export interface ServerConfig {
   device: string;
   /** Native workers per model. */
   workers: number;
+  /** Requests that may wait for a model's workers; beyond them a request is refused with 503. */
+  queueLength: number;
+  /** Keys a client must send as `Authorization: Bearer KEY`; none means the server is open. */
+  apiKeys: string[];
+  /** Largest upload accepted, in bytes. */
+  maxUploadBytes: number;
+  /** Longest audio accepted for transcription, in seconds. */
+  maxAudioSeconds: number;
+  /** Most characters of speech input accepted. */
+  maxInputCharacters: number;
+  /** How long one request may take before it is cancelled; 0 for no limit. */
+  requestTimeoutMs: number;
+  /** Model used when a request names none or names an OpenAI model (whisper-1, tts-1, ...). */
+  transcriptionModel: string | undefined;
+  speechModel: string | undefined;
+  /** The upstream OpenAI-compatible chat endpoint of audio chat; audio chat is off without it. */
+  chatCompletion: { baseUrl: string | undefined; model: string | undefined; apiKey: string | undefined };
 }
 
+const RAW_KEYS = [
+  'models', 'host', 'port', 'logLevel', 'shutdownTimeout', 'device', 'workers', 'queueLength', 'apiKey', 'apiKeyFile',
+  'maxUploadMb', 'maxAudioSeconds', 'maxInputChars', 'requestTimeout', 'transcriptionModel', 'speechModel',
+  'chatCompletionBaseUrl', 'chatCompletionModel', 'chatCompletionApiKey', 'config',
+] as const;
+
 /** Values as given: CLI flags by their long name (`models`, `port`, ...). */
-export type RawSettings = Partial<Record<'models' | 'host' | 'port' | 'logLevel' | 'shutdownTimeout' | 'device' | 'workers' | 'config', string>>;
+export type RawSettings = Partial<Record<(typeof RAW_KEYS)[number], string>>;
 
 interface Setting<T> {
   key: keyof RawSettings;
@@ -48,6 +71,45 @@ function parseWorkers(value: unknown, source: string): number {
   const workers = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw invalidParameter('integer between 1 and 64', source, value);
   return workers;
+}
+
+function rangeParser(expected: string, min: number, max: number, integer: boolean) {
+  return (value: unknown, source: string): number => {
+    const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    if (!Number.isFinite(number) || number < min || number > max || (integer && !Number.isInteger(number))) {
+      throw invalidParameter(expected, source, value);
+    }
+    return number;
+  };
+}
+
+function parseText(value: unknown, source: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw invalidParameter('non-empty string', source, value);
+  return value;
+}
+
+function parseUrl(value: unknown, source: string): string {
+  const text = parseText(value, source);
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw invalidParameter('http or https URL', source, value);
+  return text.replace(/\/+$/, '');
+}
+
+/** One key per line; blank lines and lines starting with # are skipped. */
+function parseKeyFile(value: unknown, source: string): string[] {
+  const file = parseText(value, source);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new OvSpeechError(`The API key file ${file} (from ${source}) cannot be read: ${(cause as Error).message}`, 'INVALID_ARGUMENT', {
+      param: source,
+      cause,
+    });
+  }
+  const keys = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  if (keys.length === 0) throw new OvSpeechError(`The API key file ${file} (from ${source}) holds no key`, 'INVALID_ARGUMENT', { param: source });
+  return keys;
 }
 
 function parseDevice(value: unknown, source: string): string {
@@ -87,11 +149,45 @@ const SETTINGS = {
   shutdownTimeoutMs: { key: 'shutdownTimeout', flag: '--shutdown-timeout', env: 'OVSPEECH_SHUTDOWN_TIMEOUT', parse: parseSeconds },
   device: { key: 'device', flag: '--device', env: 'OVSPEECH_DEVICE', parse: parseDevice },
   workers: { key: 'workers', flag: '--workers', env: 'OVSPEECH_WORKERS', parse: parseWorkers },
+  queueLength: {
+    key: 'queueLength', flag: '--queue-length', env: 'OVSPEECH_QUEUE_LENGTH', parse: rangeParser('integer between 0 and 100000', 0, 100_000, true),
+  },
+  apiKey: { key: 'apiKey', flag: '--api-key', env: 'OVSPEECH_API_KEY', parse: parseText },
+  apiKeyFile: { key: 'apiKeyFile', flag: '--api-key-file', env: 'OVSPEECH_API_KEY_FILE', parse: parseKeyFile },
+  maxUploadMb: {
+    key: 'maxUploadMb', flag: '--max-upload-mb', env: 'OVSPEECH_MAX_UPLOAD_MB', parse: rangeParser('number of megabytes between 0.001 and 2048', 0.001, 2048, false),
+  },
+  maxAudioSeconds: {
+    key: 'maxAudioSeconds', flag: '--max-audio-seconds', env: 'OVSPEECH_MAX_AUDIO_SECONDS', parse: rangeParser('number of seconds between 1 and 86400', 1, 86_400, false),
+  },
+  maxInputChars: {
+    key: 'maxInputChars', flag: '--max-input-chars', env: 'OVSPEECH_MAX_INPUT_CHARS', parse: rangeParser('integer between 1 and 4096', 1, 4096, true),
+  },
+  requestTimeoutMs: { key: 'requestTimeout', flag: '--request-timeout', env: 'OVSPEECH_REQUEST_TIMEOUT', parse: parseSeconds },
+  transcriptionModel: { key: 'transcriptionModel', flag: '--transcription-model', env: 'OVSPEECH_TRANSCRIPTION_MODEL', parse: parseText },
+  speechModel: { key: 'speechModel', flag: '--speech-model', env: 'OVSPEECH_SPEECH_MODEL', parse: parseText },
+  chatCompletionBaseUrl: { key: 'chatCompletionBaseUrl', flag: '--chat-completion-base-url', env: 'CHAT_COMPLETION_BASE_URL', parse: parseUrl },
+  chatCompletionModel: { key: 'chatCompletionModel', flag: '--chat-completion-model', env: 'CHAT_COMPLETION_MODEL', parse: parseText },
+  chatCompletionApiKey: { key: 'chatCompletionApiKey', flag: '--chat-completion-api-key', env: 'CHAT_COMPLETION_API_KEY', parse: parseText },
 } satisfies Record<string, Setting<unknown>>;
 
 const MODELS: Setting<string> = { key: 'models', flag: '--models', env: 'OVSPEECH_MODELS', parse: parseDirectory };
 
-const DEFAULTS = { host: '0.0.0.0', port: 8000, logLevel: 'info' as LogLevel, shutdownTimeoutMs: 30_000, device: 'CPU', workers: 1 };
+const DEFAULTS = {
+  host: '0.0.0.0',
+  port: 8000,
+  logLevel: 'info' as LogLevel,
+  shutdownTimeoutMs: 30_000,
+  device: 'CPU',
+  workers: 1,
+  queueLength: 64,
+  // OpenAI's own upload limit.
+  maxUploadMb: 25,
+  // 30 minutes: decoded 48 kHz stereo float audio of that length takes 700 MB.
+  maxAudioSeconds: 1800,
+  maxInputChars: 4096,
+  requestTimeoutMs: 600_000,
+};
 
 function readConfigFile(file: string, source: string): Record<string, unknown> {
   let parsed: unknown;
@@ -150,15 +246,27 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
   const file = configFile === undefined ? {} : readConfigFile(fileName, flags.config !== undefined ? '--config' : 'OVSPEECH_CONFIG');
 
   const models = resolve(MODELS, flags, env, file, fileName) ?? defaultModels(packageRoot);
+  const get = <K extends keyof typeof SETTINGS>(name: K): ReturnType<(typeof SETTINGS)[K]['parse']> | undefined =>
+    resolve(SETTINGS[name] as Setting<ReturnType<(typeof SETTINGS)[K]['parse']>>, flags, env, file, fileName)?.value;
+  const apiKey = get('apiKey');
   return {
     modelsDir: models.value,
     modelsSource: models.source,
-    host: resolve(SETTINGS.host, flags, env, file, fileName)?.value ?? DEFAULTS.host,
-    port: resolve(SETTINGS.port, flags, env, file, fileName)?.value ?? DEFAULTS.port,
-    logLevel: resolve(SETTINGS.logLevel, flags, env, file, fileName)?.value ?? DEFAULTS.logLevel,
-    shutdownTimeoutMs: resolve(SETTINGS.shutdownTimeoutMs, flags, env, file, fileName)?.value ?? DEFAULTS.shutdownTimeoutMs,
-    device: resolve(SETTINGS.device, flags, env, file, fileName)?.value ?? DEFAULTS.device,
-    workers: resolve(SETTINGS.workers, flags, env, file, fileName)?.value ?? DEFAULTS.workers,
+    host: get('host') ?? DEFAULTS.host,
+    port: get('port') ?? DEFAULTS.port,
+    logLevel: get('logLevel') ?? DEFAULTS.logLevel,
+    shutdownTimeoutMs: get('shutdownTimeoutMs') ?? DEFAULTS.shutdownTimeoutMs,
+    device: get('device') ?? DEFAULTS.device,
+    workers: get('workers') ?? DEFAULTS.workers,
+    queueLength: get('queueLength') ?? DEFAULTS.queueLength,
+    apiKeys: [...(apiKey === undefined ? [] : [apiKey]), ...(get('apiKeyFile') ?? [])],
+    maxUploadBytes: Math.round((get('maxUploadMb') ?? DEFAULTS.maxUploadMb) * 1024 * 1024),
+    maxAudioSeconds: get('maxAudioSeconds') ?? DEFAULTS.maxAudioSeconds,
+    maxInputCharacters: get('maxInputChars') ?? DEFAULTS.maxInputChars,
+    requestTimeoutMs: get('requestTimeoutMs') ?? DEFAULTS.requestTimeoutMs,
+    transcriptionModel: get('transcriptionModel'),
+    speechModel: get('speechModel'),
+    chatCompletion: { baseUrl: get('chatCompletionBaseUrl'), model: get('chatCompletionModel'), apiKey: get('chatCompletionApiKey') },
   };
 }
 

@@ -1,15 +1,23 @@
 import { Router } from '@koa/router';
 import Koa from 'koa';
 
+import type { ServerConfig } from '../config/config.js';
 import type { ModelRegistry } from '../engine/ModelRegistry.js';
 import type { Logger } from '../log.js';
 import { ApiError } from './errors.js';
+import { HttpMetrics } from './metrics.js';
+import { apiKey } from './middleware/apiKey.js';
 import { errorHandler } from './middleware/errorHandler.js';
+import { httpMetrics } from './middleware/httpMetrics.js';
 import { requestContext } from './middleware/requestContext.js';
 import { shutdownGate } from './middleware/shutdownGate.js';
 import { unknownUrl } from './middleware/unknownUrl.js';
+import { ModelResolver } from './modelResolver.js';
 import { healthRoute } from './routes/health.js';
+import { metricsRoute } from './routes/metrics.js';
 import { modelsRoute } from './routes/models.js';
+import { speechRoutes } from './routes/speech.js';
+import { transcriptionRoutes } from './routes/transcriptions.js';
 
 export interface AppState {
   requestId: string;
@@ -18,24 +26,41 @@ export interface AppState {
 
 export interface AppOptions {
   registry: ModelRegistry;
+  config: ServerConfig;
   logger: Logger;
   isShuttingDown?: () => boolean;
 }
 
+/** OpenAI's prefix, and OpenVINO Model Server's for the same API. */
+const API_PREFIXES = ['/v1', '/v3'];
+
 /** The Koa application, without listening: tests drive app.callback() or an ephemeral port. */
-export function createApp({ registry, logger, isShuttingDown = () => false }: AppOptions): Koa<AppState> {
+export function createApp({ registry, config, logger, isShuttingDown = () => false }: AppOptions): Koa<AppState> {
   const app = new Koa<AppState>();
   app.proxy = false;
   app.silent = true;
   app.on('error', (error: unknown) => logger.error({ err: error }, 'response stream error'));
+  const metrics = new HttpMetrics(registry);
+  const resolver = new ModelResolver(registry, { transcription: config.transcriptionModel, speech: config.speechModel });
 
   app.use(requestContext(logger));
+  app.use(httpMetrics(metrics));
   app.use(shutdownGate(isShuttingDown));
   app.use(errorHandler());
   app.use(unknownUrl());
+  app.use(apiKey(config.apiKeys));
 
+  const api = new Router<AppState>();
+  for (const routes of [
+    modelsRoute(registry),
+    transcriptionRoutes({ resolver, config, metrics }),
+    speechRoutes({ resolver, config, metrics }),
+  ]) {
+    api.use(routes.routes());
+  }
   const router = new Router<AppState>();
-  router.use(healthRoute(registry).routes(), modelsRoute(registry).routes());
+  router.use(healthRoute(registry).routes(), metricsRoute(metrics).routes());
+  for (const prefix of API_PREFIXES) router.use(prefix, api.routes());
   app.use(router.routes());
   app.use(
     router.allowedMethods({

@@ -1,3 +1,4 @@
+import { AudioDecodeError } from '../audio/errors.js';
 import { OvSpeechError, type ErrorCode } from '../errors.js';
 
 /** OpenAI's error body: `{"error":{"message","type","param","code"}}`. */
@@ -44,6 +45,7 @@ function isExposedHttpError(error: unknown): error is Error & { status: number; 
 /** Maps anything thrown while serving a request to the response it gets. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof AudioDecodeError) return new ApiError(422, error.message, 'invalid_request_error', 'invalid_audio', 'file');
   if (error instanceof OvSpeechError) {
     const { status, type } = STATUS_OF[error.code];
     const message = status >= 500 && error.code === 'INTERNAL' ? INTERNAL_MESSAGE : error.message;

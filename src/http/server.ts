@@ -30,14 +30,14 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   logger.info({ models: registry.list().map((m) => m.id) }, `found ${registry.list().length} model folder(s)`);
 
   let shuttingDown = false;
-  const app = createApp({ registry, logger, isShuttingDown: () => shuttingDown });
+  const app = createApp({ registry, config, logger, isShuttingDown: () => shuttingDown });
   const server = createServer(app.callback());
   const address = await listen(server, config.port, config.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   logger.info({ url }, `listening on ${url}`);
 
-  void registry.load({ device: config.device, workers: config.workers }, (entry) => {
+  void registry.load({ device: config.device, workers: config.workers, maxQueued: config.queueLength }, (entry) => {
     if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
     else logger.info({ model: entry.id, family: entry.family }, `model ${entry.id} ready`);
   });

@@ -9,9 +9,9 @@ function modelObject(entry: ModelEntry) {
   return { id: entry.id, object: 'model', created: entry.created, owned_by: entry.ownedBy };
 }
 
-/** GET /v1/models and GET /v1/models/{id}, where ids may contain "/". */
+/** GET /models and GET /models/{id} (under the API prefix), where ids may contain "/". */
 export function modelsRoute(registry: ModelRegistry): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/v1/models' });
+  const router = new Router<AppState>({ prefix: '/models' });
   router.get('/', (ctx) => {
     ctx.body = { object: 'list', data: registry.list().map(modelObject) };
   });

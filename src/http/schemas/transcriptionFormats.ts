@@ -5,7 +5,7 @@ export const RESPONSE_FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt'] a
 export type ResponseFormat = (typeof RESPONSE_FORMATS)[number];
 
 /** OpenAI's usage for audio input priced by duration. */
-function usage(result: Transcription) {
+export function durationUsage(result: Transcription) {
   return { type: 'duration' as const, seconds: Math.ceil(result.duration) };
 }
 
@@ -47,7 +47,7 @@ export interface FormatOptions {
 export function formatTranscription(format: ResponseFormat, result: Transcription, options: FormatOptions): { type: string; body: string | object } {
   switch (format) {
     case 'json':
-      return { type: 'application/json', body: { text: result.text, ...(options.logprobs ? { logprobs: options.logprobs } : {}), usage: usage(result) } };
+      return { type: 'application/json', body: { text: result.text, ...(options.logprobs ? { logprobs: options.logprobs } : {}), usage: durationUsage(result) } };
     case 'verbose_json':
       return {
         type: 'application/json',
@@ -58,7 +58,7 @@ export function formatTranscription(format: ResponseFormat, result: Transcriptio
           text: result.text,
           ...(options.segments ? { segments: result.segments.map((s) => segmentObject(s, result.duration)) } : {}),
           ...(options.words ? { words: result.words.map(wordObject) } : {}),
-          usage: usage(result),
+          usage: durationUsage(result),
         },
       };
     case 'text':

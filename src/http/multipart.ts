@@ -1,0 +1,109 @@
+import busboy from 'busboy';
+import type { Context } from 'koa';
+
+import { ApiError } from './errors.js';
+
+export interface UploadedFile {
+  bytes: Buffer;
+  filename: string;
+  contentType: string;
+}
+
+export interface MultipartForm {
+  /** Text fields by name; a name sent several times (`include[]`) keeps every value in order. */
+  fields: Map<string, string[]>;
+  file: UploadedFile | undefined;
+}
+
+export interface MultipartLimits {
+  /** Largest `file` part accepted. */
+  maxFileBytes: number;
+}
+
+const MAX_FIELDS = 64;
+const MAX_FIELD_BYTES = 256 * 1024;
+
+export function unsupportedMediaType(expected: string, received: string): ApiError {
+  return new ApiError(
+    415,
+    `Unsupported Content-Type ${received === '' ? '(none)' : `"${received}"`}; this endpoint takes ${expected}`,
+    'invalid_request_error',
+    'unsupported_media_type',
+  );
+}
+
+export function uploadTooLarge(maxBytes: number): ApiError {
+  const mb = Math.round((maxBytes / (1024 * 1024)) * 100) / 100;
+  return new ApiError(413, `The uploaded file is larger than the limit of ${mb} MB`, 'invalid_request_error', 'file_too_large', 'file');
+}
+
+/**
+ * Reads a multipart/form-data body into memory: its text fields and the one `file` part. A file over
+ * the limit is refused with 413 once the body is read (so the client sees the answer rather than a
+ * reset connection); a body far beyond the limit is cut off.
+ */
+export async function readMultipartForm(ctx: Context, limits: MultipartLimits): Promise<MultipartForm> {
+  const contentType = ctx.get('content-type');
+  if (!ctx.is('multipart/form-data')) throw unsupportedMediaType('multipart/form-data', contentType);
+  const declared = Number(ctx.get('content-length'));
+  // Multipart framing and fields add far less than this on top of the file.
+  const hopeless = limits.maxFileBytes * 2 + 1024 * 1024;
+  if (declared > hopeless) {
+    ctx.set('Connection', 'close');
+    throw uploadTooLarge(limits.maxFileBytes);
+  }
+
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: ctx.req.headers,
+      limits: { fileSize: limits.maxFileBytes, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, files: 1, parts: MAX_FIELDS + 1 },
+    });
+  } catch (cause) {
+    throw new ApiError(400, `The multipart body cannot be read: ${(cause as Error).message}`, 'invalid_request_error', 'invalid_multipart');
+  }
+
+  const fields = new Map<string, string[]>();
+  let file: UploadedFile | undefined;
+  let failure: ApiError | undefined;
+  const fail = (error: ApiError) => {
+    failure ??= error;
+  };
+  let received = 0;
+
+  await new Promise<void>((resolve, reject) => {
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) fail(new ApiError(400, `The field ${name} is longer than ${MAX_FIELD_BYTES} bytes`, 'invalid_request_error', 'field_too_long', name));
+      fields.set(name, [...(fields.get(name) ?? []), value]);
+    });
+    parser.on('file', (name, stream, info) => {
+      if (name !== 'file') {
+        fail(new ApiError(400, `Unexpected file field "${name}"; the audio goes in the field "file"`, 'invalid_request_error', 'invalid_value', name));
+        stream.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('limit', () => fail(uploadTooLarge(limits.maxFileBytes)));
+      stream.on('end', () => {
+        file = { bytes: Buffer.concat(chunks), filename: info.filename ?? '', contentType: info.mimeType ?? '' };
+      });
+    });
+    parser.on('filesLimit', () => fail(new ApiError(400, 'Only one file may be uploaded', 'invalid_request_error', 'invalid_value', 'file')));
+    parser.on('fieldsLimit', () => fail(new ApiError(400, `At most ${MAX_FIELDS} form fields are accepted`, 'invalid_request_error', 'invalid_value')));
+    parser.on('error', (cause: Error) => reject(new ApiError(400, `The multipart body cannot be read: ${cause.message}`, 'invalid_request_error', 'invalid_multipart')));
+    parser.on('close', resolve);
+    ctx.req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > hopeless) {
+        ctx.req.unpipe(parser);
+        ctx.set('Connection', 'close');
+        reject(uploadTooLarge(limits.maxFileBytes));
+      }
+    });
+    ctx.req.on('aborted', () => reject(new ApiError(400, 'The client closed the connection during the upload', 'invalid_request_error', 'aborted')));
+    ctx.req.pipe(parser);
+  });
+  if (failure) throw failure;
+  return { fields, file };
+}

@@ -1,0 +1,83 @@
+import parse from 'co-body';
+import type { Context } from 'koa';
+
+import { invalidParameter, OvSpeechError } from '../../errors.js';
+import { ApiError } from '../errors.js';
+import { unsupportedMediaType } from '../multipart.js';
+
+const JSON_LIMIT = '1mb';
+
+/** A JSON request body that must be an object; 415 for another content type, 400 for broken JSON. */
+export async function readJsonObject(ctx: Context): Promise<JsonFields> {
+  if (!ctx.is('application/json')) throw unsupportedMediaType('application/json', ctx.get('content-type'));
+  let body: unknown;
+  try {
+    body = await parse.json(ctx.req, { limit: JSON_LIMIT, strict: true });
+  } catch (error) {
+    if ((error as { status?: number }).status === 413) {
+      throw new ApiError(413, `The JSON body is larger than ${JSON_LIMIT}`, 'invalid_request_error', 'request_too_large');
+    }
+    throw new ApiError(
+      400,
+      `We could not parse the JSON body of your request: ${(error as Error).message}`,
+      'invalid_request_error',
+      'invalid_json',
+    );
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(400, 'The JSON body must be an object', 'invalid_request_error', 'invalid_json');
+  }
+  return new JsonFields(body as Record<string, unknown>);
+}
+
+/** Typed reads of a JSON body's fields; null counts as absent, as OpenAI's clients send it. */
+export class JsonFields {
+  constructor(readonly raw: Record<string, unknown>) {}
+
+  #get(name: string): unknown {
+    const value = this.raw[name];
+    return value === null ? undefined : value;
+  }
+
+  string(name: string): string | undefined {
+    const value = this.#get(name);
+    if (value !== undefined && typeof value !== 'string') throw invalidParameter('string', name, value);
+    return value;
+  }
+
+  requiredString(name: string): string {
+    const value = this.string(name);
+    if (value === undefined) throw new OvSpeechError(`Missing required parameter: '${name}'.`, 'INVALID_ARGUMENT', { param: name });
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const value = this.#get(name);
+    if (value !== undefined && !(allowed as readonly unknown[]).includes(value)) throw invalidParameter(`one of ${allowed.join(', ')}`, name, value);
+    return value as T | undefined;
+  }
+
+  number(name: string, min: number, max: number): number | undefined {
+    const value = this.#get(name);
+    if (value !== undefined && (typeof value !== 'number' || !(value >= min && value <= max))) {
+      throw invalidParameter(`number between ${min} and ${max}`, name, value);
+    }
+    return value;
+  }
+
+  integer(name: string, min: number, max: number): number | undefined {
+    const value = this.number(name, min, max);
+    if (value !== undefined && !Number.isInteger(value)) throw invalidParameter(`integer between ${min} and ${max}`, name, value);
+    return value;
+  }
+
+  boolean(name: string): boolean | undefined {
+    const value = this.#get(name);
+    if (value !== undefined && typeof value !== 'boolean') throw invalidParameter('boolean', name, value);
+    return value;
+  }
+
+  value(name: string): unknown {
+    return this.#get(name);
+  }
+}

@@ -1,0 +1,219 @@
+import { buffer } from 'node:stream/consumers';
+
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+
+import { checkSpeechFormatAvailable, createSpeechEncoder, OUTPUT_SAMPLE_RATES, SPEECH_FORMATS, type SpeechEncoder, type SpeechFormat } from '../../audio/encode.js';
+import { wavHeader } from '../../audio/wavWriter.js';
+import type { ServerConfig } from '../../config/config.js';
+import type { SpeakOptions, Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
+import { invalidParameter, OvSpeechError } from '../../errors.js';
+import type { AppState } from '../app.js';
+import type { HttpMetrics } from '../metrics.js';
+import type { ModelResolver } from '../modelResolver.js';
+import { readJsonObject, type JsonFields } from '../params/jsonBody.js';
+import { requestSignal, type RequestSignal } from '../requestSignal.js';
+import { EventStream } from '../sse.js';
+import { requestTimedOut } from './transcriptions.js';
+
+/** How the audio goes out: one file once it is all made, its bytes as they are made, or SSE events. */
+type Delivery = 'whole' | 'audio' | 'sse';
+
+export interface SpeechRequest {
+  model: string | undefined;
+  input: string;
+  format: SpeechFormat;
+  delivery: Delivery;
+  /** Rate of the encoded audio, when the client asks for one. */
+  sampleRate: number | undefined;
+  options: SpeakOptions;
+}
+
+/** A voice is a name, or OpenAI's custom-voice object `{"id": ...}`. */
+function readVoice(body: JsonFields): string | undefined {
+  const voice = body.value('voice');
+  if (voice === undefined || typeof voice === 'string') return voice === '' ? undefined : voice;
+  if (typeof voice === 'object' && !Array.isArray(voice) && typeof (voice as { id?: unknown }).id === 'string') return (voice as { id: string }).id;
+  throw invalidParameter('voice name or object {"id": name}', 'voice', voice);
+}
+
+export function readSpeechRequest(body: JsonFields, maxCharacters: number): SpeechRequest {
+  const input = body.requiredString('input');
+  if (input.trim() === '') throw new OvSpeechError('input is empty; give the text to speak', 'INVALID_ARGUMENT', { param: 'input' });
+  const characters = [...input].length;
+  if (characters > maxCharacters) {
+    throw new OvSpeechError(`input has ${characters} characters; at most ${maxCharacters} are allowed`, 'INVALID_ARGUMENT', { param: 'input' });
+  }
+  // Accepted for OpenAI's clients; SpeechT5 has no way to follow instructions.
+  body.string('instructions');
+  const streamFormat = body.oneOf('stream_format', ['audio', 'sse'] as const);
+  // h2oGPT asks for streamed audio with `stream: true`.
+  const delivery: Delivery = streamFormat ?? (body.boolean('stream') ? 'audio' : 'whole');
+  const sampleRate = body.integer('sample_rate', 1, 384_000);
+  if (sampleRate !== undefined && !(OUTPUT_SAMPLE_RATES as readonly number[]).includes(sampleRate)) {
+    throw invalidParameter(`one of ${OUTPUT_SAMPLE_RATES.join(', ')}`, 'sample_rate', sampleRate);
+  }
+  const options: SpeakOptions = {};
+  const voice = readVoice(body);
+  if (voice !== undefined) options.voice = voice;
+  const speed = body.number('speed', 0.25, 4);
+  if (speed !== undefined) options.speed = speed;
+  return { model: body.string('model'), input, format: body.oneOf('response_format', SPEECH_FORMATS) ?? 'mp3', delivery, sampleRate, options };
+}
+
+export interface SpeechRouteOptions {
+  resolver: ModelResolver;
+  config: ServerConfig;
+  metrics: HttpMetrics;
+}
+
+/** POST /audio/speech and GET /audio/voices, under the API prefix. */
+export function speechRoutes({ resolver, config, metrics }: SpeechRouteOptions): Router<AppState> {
+  const router = new Router<AppState>();
+
+  router.post('/audio/speech', async (ctx) => {
+    const request = readSpeechRequest(await readJsonObject(ctx), config.maxInputCharacters);
+    const { id, engine } = resolver.resolve('speech', request.model);
+    checkVoice(engine, request.options.voice);
+    await checkSpeechFormatAvailable(request.format);
+    const work = requestSignal(ctx, config.requestTimeoutMs);
+    const record = (speech: Speech) => metrics.recordSpeech(id, speech);
+    let handedOver = false;
+    try {
+      if (request.delivery === 'whole') await respondWhole(ctx, engine, request, work, record);
+      else {
+        await respondStreaming(ctx, engine, request, work, record);
+        handedOver = true;
+      }
+    } catch (error) {
+      if (work.timedOut()) throw requestTimedOut(config.requestTimeoutMs);
+      throw error;
+    } finally {
+      if (!handedOver) work.dispose();
+    }
+  });
+
+  router.get('/audio/voices', (ctx) => {
+    const requested = typeof ctx.query.model === 'string' ? ctx.query.model : undefined;
+    const models = requested === undefined ? resolver.readyModels('speech') : [{ id: requested, engine: resolver.resolve('speech', requested).engine }];
+    ctx.body = {
+      object: 'list',
+      data: models.flatMap(({ id, engine }) => {
+        const { names, default: byDefault } = engine.voices();
+        return names.map((name) => ({ id: name, object: 'voice', name, model: id, default: name === byDefault }));
+      }),
+    };
+  });
+  return router;
+}
+
+function checkVoice(engine: SpeechEngine, voice: string | undefined): void {
+  const { names } = engine.voices();
+  if (voice !== undefined && !names.includes(voice)) {
+    throw new OvSpeechError(`Unknown voice "${voice}"; this model has ${names.join(', ')}`, 'INVALID_ARGUMENT', { param: 'voice' });
+  }
+}
+
+function encoderFor(engine: SpeechEngine, request: SpeechRequest, format: SpeechFormat = request.format): SpeechEncoder {
+  return createSpeechEncoder(format, { sampleRate: engine.sampleRate, outputSampleRate: request.sampleRate });
+}
+
+/** The whole file, with its length (and a WAV header with its true sizes). */
+async function respondWhole(
+  ctx: Context,
+  engine: SpeechEngine,
+  request: SpeechRequest,
+  work: RequestSignal,
+  record: (speech: Speech) => void,
+): Promise<void> {
+  const speech = await engine.synthesize(request.input, { ...request.options, signal: work.signal });
+  const encoder = encoderFor(engine, request, request.format === 'wav' ? 'pcm' : request.format);
+  const encoded = buffer(encoder.output);
+  encoder.write(speech.audio);
+  encoder.end();
+  const bytes = await encoded;
+  ctx.type = request.format === 'wav' ? 'audio/wav' : encoder.contentType;
+  ctx.set('X-Sample-Rate', String(encoder.sampleRate));
+  ctx.body = request.format === 'wav' ? Buffer.concat([wavHeader(encoder.sampleRate, bytes.length), bytes]) : bytes;
+  record(speech);
+}
+
+/**
+ * Audio as each sentence is synthesized. Until the first sentence is ready the request can still fail
+ * with a proper status; after it, a failure cuts the response short (audio bytes) or ends it with an
+ * error event (SSE).
+ */
+async function respondStreaming(
+  ctx: Context & { state: AppState },
+  engine: SpeechEngine,
+  request: SpeechRequest,
+  work: RequestSignal,
+  record: (speech: Speech) => void,
+): Promise<void> {
+  const encoder = encoderFor(engine, request);
+  let started: () => void = () => {};
+  const first = new Promise<void>((resolve) => (started = resolve));
+  const running = engine.synthesize(request.input, {
+    ...request.options,
+    collect: false,
+    signal: work.signal,
+    onChunk: (chunk) => {
+      encoder.write(chunk);
+      started();
+    },
+  });
+  try {
+    await Promise.race([first, running]);
+  } catch (error) {
+    encoder.abort();
+    throw error;
+  }
+  ctx.set('X-Sample-Rate', String(encoder.sampleRate));
+  const finished = request.delivery === 'sse' ? sendEvents(ctx, encoder, running, [...request.input].length) : sendBytes(ctx, encoder, running);
+  void finished
+    .then(record, (error: unknown) => ctx.state.log.warn({ err: error }, 'speech stream failed'))
+    .finally(work.dispose);
+}
+
+function sendBytes(ctx: Context, encoder: SpeechEncoder, running: Promise<Speech>): Promise<Speech> {
+  ctx.type = encoder.contentType;
+  ctx.body = encoder.output;
+  return running.then(
+    (speech) => {
+      encoder.end();
+      return speech;
+    },
+    (error: unknown) => {
+      encoder.abort();
+      // The status has gone out; a cut-off body is how a binary stream says it failed.
+      ctx.res.destroy();
+      throw error;
+    },
+  );
+}
+
+/** speech.audio.delta events with base64 audio as it is encoded, then speech.audio.done with usage. */
+async function sendEvents(ctx: Context, encoder: SpeechEncoder, running: Promise<Speech>, input: number): Promise<Speech> {
+  const events = new EventStream(ctx);
+  encoder.output.on('data', (bytes: Buffer) => events.send({ type: 'speech.audio.delta', audio: bytes.toString('base64') }));
+  const encoded = new Promise<void>((resolve, reject) => {
+    encoder.output.once('end', resolve);
+    encoder.output.once('error', reject);
+  });
+  try {
+    const speech = await running;
+    encoder.end();
+    await encoded;
+    // SpeechT5 reads characters and writes spectrogram frames: those are its input and output tokens.
+    events.send({
+      type: 'speech.audio.done',
+      usage: { input_tokens: input, output_tokens: speech.timings.decoderSteps, total_tokens: input + speech.timings.decoderSteps },
+    });
+    events.end();
+    return speech;
+  } catch (error) {
+    encoder.abort();
+    events.fail(error);
+    throw error;
+  }
+}

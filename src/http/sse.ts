@@ -1,0 +1,37 @@
+import { PassThrough } from 'node:stream';
+
+import type { Context } from 'koa';
+
+import { toApiError } from './errors.js';
+
+/** A text/event-stream response of JSON `data:` events, as OpenAI's streaming endpoints send. */
+export class EventStream {
+  readonly #stream = new PassThrough();
+
+  constructor(ctx: Context) {
+    ctx.status = 200;
+    ctx.type = 'text/event-stream';
+    ctx.set('Cache-Control', 'no-cache');
+    // Proxies such as nginx would otherwise hold the events back.
+    ctx.set('X-Accel-Buffering', 'no');
+    ctx.body = this.#stream;
+  }
+
+  get closed(): boolean {
+    return this.#stream.destroyed || this.#stream.writableEnded;
+  }
+
+  send(data: object): void {
+    if (!this.closed) this.#stream.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** The error as an event the openai clients raise (`{"error": ...}`), then the end of the stream. */
+  fail(error: unknown): void {
+    this.send({ type: 'error', ...toApiError(error).body() });
+    this.end();
+  }
+
+  end(): void {
+    if (!this.closed) this.#stream.end();
+  }
+}
