@@ -31,8 +31,8 @@ struct PoolJob {
 };
 
 // A fixed set of worker threads for one model, each with a session (its own infer requests) made up
-// front. Jobs wait in a bounded FIFO queue; a full queue refuses new work with OVERLOADED instead of
-// letting memory grow.
+// front. Jobs that find every worker busy wait in a bounded FIFO queue; a full queue refuses new work with
+// OVERLOADED instead of letting memory grow.
 template <typename Session>
 class WorkerPool {
 public:
@@ -51,7 +51,8 @@ public:
         {
             std::lock_guard<std::mutex> lock(mutex_);
             if (closed_) throw Error(ErrorCode::Cancelled, "the model has been disposed");
-            if (queue_.size() >= max_queued_) {
+            // Idle workers take jobs at once: only jobs beyond them wait, and only max_queued_ may.
+            if (queue_.size() + running_ >= threads_.size() + max_queued_) {
                 throw Error(ErrorCode::Overloaded, "the model's queue is full (" + std::to_string(max_queued_) + " waiting)");
             }
             queue_.push_back(std::move(job));

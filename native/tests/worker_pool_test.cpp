@@ -24,6 +24,17 @@ std::vector<std::unique_ptr<CountingSession>> sessions(int count) {
     return made;
 }
 
+// Submits a job that holds its worker until `released` is ready, and returns once it runs.
+void occupy_a_worker(WorkerPool<CountingSession>& pool, std::shared_future<void> released) {
+    std::promise<void> started;
+    pool.submit({[&started, released](CountingSession&) {
+                     started.set_value();
+                     released.wait();
+                 },
+                 nullptr});
+    started.get_future().wait();
+}
+
 TEST(WorkerPoolTest, RunsEveryJobOnSomeWorkersOwnSession) {
     WorkerPool<CountingSession> pool(sessions(2), 100);
     std::atomic<int> done{0};
@@ -46,14 +57,7 @@ TEST(WorkerPoolTest, RunsEveryJobOnSomeWorkersOwnSession) {
 TEST(WorkerPoolTest, AFullQueueRefusesWithOverloaded) {
     WorkerPool<CountingSession> pool(sessions(1), 1);
     std::promise<void> release;
-    auto released = release.get_future().share();
-    std::promise<void> started;
-    pool.submit({[&](CountingSession&) {
-                     started.set_value();
-                     released.wait();
-                 },
-                 nullptr});
-    started.get_future().wait();
+    occupy_a_worker(pool, release.get_future().share());
     pool.submit({[](CountingSession&) {}, nullptr});
     EXPECT_EQ(pool.stats().queued, 1u);
     EXPECT_EQ(pool.stats().running, 1u);
@@ -63,6 +67,14 @@ TEST(WorkerPoolTest, AFullQueueRefusesWithOverloaded) {
     } catch (const ovspeech::Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::Overloaded);
     }
+    release.set_value();
+}
+
+TEST(WorkerPoolTest, WithoutAQueueAnIdleWorkerStillTakesAJob) {
+    WorkerPool<CountingSession> pool(sessions(1), 0);
+    std::promise<void> release;
+    occupy_a_worker(pool, release.get_future().share());
+    EXPECT_THROW(pool.submit({[](CountingSession&) {}, nullptr}), ovspeech::Error);
     release.set_value();
 }
 

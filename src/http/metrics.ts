@@ -44,6 +44,12 @@ export class HttpMetrics {
     labelNames: ['model'],
     registers: [this.registry],
   });
+  readonly cancelled = new Counter({
+    name: 'ovspeech_jobs_cancelled_total',
+    help: 'Jobs cancelled while running, because the client went away or the request timed out',
+    labelNames: ['model', 'reason'],
+    registers: [this.registry],
+  });
   readonly realTimeFactor = new Histogram({
     name: 'ovspeech_real_time_factor',
     help: 'Processing time over audio duration of each request (below 1 is faster than real time)',

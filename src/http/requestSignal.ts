@@ -1,35 +1,47 @@
 import type { Context } from 'koa';
 
+import { ApiError } from './errors.js';
+
+export type AbortReason = 'client_closed' | 'timeout';
+
 export interface RequestSignal {
-  /** Aborts when the client goes away or the request runs out of time. */
+  /** Aborts when the client goes away or the request runs out of time, while the work runs. */
   readonly signal: AbortSignal;
-  readonly timedOut: () => boolean;
-  /** Stops the timer once the work is done (a streamed response may outlive it). */
+  /** The error to answer for a failure: a timed-out request's cancellation becomes a 504. */
+  readonly explain: (error: unknown) => unknown;
+  /** The work is over: later closes and the timer no longer abort anything. */
   readonly dispose: () => void;
+}
+
+export function requestTimedOut(timeoutMs: number): ApiError {
+  return new ApiError(504, `The request took longer than the server's limit of ${timeoutMs / 1000} s`, 'server_error', 'timeout');
 }
 
 /**
  * The signal a request's work runs under. A response that closes before it finished means the client
- * left: its job is cancelled rather than left to run for nobody.
+ * left: its job is cancelled rather than left to run for nobody. `onAbort` hears of each cancellation.
  */
-export function requestSignal(ctx: Context, timeoutMs: number): RequestSignal {
+export function requestSignal(ctx: Context, timeoutMs: number, onAbort: (reason: AbortReason) => void): RequestSignal {
   const controller = new AbortController();
-  let timedOut = false;
-  const onClose = () => {
-    if (!ctx.res.writableFinished) controller.abort(new Error('The client closed the connection'));
+  let reason: AbortReason | undefined;
+  let disposed = false;
+  const abort = (why: AbortReason, message: string) => {
+    if (disposed || controller.signal.aborted) return;
+    reason = why;
+    controller.abort(new Error(message));
+    onAbort(why);
   };
-  ctx.res.once('close', onClose);
-  const timer =
-    timeoutMs > 0
-      ? setTimeout(() => {
-          timedOut = true;
-          controller.abort(new Error(`The request took longer than ${timeoutMs / 1000} s`));
-        }, timeoutMs)
-      : undefined;
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) abort('client_closed', 'The client closed the connection');
+  });
+  const timer = timeoutMs > 0 ? setTimeout(() => abort('timeout', `The request took longer than ${timeoutMs / 1000} s`), timeoutMs) : undefined;
   timer?.unref();
   return {
     signal: controller.signal,
-    timedOut: () => timedOut,
-    dispose: () => clearTimeout(timer),
+    explain: (error) => (reason === 'timeout' ? requestTimedOut(timeoutMs) : error),
+    dispose: () => {
+      disposed = true;
+      clearTimeout(timer);
+    },
   };
 }

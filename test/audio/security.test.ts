@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { AudioDecodeError, decodeAudio } from '../../src/audio/decode.js';
 import { ffmpegDecodeArgs } from '../../src/audio/ffmpeg.js';
+import { ffconcat, hls, tripwire } from '../helpers/crafted.js';
 import { tempDir } from '../helpers/irFolder.js';
 import { rejection } from '../helpers/rejection.js';
 
@@ -18,9 +18,6 @@ const dir = tempDir('audio-security');
 // The secret: 1 s of a 1234 Hz tone as MPEG-TS, a segment type HLS accepts.
 const secret = path.join(dir, 'secret.ts');
 execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1234:sample_rate=16000:duration=1', '-c:a', 'mp2', '-f', 'mpegts', secret]);
-
-const hls = (target: string) => Buffer.from(`#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1.0,\n${target}\n#EXT-X-ENDLIST\n`);
-const ffconcat = (target: string) => Buffer.from(`ffconcat version 1.0\nfile ${target}\n`);
 
 /** ffmpeg run on a payload with `args`; how many bytes of audio it printed. */
 function ffmpegOutputBytes(args: string[], payload: Buffer): number {
@@ -39,29 +36,6 @@ function argsWithFileProtocol(kind: Kind, formatWhitelist: boolean): string[] {
   args[args.indexOf('-protocol_whitelist') + 1] = 'pipe,file,crypto,data';
   if (!formatWhitelist) args.splice(args.indexOf('-format_whitelist'), 2);
   return kind === 'concat' ? ['-safe', '0', ...args] : args;
-}
-
-/**
- * A FIFO that tells whether anyone opened it for reading: our open for writing completes only then.
- * `release` unblocks our pending open and closes everything.
- */
-function tripwire(name: string) {
-  const fifo = path.join(dir, name);
-  execFileSync('mkfifo', [fifo]);
-  let opened = false;
-  const writer: Promise<FileHandle> = open(fifo, 'w').then((handle) => {
-    opened = true;
-    return handle;
-  });
-  return {
-    fifo,
-    opened: () => opened,
-    writer,
-    async release() {
-      if (!opened) closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
-      await (await writer).close();
-    },
-  };
 }
 
 async function refused(payload: Buffer, hint: { filename?: string; contentType?: string }): Promise<AudioDecodeError> {
@@ -119,7 +93,7 @@ describe('security: playlists and lists that point at local files', () => {
     ] as const;
     for (const [kind, payload] of cases) {
       // Control: a looser ffmpeg opens the FIFO, this tripwire sees it, and gets the secret through it.
-      const control = tripwire(`control-${kind}.ts`);
+      const control = tripwire(dir, `control-${kind}.ts`);
       const loose = spawn('ffmpeg', argsWithFileProtocol(kind, false), { stdio: ['pipe', 'pipe', 'ignore'] });
       let bytes = 0;
       loose.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
@@ -131,7 +105,7 @@ describe('security: playlists and lists that point at local files', () => {
       await once(loose, 'close');
       assert.ok(bytes > 16000 * 4, `${kind}: only ${bytes} bytes came out`);
 
-      const wire = tripwire(`${kind}.ts`);
+      const wire = tripwire(dir, `${kind}.ts`);
       await refused(payload(wire.fifo), { filename: 'song.mp3' });
       await sleep(200);
       assert.equal(wire.opened(), false, `${kind}: ffmpeg opened the referenced file`);

@@ -14,7 +14,6 @@ import type { ModelResolver } from '../modelResolver.js';
 import { readJsonObject, type JsonFields } from '../params/jsonBody.js';
 import { requestSignal, type RequestSignal } from '../requestSignal.js';
 import { EventStream } from '../sse.js';
-import { requestTimedOut } from './transcriptions.js';
 
 /** How the audio goes out: one file once it is all made, its bytes as they are made, or SSE events. */
 type Delivery = 'whole' | 'audio' | 'sse';
@@ -76,7 +75,7 @@ export function speechRoutes({ resolver, config, metrics }: SpeechRouteOptions):
     const { id, engine } = resolver.resolve('speech', request.model);
     checkVoice(engine, request.options.voice);
     await checkSpeechFormatAvailable(request.format);
-    const work = requestSignal(ctx, config.requestTimeoutMs);
+    const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
     const record = (speech: Speech) => metrics.recordSpeech(id, speech);
     let handedOver = false;
     try {
@@ -86,8 +85,7 @@ export function speechRoutes({ resolver, config, metrics }: SpeechRouteOptions):
         handedOver = true;
       }
     } catch (error) {
-      if (work.timedOut()) throw requestTimedOut(config.requestTimeoutMs);
-      throw error;
+      throw work.explain(error);
     } finally {
       if (!handedOver) work.dispose();
     }
@@ -114,8 +112,8 @@ function checkVoice(engine: SpeechEngine, voice: string | undefined): void {
   }
 }
 
-function encoderFor(engine: SpeechEngine, request: SpeechRequest, format: SpeechFormat = request.format): SpeechEncoder {
-  return createSpeechEncoder(format, { sampleRate: engine.sampleRate, outputSampleRate: request.sampleRate });
+function encoderFor(engine: SpeechEngine, request: SpeechRequest): SpeechEncoder {
+  return createSpeechEncoder(request.format, { sampleRate: engine.sampleRate, outputSampleRate: request.sampleRate });
 }
 
 /** The whole file, with its length (and a WAV header with its true sizes). */
@@ -127,7 +125,11 @@ async function respondWhole(
   record: (speech: Speech) => void,
 ): Promise<void> {
   const speech = await engine.synthesize(request.input, { ...request.options, signal: work.signal });
-  const encoder = encoderFor(engine, request, request.format === 'wav' ? 'pcm' : request.format);
+  // A whole WAV is its header with true sizes over raw PCM at the rate a WAV keeps.
+  const encoder =
+    request.format === 'wav'
+      ? createSpeechEncoder('pcm', { sampleRate: engine.sampleRate, outputSampleRate: request.sampleRate ?? engine.sampleRate })
+      : encoderFor(engine, request);
   const encoded = buffer(encoder.output);
   encoder.write(speech.audio);
   encoder.end();
@@ -169,7 +171,7 @@ async function respondStreaming(
     throw error;
   }
   ctx.set('X-Sample-Rate', String(encoder.sampleRate));
-  const finished = request.delivery === 'sse' ? sendEvents(ctx, encoder, running, [...request.input].length) : sendBytes(ctx, encoder, running);
+  const finished = request.delivery === 'sse' ? sendEvents(ctx, encoder, running, [...request.input].length, work) : sendBytes(ctx, encoder, running);
   void finished
     .then(record, (error: unknown) => ctx.state.log.warn({ err: error }, 'speech stream failed'))
     .finally(work.dispose);
@@ -193,7 +195,7 @@ function sendBytes(ctx: Context, encoder: SpeechEncoder, running: Promise<Speech
 }
 
 /** speech.audio.delta events with base64 audio as it is encoded, then speech.audio.done with usage. */
-async function sendEvents(ctx: Context, encoder: SpeechEncoder, running: Promise<Speech>, input: number): Promise<Speech> {
+async function sendEvents(ctx: Context, encoder: SpeechEncoder, running: Promise<Speech>, input: number, work: RequestSignal): Promise<Speech> {
   const events = new EventStream(ctx);
   encoder.output.on('data', (bytes: Buffer) => events.send({ type: 'speech.audio.delta', audio: bytes.toString('base64') }));
   const encoded = new Promise<void>((resolve, reject) => {
@@ -213,7 +215,7 @@ async function sendEvents(ctx: Context, encoder: SpeechEncoder, running: Promise
     return speech;
   } catch (error) {
     encoder.abort();
-    events.fail(error);
+    events.fail(work.explain(error));
     throw error;
   }
 }

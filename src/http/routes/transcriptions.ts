@@ -6,7 +6,6 @@ import type { ServerConfig } from '../../config/config.js';
 import type { TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
 import type { AppState } from '../app.js';
-import { ApiError } from '../errors.js';
 import type { HttpMetrics } from '../metrics.js';
 import type { ModelResolver } from '../modelResolver.js';
 import { routeLabel } from '../middleware/httpMetrics.js';
@@ -100,13 +99,12 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
 
   const handle = async (ctx: Context & { state: AppState }, task: Task) => {
     const upload = await readMultipartForm(ctx, { maxFileBytes: config.maxUploadBytes });
-    const form = new FormFields(upload.fields);
-    const request = readRequest(form, task);
+    if (upload.file) metrics.uploadBytes.observe({ route: routeLabel(ctx) }, upload.file.bytes.length);
+    const request = readRequest(new FormFields(upload.fields), task);
     if (upload.file === undefined) throw new OvSpeechError('The audio file is missing: send it in the field "file"', 'INVALID_ARGUMENT', { param: 'file' });
     const { id, engine } = resolver.resolve('transcription', request.model);
-    metrics.uploadBytes.observe({ route: routeLabel(ctx) }, upload.file.bytes.length);
 
-    const work = requestSignal(ctx, config.requestTimeoutMs);
+    const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
     let streaming = false;
     try {
       const audio = await decodeAudio(
@@ -144,7 +142,7 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
           })
           .catch((error: unknown) => {
             ctx.state.log.warn({ err: error }, 'transcription stream failed');
-            stream.fail(work.timedOut() ? requestTimedOut(config.requestTimeoutMs) : error);
+            stream.fail(work.explain(error));
           })
           .finally(work.dispose);
         return;
@@ -159,8 +157,7 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
       ctx.body = body;
       metrics.recordTranscription(id, result);
     } catch (error) {
-      if (work.timedOut()) throw requestTimedOut(config.requestTimeoutMs);
-      throw error;
+      throw work.explain(error);
     } finally {
       if (!streaming) work.dispose();
     }
@@ -169,8 +166,4 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
   router.post('/audio/transcriptions', (ctx) => handle(ctx, 'transcribe'));
   router.post('/audio/translations', (ctx) => handle(ctx, 'translate'));
   return router;
-}
-
-export function requestTimedOut(timeoutMs: number): ApiError {
-  return new ApiError(504, `The request took longer than the server's limit of ${timeoutMs / 1000} s`, 'server_error', 'timeout');
 }

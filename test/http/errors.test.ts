@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import OpenAI, { toFile } from 'openai';
+
+import { type ApiServer, startApiServer } from '../helpers/apiServer.js';
+import { fixtures } from '../helpers/audio.js';
+import { ffconcat, hls, tripwire } from '../helpers/crafted.js';
+import { tempDir } from '../helpers/irFolder.js';
+
+const clip = (name: string) => readFileSync(path.join(fixtures, 'audio', name));
+const upload = (name: string, bytes: Uint8Array = clip(name)) => toFile(bytes, name);
+
+/** The APIError a call fails with, checked to be OpenAI-shaped. */
+async function apiError(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await call;
+  } catch (error) {
+    assert.ok(error instanceof OpenAI.APIError, `expected an APIError, got ${String(error)}`);
+    const body = error.error as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body).sort(), ['code', 'message', 'param', 'type']);
+    assert.equal(typeof body.message, 'string');
+    return error;
+  }
+  assert.fail('the call succeeded');
+}
+
+async function expectError(call: Promise<unknown>, status: number, code: string, param: string | null = null) {
+  const error = await apiError(call);
+  assert.equal(error.status, status, error.message);
+  assert.equal(error.code, code, error.message);
+  assert.equal(error.param, param, error.message);
+  return error;
+}
+
+function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+/** A WAV of `seconds` of a tone with noise, made at run time (long enough to cancel mid-way). */
+function longWav(seconds: number): Buffer {
+  return execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=16000:duration=${seconds}`, '-f', 'wav', '-'], {
+    maxBuffer: 1 << 26,
+  });
+}
+
+async function metricValue(url: string, line: RegExp): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const found = text.split('\n').find((l) => line.test(l));
+  return found === undefined ? 0 : Number(found.split(' ').at(-1));
+}
+
+describe('http errors: bad parameters and unknown things', () => {
+  let api: ApiServer;
+  before(async () => {
+    api = await startApiServer({ maxUploadBytes: 100 * 1024, maxInputCharacters: 50 });
+  });
+  after(() => api.server.close());
+
+  it('400 names the transcription parameter at fault', async () => {
+    const t = api.client.audio.transcriptions;
+    const file = await upload('en_1s.wav');
+    await expectError(t.create({ file, model: 'whisper-1', response_format: 'xml' as 'json' }), 400, 'invalid_argument', 'response_format');
+    await expectError(t.create({ file, model: 'whisper-1', temperature: 2 }), 400, 'invalid_argument', 'temperature');
+    await expectError(t.create({ file, model: 'whisper-1', timestamp_granularities: ['word'] }), 400, 'invalid_argument', 'timestamp_granularities');
+    await expectError(t.create({ file, model: 'whisper-1', response_format: 'srt', stream: true }), 400, 'invalid_argument', 'stream');
+    await expectError(t.create({ file, model: 'whisper-1', response_format: 'text', include: ['logprobs'] }), 400, 'invalid_argument', 'include');
+    await expectError(t.create({ file, model: 'whisper-1', include: ['everything' as 'logprobs'] }), 400, 'invalid_argument', 'include[]');
+    await expectError(t.create({ file, model: 'whisper-1', language: 'english' }), 400, 'invalid_argument', 'language');
+    await expectError(
+      t.create({ file, model: 'whisper-1', chunking_strategy: { type: 'server_vad' } }),
+      400,
+      'invalid_argument',
+      'chunking_strategy',
+    );
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    const missing = await fetch(`${api.server.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+    assert.equal(missing.status, 400);
+    assert.deepEqual(await missing.json(), {
+      error: { message: 'The audio file is missing: send it in the field "file"', type: 'invalid_request_error', param: 'file', code: 'invalid_argument' },
+    });
+  });
+
+  it('400 names the speech parameter at fault', async () => {
+    const s = api.client.audio.speech;
+    await expectError(s.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', speed: 10 }), 400, 'invalid_argument', 'speed');
+    await expectError(s.create({ model: 'tts-1', voice: 'nobody', input: 'Hi.' }), 400, 'invalid_argument', 'voice');
+    await expectError(s.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'ogg' as 'mp3' }), 400, 'invalid_argument', 'response_format');
+    await expectError(s.create({ model: 'tts-1', voice: 'alloy', input: 'x'.repeat(51) }), 400, 'invalid_argument', 'input');
+    await expectError(s.create({ model: 'tts-1', voice: 'alloy', input: '   ' }), 400, 'invalid_argument', 'input');
+    const missing = await postJson(`${api.server.url}/v1/audio/speech`, { model: 'tts-1' });
+    assert.deepEqual(await missing.json(), {
+      error: { message: "Missing required parameter: 'input'.", type: 'invalid_request_error', param: 'input', code: 'invalid_argument' },
+    });
+    const broken = await fetch(`${api.server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input": ' });
+    assert.equal(broken.status, 400);
+    assert.equal(((await broken.json()) as { error: { code: string } }).error.code, 'invalid_json');
+  });
+
+  it('404 for an unknown model, 400 for a model of the other kind', async () => {
+    await expectError(api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-9' }), 404, 'model_not_found', 'model');
+    await expectError(api.client.audio.speech.create({ model: 'openai/whisper-tiny', voice: 'alloy', input: 'Hi.' }), 400, 'model_not_supported', 'model');
+    await expectError(api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'microsoft/speecht5_tts' }), 400, 'model_not_supported', 'model');
+  });
+
+  it('413 for an upload over the limit, and the server answers the next request', async () => {
+    const error = await expectError(api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1' }), 413, 'file_too_large', 'file');
+    assert.equal(error.message, '413 The uploaded file is larger than the limit of 0.1 MB');
+    // Far beyond the limit the body is not read at all.
+    const huge = new FormData();
+    huge.append('file', new Blob([Buffer.alloc(4 << 20)]), 'big.wav');
+    const response = await fetch(`${api.server.url}/v1/audio/transcriptions`, { method: 'POST', body: huge });
+    assert.equal(response.status, 413);
+    assert.equal(response.headers.get('connection'), 'close');
+    const ok = await api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-1' });
+    assert.equal(typeof ok.text, 'string');
+  });
+
+  it('415 for a body of the wrong type', async () => {
+    const json = await postJson(`${api.server.url}/v1/audio/transcriptions`, { model: 'whisper-1' });
+    assert.equal(json.status, 415);
+    assert.equal(((await json.json()) as { error: { code: string } }).error.code, 'unsupported_media_type');
+    const text = await fetch(`${api.server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Hello' });
+    assert.equal(text.status, 415);
+    assert.deepEqual(await text.json(), {
+      error: { message: 'Unsupported Content-Type "text/plain"; this endpoint takes application/json', type: 'invalid_request_error', param: null, code: 'unsupported_media_type' },
+    });
+  });
+
+  it('422 for audio that cannot be decoded: empty, truncated, garbage', async () => {
+    const t = api.client.audio.transcriptions;
+    await expectError(t.create({ file: await upload('empty.wav', Buffer.alloc(0)), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
+    const wav = clip('en_1s.wav');
+    const cut = wav.subarray(0, 44 + 2 * 1000 + 1);
+    const truncated = await expectError(t.create({ file: await upload('cut.wav', cut), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
+    assert.match(truncated.message, /ends inside a sample frame/);
+    await expectError(t.create({ file: await upload('noise.mp3', Buffer.from('not audio at all, not even close')), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
+  });
+
+  it('a WAV header claiming 4 GB: the 1 s that is there is transcribed', async () => {
+    const wav = Buffer.from(clip('en_1s.wav'));
+    wav.writeUInt32LE(0xfffffff8, 4);
+    wav.writeUInt32LE(0xfffffff0, 40);
+    const result = await api.client.audio.transcriptions.create({ file: await upload('claim.wav', wav), model: 'whisper-1', response_format: 'verbose_json' });
+    assert.equal(result.duration, 1);
+  });
+
+  it('422 for HLS playlists and ffconcat lists that point at a local file, which is never opened', async () => {
+    const dir = tempDir('http-crafted');
+    for (const [kind, payload] of [['hls', (fifo: string) => hls(`file://${fifo}`)], ['concat', (fifo: string) => ffconcat(`file:${fifo}`)]] as const) {
+      const wire = tripwire(dir, `${kind}.ts`);
+      for (const name of ['upload.m3u8', 'song.mp3', 'voice.m4a']) {
+        await expectError(api.client.audio.transcriptions.create({ file: await upload(name, payload(wire.fifo)), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
+      }
+      await sleep(100);
+      assert.equal(wire.opened(), false, `${kind}: the referenced file was opened`);
+      await wire.release();
+    }
+  });
+});
+
+describe('http errors: keys, overload, timeouts, disconnects', () => {
+  it('401 without the key or with a wrong one; /health and /metrics stay open', async () => {
+    const api = await startApiServer({ apiKeys: ['sk-first', 'sk-second'] }, 'sk-second');
+    try {
+      const ok = await api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-1' });
+      assert.equal(typeof ok.text, 'string');
+      const wrong = new OpenAI({ baseURL: `${api.server.url}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
+      const error = await expectError(wrong.models.list(), 401, 'invalid_api_key');
+      assert.equal(error.headers?.get('www-authenticate'), 'Bearer');
+      const none = await fetch(`${api.server.url}/v1/models`);
+      assert.equal(none.status, 401);
+      assert.equal(((await none.json()) as { error: { code: string } }).error.code, 'missing_api_key');
+      assert.equal((await fetch(`${api.server.url}/health`)).status, 200);
+      assert.equal((await fetch(`${api.server.url}/metrics`)).status, 200);
+      assert.equal((await fetch(`${api.server.url}/v3/models`, { headers: { authorization: 'Bearer sk-first' } })).status, 200);
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('503 with Retry-After when the model queue is full; 504 when a request outlives its time limit', async () => {
+    const api = await startApiServer({ queueLength: 0, requestTimeoutMs: 1500 });
+    try {
+      // The random tiny SpeechT5 never meets its stop threshold: 600 characters keep a worker busy for seconds.
+      const long = 'Hello there, my friend. '.repeat(25);
+      const first = api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: long, response_format: 'wav' });
+      const firstResult = first.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await sleep(300);
+      const error = await expectError(api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.' }), 503, 'overloaded');
+      assert.equal(error.headers?.get('retry-after'), '1');
+      const timedOut = await firstResult;
+      assert.ok(timedOut instanceof OpenAI.APIError);
+      assert.equal(timedOut.status, 504);
+      assert.equal(timedOut.code, 'timeout');
+      assert.equal(await metricValue(api.server.url, /^ovspeech_jobs_cancelled_total\{.*reason="timeout"/), 1);
+      const later = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'wav' });
+      assert.equal(later.status, 200);
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('a client that disconnects mid-stream cancels its job, and the server keeps serving', async () => {
+    const api = await startApiServer();
+    try {
+      const speech = api.server.registry.get('microsoft/speecht5_tts')?.loaded?.engine;
+      const whisper = api.server.registry.get('openai/whisper-tiny')?.loaded?.engine;
+      assert.ok(speech && whisper);
+
+      const controller = new AbortController();
+      const response = await api.client.audio.speech
+        .create({ model: 'tts-1', voice: 'alloy', input: 'Hello there, my friend. '.repeat(25), response_format: 'pcm', stream_format: 'audio' }, { signal: controller.signal })
+        .asResponse();
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      assert.ok(((await reader.read()).value?.length ?? 0) > 0);
+      assert.equal(speech.stats().running, 1);
+      controller.abort();
+      const deadline = Date.now() + 3000;
+      while (speech.stats().running > 0 && Date.now() < deadline) await sleep(20);
+      assert.equal(speech.stats().running, 0, 'the synthesis still runs');
+
+      const transcription = new AbortController();
+      const stream = await api.client.audio.transcriptions.create(
+        { file: await upload('long.wav', longWav(300)), model: 'whisper-1', stream: true },
+        { signal: transcription.signal },
+      );
+      for await (const event of stream) {
+        assert.equal(event.type, 'transcript.text.delta');
+        break;
+      }
+      transcription.abort();
+      while (whisper.stats().running > 0 && Date.now() < deadline + 3000) await sleep(20);
+      assert.equal(whisper.stats().running, 0, 'the transcription still runs');
+
+      assert.equal(await metricValue(api.server.url, /^ovspeech_jobs_cancelled_total\{model="microsoft\/speecht5_tts",reason="client_closed"\}/), 1);
+      assert.equal(await metricValue(api.server.url, /^ovspeech_jobs_cancelled_total\{model="openai\/whisper-tiny",reason="client_closed"\}/), 1);
+      const next = await api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-1' });
+      assert.equal(typeof next.text, 'string');
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('a graceful shutdown lets the request in flight finish', async () => {
+    const api = await startApiServer();
+    const inFlight = api.client.audio.transcriptions.create({ file: await upload('en_29s.flac'), model: 'whisper-1', response_format: 'verbose_json' });
+    await sleep(150);
+    const closed = api.server.close();
+    const result = await inFlight;
+    assert.ok(result.duration > 28);
+    await closed;
+    await assert.rejects(fetch(`${api.server.url}/health`));
+  });
+});

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { SpeechEngine } from '../../src/engine/SpeechEngine.js';
+import { readWavLayout } from '../../src/audio/wav.js';
+import { type ApiServer, startApiServer } from '../helpers/apiServer.js';
+import { fixtures } from '../helpers/audio.js';
+import { probeAudio } from '../helpers/probe.js';
+
+const INPUT = 'Hello there. How are you today? I am fine.';
+
+/** Codec ffprobe names, and the rate each format comes out at from a 16 kHz model. */
+const EXPECTED = {
+  mp3: { codec: 'mp3', sampleRate: 16000 },
+  opus: { codec: 'opus', sampleRate: 48000 },
+  aac: { codec: 'aac', sampleRate: 16000 },
+  flac: { codec: 'flac', sampleRate: 16000 },
+  wav: { codec: 'pcm_s16le', sampleRate: 16000 },
+} as const;
+
+describe('http: speech through the openai client', () => {
+  let api: ApiServer;
+  let seconds: number;
+  before(async () => {
+    api = await startApiServer();
+    const engine = await SpeechEngine.load(path.join(fixtures, 'models', 'tiny-speecht5'));
+    seconds = (await engine.synthesize(INPUT, { voice: 'alloy' })).duration;
+    await engine.dispose();
+  });
+  after(() => api.server.close());
+
+  it('every response_format decodes back to the synthesized length (whole files)', async () => {
+    for (const [format, expected] of Object.entries(EXPECTED)) {
+      const response = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: format as keyof typeof EXPECTED });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const probed = probeAudio(bytes, format === 'opus' ? 'ogg' : format);
+      assert.equal(probed.codec, expected.codec, format);
+      assert.equal(probed.sampleRate, expected.sampleRate, format);
+      assert.equal(probed.channels, 1, format);
+      // Lossy encoders pad by a frame or two.
+      assert.ok(Math.abs(probed.duration - seconds) < 0.15, `${format}: ${probed.duration} s, synthesized ${seconds} s`);
+    }
+  });
+
+  it('wav has its true sizes; pcm is OpenAI\'s headerless 24 kHz s16le, or another rate on request', async () => {
+    const wav = Buffer.from(await (await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: 'wav' })).arrayBuffer());
+    const layout = readWavLayout(wav);
+    assert.equal(wav.readUInt32LE(4), wav.length - 8);
+    assert.equal(layout.frames, Math.round(seconds * 16000));
+
+    const pcmResponse = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: 'pcm' }).asResponse();
+    assert.equal(pcmResponse.headers.get('content-type'), 'audio/pcm');
+    assert.equal(pcmResponse.headers.get('x-sample-rate'), '24000');
+    const pcm = Buffer.from(await pcmResponse.arrayBuffer());
+    assert.ok(Math.abs(pcm.length / 2 / 24000 - seconds) < 0.01);
+    const probed = probeAudio(pcm, 'pcm', ['-f', 's16le', '-ar', '24000', '-ac', '1']);
+    assert.equal(probed.codec, 'pcm_s16le');
+
+    const at48k = await fetch(`${api.server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ input: INPUT, voice: 'alloy', response_format: 'wav', sample_rate: 48000 }),
+    });
+    assert.equal(probeAudio(Buffer.from(await at48k.arrayBuffer()), 'wav').sampleRate, 48000);
+  });
+
+  it('stream_format audio: chunked bytes with a streamed WAV header, read with the streaming response', async () => {
+    const response = await api.client.audio.speech
+      .create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: 'wav', stream_format: 'audio' })
+      .asResponse();
+    assert.equal(response.headers.get('transfer-encoding'), 'chunked');
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+    assert.ok(chunks.length > 1, `${chunks.length} chunks`);
+    const wav = Buffer.concat(chunks);
+    assert.equal(wav.readUInt32LE(40), 0xffffffff, 'data size marked unknown');
+    assert.ok(Math.abs(probeAudio(wav, 'wav').duration - seconds) < 0.01);
+
+    for (const format of ['mp3', 'opus'] as const) {
+      const streamed = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: format, stream_format: 'audio' });
+      const probed = probeAudio(Buffer.from(await streamed.arrayBuffer()), format === 'opus' ? 'ogg' : format);
+      assert.equal(probed.codec, EXPECTED[format].codec);
+    }
+  });
+
+  it("h2oGPT's stream: true streams audio bytes too", async () => {
+    const response = await fetch(`${api.server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', input: INPUT, voice: 'alloy', response_format: 'wav', stream: true }),
+    });
+    const wav = Buffer.from(await response.arrayBuffer());
+    assert.equal(wav.readUInt32LE(40), 0xffffffff);
+  });
+
+  it('stream_format sse: speech.audio.delta events with base64 audio, then speech.audio.done with usage', async () => {
+    const response = await api.client.audio.speech
+      .create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: 'pcm', stream_format: 'sse' })
+      .asResponse();
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const events = (await response.text())
+      .split('\n\n')
+      .filter((block) => block.startsWith('data: '))
+      .map((block) => JSON.parse(block.slice(6)) as { type: string; audio?: string; usage?: Record<string, number> });
+    const deltas = events.filter((e) => e.type === 'speech.audio.delta');
+    assert.ok(deltas.length > 1);
+    assert.equal(events.at(-1)?.type, 'speech.audio.done');
+    const usage = events.at(-1)?.usage ?? {};
+    assert.equal(usage.input_tokens, INPUT.length);
+    assert.equal(usage.total_tokens, (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0));
+    const pcm = Buffer.concat(deltas.map((e) => Buffer.from(e.audio ?? '', 'base64')));
+    assert.ok(Math.abs(pcm.length / 2 / 24000 - seconds) < 0.01);
+  });
+
+  it('voice as a name or {id}, speed, instructions accepted; the same under /v3', async () => {
+    const byName = Buffer.from(await (await api.client.audio.speech.create({ model: 'tts-1', voice: 'tenor', input: INPUT, response_format: 'wav' })).arrayBuffer());
+    const byId = await fetch(`${api.server.url}/v3/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'microsoft/speecht5_tts', voice: { id: 'tenor' }, input: INPUT, response_format: 'wav', instructions: 'Speak calmly.' }),
+    });
+    assert.equal(byId.status, 200);
+    assert.deepEqual(Buffer.from(await byId.arrayBuffer()), byName);
+    const fast = Buffer.from(await (await api.client.audio.speech.create({ model: 'tts-1', voice: 'tenor', input: INPUT, response_format: 'wav', speed: 2 })).arrayBuffer());
+    const ratio = readWavLayout(fast).frames / readWavLayout(byName).frames;
+    assert.ok(Math.abs(ratio - 0.5) < 0.05, `speed 2 gave ${ratio} of the length`);
+  });
+
+  it('lists the voices of each speech model', async () => {
+    const response = await fetch(`${api.server.url}/v1/audio/voices`);
+    const body = (await response.json()) as { object: string; data: { id: string; model: string; default: boolean }[] };
+    assert.equal(body.object, 'list');
+    const ids = body.data.map((v) => v.id);
+    for (const voice of ['alto', 'tenor', 'default', 'alloy', 'nova']) assert.ok(ids.includes(voice), voice);
+    assert.ok(body.data.every((v) => v.model === 'microsoft/speecht5_tts'));
+    assert.deepEqual(body.data.filter((v) => v.default).map((v) => v.id), ['default']);
+  });
+});

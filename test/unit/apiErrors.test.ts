@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { AudioDecodeError } from '../../src/audio/errors.js';
+import { OvSpeechError } from '../../src/errors.js';
+import { INTERNAL_MESSAGE, toApiError } from '../../src/http/errors.js';
+
+describe('http errors: mapping to OpenAI-shaped responses', () => {
+  it('a fault inside the server is a 500 that says nothing of its internals', () => {
+    for (const error of [new Error('ENOENT: /opt/models/secret/openvino_model.bin'), new OvSpeechError('infer request failed at node 42', 'INTERNAL'), 'a string']) {
+      const api = toApiError(error);
+      assert.equal(api.status, 500);
+      assert.deepEqual(api.body(), { error: { message: INTERNAL_MESSAGE, type: 'server_error', param: null, code: 'internal' } });
+    }
+  });
+
+  it('maps each error code to its status; undecodable audio is 422; overload asks to retry', () => {
+    assert.equal(toApiError(new OvSpeechError('bad', 'INVALID_ARGUMENT', { param: 'speed' })).status, 400);
+    assert.equal(toApiError(new OvSpeechError('bad', 'INVALID_ARGUMENT', { param: 'speed' })).param, 'speed');
+    assert.equal(toApiError(new AudioDecodeError('The file is empty')).status, 422);
+    const overloaded = toApiError(new OvSpeechError("the model's queue is full", 'OVERLOADED'));
+    assert.equal(overloaded.status, 503);
+    assert.deepEqual(overloaded.headers, { 'Retry-After': '1' });
+  });
+});
