@@ -5,6 +5,10 @@ import { describe, it } from 'node:test';
 
 import { decodeAudio, ffmpegAvailable, MissingFfmpegError } from '../../src/audio/decode.js';
 import { checkSpeechFormatAvailable, createSpeechEncoder } from '../../src/audio/encode.js';
+import { toFile } from 'openai';
+
+import { apiError } from '../helpers/apiError.js';
+import { startApiServer } from '../helpers/apiServer.js';
 import { fixtures } from '../helpers/audio.js';
 import { tempDir } from '../helpers/irFolder.js';
 import { rejection } from '../helpers/rejection.js';
@@ -49,5 +53,25 @@ describe('without ffmpeg', () => {
     ]);
     assert.ok(streamed instanceof MissingFfmpegError);
     assert.equal(streamed.message, 'Encoding mp3 speech needs ffmpeg, which is not installed on the server; ask for wav or pcm');
+  });
+});
+
+describe('a server without ffmpeg', () => {
+  it('serves WAV in and WAV/PCM out, and answers other formats with a 400 naming ffmpeg', async () => {
+    const api = await startApiServer();
+    try {
+      const wav = await api.client.audio.transcriptions.create({ file: await toFile(read('en_5s.wav'), 'a.wav'), model: 'whisper-1' });
+      assert.equal(typeof wav.text, 'string');
+      const mp3 = await apiError(api.client.audio.transcriptions.create({ file: await toFile(read('en_5s.mp3'), 'a.mp3'), model: 'whisper-1' }));
+      assert.deepEqual([mp3.status, mp3.param], [400, 'file']);
+      assert.match(mp3.message, /needs ffmpeg, which is not installed on the server/);
+
+      const speech = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'wav' });
+      assert.equal(Buffer.from(await speech.arrayBuffer()).subarray(0, 4).toString('latin1'), 'RIFF');
+      const opus = await apiError(api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'opus' }));
+      assert.deepEqual([opus.status, opus.param, opus.message], [400, 'response_format', '400 Encoding opus speech needs ffmpeg, which is not installed on the server; ask for wav or pcm']);
+    } finally {
+      await api.server.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import OpenAI, { toFile } from 'openai';
 
+import { apiError } from '../helpers/apiError.js';
 import { type ApiServer, startApiServer } from '../helpers/apiServer.js';
 import { fixtures } from '../helpers/audio.js';
 import { ffconcat, hls, tripwire } from '../helpers/crafted.js';
@@ -14,20 +15,6 @@ import { tempDir } from '../helpers/irFolder.js';
 
 const clip = (name: string) => readFileSync(path.join(fixtures, 'audio', name));
 const upload = (name: string, bytes: Uint8Array = clip(name)) => toFile(bytes, name);
-
-/** The APIError a call fails with, checked to be OpenAI-shaped. */
-async function apiError(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(error instanceof OpenAI.APIError, `expected an APIError, got ${String(error)}`);
-    const body = error.error as Record<string, unknown>;
-    assert.deepEqual(Object.keys(body).sort(), ['code', 'message', 'param', 'type']);
-    assert.equal(typeof body.message, 'string');
-    return error;
-  }
-  assert.fail('the call succeeded');
-}
 
 async function expectError(call: Promise<unknown>, status: number, code: string, param: string | null = null) {
   const error = await apiError(call);
