@@ -144,6 +144,19 @@ Napi::Value to_js(Napi::Env env, const whisper::TranscriptionSegment& segment) {
     return object;
 }
 
+Napi::Value to_js(Napi::Env env, const std::vector<whisper::TokenLogprob>& logprobs) {
+    auto array = Napi::Array::New(env, logprobs.size());
+    for (uint32_t i = 0; i < logprobs.size(); ++i) {
+        const std::string& bytes = logprobs[i].bytes;
+        auto entry = Napi::Object::New(env);
+        entry.Set("token", Napi::String::New(env, bytes));  // V8 replaces invalid UTF-8 with U+FFFD
+        entry.Set("logprob", logprobs[i].logprob);
+        entry.Set("bytes", array_of(env, std::vector<unsigned char>(bytes.begin(), bytes.end())));
+        array.Set(i, entry);
+    }
+    return array;
+}
+
 Napi::Value to_js(Napi::Env env, const whisper::TranscriptionResult& result, double queued_ms, double total_ms) {
     auto segments = Napi::Array::New(env, result.segments.size());
     for (uint32_t i = 0; i < result.segments.size(); ++i) segments.Set(i, to_js(env, result.segments[i]));
@@ -175,6 +188,7 @@ Napi::Value to_js(Napi::Env env, const whisper::TranscriptionResult& result, dou
         words.Set(i, word);
     }
     object.Set("words", words);
+    if (result.logprobs) object.Set("logprobs", to_js(env, *result.logprobs));
     object.Set("timings", timings);
     return object;
 }
@@ -205,6 +219,7 @@ whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& v
     options.temperature = static_cast<float>(reader.number("temperature").value_or(0));
     options.temperature_fallback = reader.boolean("temperatureFallback").value_or(false);
     options.seed = static_cast<uint64_t>(reader.number("seed").value_or(0));
+    options.logprobs = reader.boolean("logprobs").value_or(false);
     return options;
 }
 

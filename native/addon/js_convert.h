@@ -17,6 +17,8 @@ namespace ovspeech::addon {
 Napi::Value to_js(Napi::Env env, const ModelFolderInfo& info);
 Napi::Value to_js(Napi::Env env, const std::vector<DeviceInfo>& devices);
 Napi::Value to_js(Napi::Env env, const whisper::TranscriptionSegment& segment);
+// [{token, logprob, bytes}]: token is the bytes as UTF-8, U+FFFD standing for a partial character.
+Napi::Value to_js(Napi::Env env, const std::vector<whisper::TokenLogprob>& logprobs);
 Napi::Value to_js(Napi::Env env, const whisper::TranscriptionResult& result, double queued_ms, double total_ms);
 template <typename Result>
 struct Outcome;

@@ -19,6 +19,7 @@ Napi::Value to_js(Napi::Env env, const TranscriptionEvent& event) {
     if (const auto* text = std::get_if<whisper::TextDelta>(&event.value)) {
         object.Set("type", "text");
         object.Set("delta", text->text);
+        if (text->logprobs) object.Set("logprobs", to_js(env, *text->logprobs));
     } else {
         object.Set("type", "segment");
         object.Set("segment", to_js(env, std::get<whisper::TranscriptionSegment>(event.value)));
@@ -47,7 +48,7 @@ whisper::TranscriptionResult run(TranscriptionJob& job, whisper::WhisperSession&
     const std::vector<float> mono = to_mono(job.samples.data(), job.samples.size(), job.channels, job.sample_rate, rate);
     std::vector<float>().swap(job.samples);
     whisper::TranscriptionEvents events;
-    events.on_text = [&job](const std::string& delta) { job.channel->emit({whisper::TextDelta{delta}}); };
+    events.on_text = [&job](const whisper::TextDelta& delta) { job.channel->emit({delta}); };
     events.on_segment = [&job](const whisper::TranscriptionSegment& segment) { job.channel->emit({segment}); };
     return whisper::transcribe(session, mono, job.options, *job.cancellation, events);
 }

@@ -9,16 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/compile_options.h"
+#include "tests/tiny_whisper.h"
 #include "whisper/transcriber.h"
-#include "whisper/whisper_model.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 using namespace ovspeech::whisper;
 
-const fs::path kFixtures = fs::path(OVSPEECH_SOURCE_DIR) / "test" / "fixtures";
+using ovspeech::test::kFixtures;
 
 // The clip as float32 samples, decoded by ffmpeg exactly as the references were.
 std::vector<float> load_clip(const std::string& name) {
@@ -44,24 +42,7 @@ TranscriptionOptions options_of(const nlohmann::json& config) {
     return options;
 }
 
-class WhisperParityTest : public ::testing::TestWithParam<nlohmann::json> {
-protected:
-    static void SetUpTestSuite() {
-        ovspeech::CompileOptions compile;
-        compile.inference_precision = "f32";
-        model_ = WhisperModel::load(kFixtures / "models" / "tiny-whisper", compile);
-        session_ = model_->create_session();
-    }
-    static void TearDownTestSuite() {
-        session_.reset();
-        model_.reset();
-    }
-    static std::shared_ptr<const WhisperModel> model_;
-    static std::unique_ptr<WhisperSession> session_;
-};
-
-std::shared_ptr<const WhisperModel> WhisperParityTest::model_;
-std::unique_ptr<WhisperSession> WhisperParityTest::session_;
+class WhisperParityTest : public ovspeech::test::TinyWhisperTest<::testing::TestWithParam<nlohmann::json>> {};
 
 // GenAI builds its pipeline with word_timestamps=True for the word cases, which changes its decoder.
 class WhisperWordParityTest : public WhisperParityTest {};

@@ -10,24 +10,21 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "tests/tiny_whisper.h"
 #include "whisper/cross_attention_scores.h"
 #include "whisper/transcriber.h"
-#include "whisper/whisper_model.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace ovspeech::whisper;
 
-const fs::path kModel = fs::path(OVSPEECH_SOURCE_DIR) / "test" / "fixtures" / "models" / "tiny-whisper";
+using ovspeech::test::kTinyWhisper;
 
-class WordDecoderTest : public ::testing::Test {
+class WordDecoderTest : public ovspeech::test::TinyWhisperTest<::testing::Test> {
 protected:
     static void SetUpTestSuite() {
-        ovspeech::CompileOptions compile;
-        compile.inference_precision = "f32";
-        model_ = WhisperModel::load(kModel, compile);
-        session_ = model_->create_session();
+        TinyWhisperTest::SetUpTestSuite();
         std::vector<float> features(80 * 3000);
         std::mt19937 rng(7);
         std::normal_distribution<float> normal(-0.2f, 0.5f);
@@ -36,20 +33,12 @@ protected:
         hidden_states_ = ov::Tensor(ov::element::f32, encoded.get_shape());
         encoded.copy_to(hidden_states_);
     }
-    static void TearDownTestSuite() {
-        session_.reset();
-        model_.reset();
-    }
 
     // <|startoftranscript|> <|en|> <|transcribe|> <|notimestamps|>
     const std::vector<int64_t> prompt_ = {50258, 50259, 50359, 50363};
-    static std::shared_ptr<const WhisperModel> model_;
-    static std::unique_ptr<WhisperSession> session_;
     static ov::Tensor hidden_states_;
 };
 
-std::shared_ptr<const WhisperModel> WordDecoderTest::model_;
-std::unique_ptr<WhisperSession> WordDecoderTest::session_;
 ov::Tensor WordDecoderTest::hidden_states_;
 
 std::vector<float> values_of(const ov::Tensor& tensor) {
@@ -95,10 +84,10 @@ TEST_F(WordDecoderTest, PositionLogitsAreTheLogitsOfEarlierPositions) {
 TEST(WordTimestampsOptionTest, NeedsAlignmentHeads) {
     const fs::path dir = fs::temp_directory_path() / ("ovspeech-no-heads-" + std::to_string(std::random_device{}()));
     fs::create_directories(dir);
-    for (const auto& entry : fs::directory_iterator(kModel)) {
+    for (const auto& entry : fs::directory_iterator(kTinyWhisper)) {
         if (entry.path().filename() != "generation_config.json") fs::create_symlink(entry.path(), dir / entry.path().filename());
     }
-    auto generation = nlohmann::json::parse(std::ifstream(kModel / "generation_config.json"));
+    auto generation = nlohmann::json::parse(std::ifstream(kTinyWhisper / "generation_config.json"));
     generation.erase("alignment_heads");
     std::ofstream(dir / "generation_config.json") << generation.dump();
 

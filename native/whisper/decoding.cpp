@@ -37,7 +37,7 @@ float log_probability(LogitRow row, int64_t token) {
 
 DecodedWindow decode_window(WhisperDecoder& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config,
                             const WindowRequest& request, std::mt19937_64& rng, const CancellationFlag& cancellation,
-                            const std::function<void(int64_t token)>& on_token) {
+                            const std::function<void(int64_t token, float logprob)>& on_token) {
     DecodedWindow window;
     cancellation.throw_if_cancelled();
     decoder.start(encoder_hidden_states, request.prompt, 1, {0});
@@ -50,7 +50,7 @@ DecodedWindow decode_window(WhisperDecoder& decoder, const ov::Tensor& encoder_h
         window.tokens.push_back(token);
         window.logprobs.push_back(logprob);
         window.sum_logprob += logprob;
-        if (on_token) on_token(token);
+        if (on_token) on_token(token, logprob);
         if (token == config.eos_token_id || window.tokens.size() >= request.max_new_tokens) break;
         cancellation.throw_if_cancelled();
         decoder.start(encoder_hidden_states, {token}, 1, {0});

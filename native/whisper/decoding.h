@@ -31,7 +31,7 @@ struct DecodedWindow {
 // temperature-scaled distribution with `rng`. Leaves the decoder's caches for the caller to reset.
 DecodedWindow decode_window(WhisperDecoder& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config,
                             const WindowRequest& request, std::mt19937_64& rng, const CancellationFlag& cancellation,
-                            const std::function<void(int64_t token)>& on_token);
+                            const std::function<void(int64_t token, float logprob)>& on_token);
 
 // What the decoder makes of <|startoftranscript|> alone: the most likely language (by raw logit over the
 // language tokens, first in name order on a tie, as GenAI) with its probability among languages, and

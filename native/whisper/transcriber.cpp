@@ -42,29 +42,57 @@ void validate(const TranscriptionOptions& options, const WhisperConfig& config, 
     }
 }
 
-// Emits the text of a growing token list as deltas, holding back an incomplete UTF-8 character.
+// The tokens among tokens[from...] that the text is decoded from, with their log-probs and bytes: all
+// but the special ones. That includes a timestamp token decoded without timestamps (GenAI does not
+// suppress them then, and the text shows it as "<|24.10|>"), so that the bytes always spell the text.
+std::vector<TokenLogprob> text_token_logprobs(WhisperTokenizer& tokenizer, const WhisperConfig& config, const std::vector<int64_t>& tokens,
+                                              const std::vector<float>& logprobs, size_t from = 0) {
+    std::vector<int64_t> text;
+    std::vector<TokenLogprob> entries;
+    for (size_t i = from; i < tokens.size(); ++i) {
+        if (config.is_special(tokens[i])) continue;
+        text.push_back(tokens[i]);
+        entries.push_back({{}, logprobs[i]});
+    }
+    const std::vector<std::string> bytes = tokenizer.token_bytes(text);
+    for (size_t i = 0; i < entries.size(); ++i) entries[i].bytes = bytes[i];
+    return entries;
+}
+
+// Emits the text of a growing token list as deltas, holding back an incomplete UTF-8 character. With
+// logprobs, a delta carries the text tokens added since the last one: tokens held back with a partial
+// character go with the delta that completes it.
 class TextDeltas {
 public:
-    TextDeltas(WhisperTokenizer& tokenizer, const std::function<void(const std::string&)>& emit) : tokenizer_(tokenizer), emit_(emit) {}
+    TextDeltas(WhisperTokenizer& tokenizer, const WhisperConfig& config, bool logprobs, const std::function<void(const TextDelta&)>& emit)
+        : tokenizer_(tokenizer), config_(config), logprobs_(logprobs), emit_(emit) {}
 
-    void update(const std::vector<int64_t>& tokens) {
+    // `tokens` grow from one call to the next; `logprobs` has one per token.
+    void update(const std::vector<int64_t>& tokens, const std::vector<float>& logprobs) {
         if (!emit_) return;
         const std::string text = tokenizer_.decode(tokens);
         static const std::string replacement = "\xEF\xBF\xBD";
         const bool incomplete = text.size() >= replacement.size() && text.compare(text.size() - replacement.size(), replacement.size(), replacement) == 0;
-        if (!incomplete) finish(text);
+        if (!incomplete) finish(text, tokens, logprobs);
     }
 
-    void finish(const std::string& text) {
+    // `text` is the decoding of `tokens`.
+    void finish(const std::string& text, const std::vector<int64_t>& tokens, const std::vector<float>& logprobs) {
         if (!emit_ || text.size() <= emitted_.size() || text.compare(0, emitted_.size(), emitted_) != 0) return;
-        emit_(text.substr(emitted_.size()));
+        TextDelta delta{text.substr(emitted_.size()), std::nullopt};
+        if (logprobs_) delta.logprobs = text_token_logprobs(tokenizer_, config_, tokens, logprobs, emitted_tokens_);
+        emit_(delta);
         emitted_ = text;
+        emitted_tokens_ = tokens.size();
     }
 
 private:
     WhisperTokenizer& tokenizer_;
-    const std::function<void(const std::string&)>& emit_;
+    const WhisperConfig& config_;
+    const bool logprobs_;
+    const std::function<void(const TextDelta&)>& emit_;
     std::string emitted_;
+    size_t emitted_tokens_ = 0;
 };
 
 struct WindowAttempt {
@@ -137,7 +165,8 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
     std::vector<int64_t> start_tokens;
     std::mt19937_64 rng(options.seed);
     std::vector<int64_t> window_tokens;
-    TextDeltas deltas(tokenizer, events.on_text);
+    std::vector<float> window_logprobs;
+    TextDeltas deltas(tokenizer, config, options.logprobs, events.on_text);
     for (size_t offset = 0; offset < features.n_frames;) {
         cancellation.throw_if_cancelled();
         std::vector<float> window = features.window(offset, frames.nb_max_frames);
@@ -183,10 +212,12 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
         for (const float temperature : temperatures) {
             request.temperature = temperature;
             window_tokens.clear();
-            attempt.decoded = decode_window(decoder, hidden_states, config, request, rng, cancellation, [&](int64_t token) {
+            window_logprobs.clear();
+            attempt.decoded = decode_window(decoder, hidden_states, config, request, rng, cancellation, [&](int64_t token, float logprob) {
                 if (!stream_tokens) return;
                 window_tokens.push_back(token);
-                deltas.update(window_tokens);
+                window_logprobs.push_back(logprob);
+                deltas.update(window_tokens, window_logprobs);
             });
             decoder.reset();
             const auto& tokens = attempt.decoded.tokens;
@@ -248,11 +279,12 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
                 result.segments.push_back(std::move(segment));
             }
         }
-        deltas.update(result.tokens);
+        deltas.update(result.tokens, result.token_logprobs);
         offset += split.next_offset_frames;
     }
     result.text = tokenizer.decode(result.tokens);
-    deltas.finish(result.text);
+    if (options.logprobs) result.logprobs = text_token_logprobs(tokenizer, config, result.tokens, result.token_logprobs);
+    deltas.finish(result.text, result.tokens, result.token_logprobs);
     return result;
 }
 

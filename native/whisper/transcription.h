@@ -27,6 +27,7 @@ struct TranscriptionOptions {
     float logprob_threshold = -1.0f;
     float no_speech_threshold = 0.6f;
     uint64_t seed = 0;  // sampling at temperature > 0 is deterministic for a seed
+    bool logprobs = false;  // TranscriptionResult::logprobs and TextDelta::logprobs
 };
 
 struct TranscriptionSegment {
@@ -51,6 +52,12 @@ struct WordTiming {
     float probability;
 };
 
+// A text token of the transcript with its log-probability, as OpenAI's include[]=logprobs gives it.
+struct TokenLogprob {
+    std::string bytes;  // the token's own bytes: byte-level BPE can end a token inside a UTF-8 character
+    float logprob = 0;
+};
+
 struct TranscriptionTimings {
     double features_ms = 0;
     double encoder_ms = 0;
@@ -72,18 +79,25 @@ struct TranscriptionResult {
     // too (words may repeat or be missing from `text`). A window that starts past the audio's end is
     // aligned over all its 30 s, as GenAI does, so such words can end after `duration`.
     std::vector<WordTiming> words;
+    // When logprobs were asked for: one per token of `tokens` that `text` is made of, so all but the
+    // special tokens (WhisperConfig::is_special). Their bytes joined are `text` with invalid UTF-8 kept.
+    std::optional<std::vector<TokenLogprob>> logprobs;
     TranscriptionTimings timings;
 };
 
 // A piece of transcript text as it is decoded.
 struct TextDelta {
     std::string text;
+    // When logprobs were asked for: the text tokens decoded since the previous delta, whose text this
+    // one completes. All deltas' logprobs add up to TranscriptionResult::logprobs.
+    std::optional<std::vector<TokenLogprob>> logprobs;
 };
 
 // Called on the worker thread as results become final.
 struct TranscriptionEvents {
-    // Text as it is decoded (token by token when there are no timestamps, segment by segment otherwise).
-    std::function<void(const std::string& delta)> on_text;
+    // Text as it is decoded: token by token when there are no timestamps and no fallback, window by
+    // window with timestamps, all at the end with fallback alone.
+    std::function<void(const TextDelta&)> on_text;
     std::function<void(const TranscriptionSegment&)> on_segment;
 };
 

@@ -35,6 +35,9 @@ struct WhisperConfig {
     int64_t timestamp_begin() const { return no_timestamps_token_id + 1; }
     // <|nospeech|> (also called <|nocaptions|>) sits just before <|notimestamps|>.
     int64_t no_speech_token_id() const { return no_timestamps_token_id - 1; }
+    // <|endoftext|> to <|notimestamps|>, which the detokenizer leaves out of text. The timestamp tokens
+    // after them are not special: they decode to text such as "<|1.00|>".
+    bool is_special(int64_t token) const { return token >= eos_token_id && token < timestamp_begin(); }
 
     // Throws Error(UnsupportedModel) naming the file and key that is missing or malformed.
     static WhisperConfig from_folder(const std::filesystem::path& dir);

@@ -57,17 +57,23 @@ ov::CompiledModel& WhisperModel::word_decoder() const {
     return word_decoder_;
 }
 
-std::unique_ptr<WhisperSession> WhisperModel::create_session() const {
-    return std::make_unique<WhisperSession>(*this, encoder_.create_infer_request(), decoder_.create_infer_request(),
-                                            tokenizer_.create_infer_request(), detokenizer_.create_infer_request());
+ov::CompiledModel& WhisperModel::byte_detokenizer() const {
+    std::call_once(byte_detokenizer_compiled_, [this] {
+        auto detokenizer = read_ir(dir_, "openvino_detokenizer");
+        keep_token_bytes(detokenizer);
+        byte_detokenizer_ = compile_ir(detokenizer, "openvino_detokenizer (token bytes)", "CPU", {});
+    });
+    return byte_detokenizer_;
 }
 
-WhisperSession::WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ov::InferRequest decoder,
-                               ov::InferRequest tokenizer, ov::InferRequest detokenizer)
-    : model_(model),
-      encoder_(std::move(encoder)),
-      decoder_(std::move(decoder)),
-      tokenizer_(std::move(tokenizer), std::move(detokenizer)) {}
+std::unique_ptr<WhisperSession> WhisperModel::create_session() const {
+    WhisperTokenizer tokenizer(tokenizer_.create_infer_request(), detokenizer_.create_infer_request(),
+                               [this] { return byte_detokenizer().create_infer_request(); });
+    return std::make_unique<WhisperSession>(*this, encoder_.create_infer_request(), decoder_.create_infer_request(), std::move(tokenizer));
+}
+
+WhisperSession::WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ov::InferRequest decoder, WhisperTokenizer tokenizer)
+    : model_(model), encoder_(std::move(encoder)), decoder_(std::move(decoder)), tokenizer_(std::move(tokenizer)) {}
 
 WhisperDecoder& WhisperSession::word_decoder() {
     if (!word_decoder_) word_decoder_.emplace(model_.word_decoder().create_infer_request());

@@ -35,6 +35,9 @@ public:
     // cross-attention cannot be found or decomposed.
     ov::CompiledModel& word_decoder() const;
 
+    // The detokenizer with keep_token_bytes(), for token bytes; compiled on first use, thread-safe.
+    ov::CompiledModel& byte_detokenizer() const;
+
 private:
     WhisperModel(std::filesystem::path dir, CompileOptions options, WhisperConfig config, WhisperFeatureExtractor features);
 
@@ -49,13 +52,14 @@ private:
     mutable ov::CompiledModel detokenizer_;
     mutable std::once_flag word_decoder_compiled_;
     mutable ov::CompiledModel word_decoder_;
+    mutable std::once_flag byte_detokenizer_compiled_;
+    mutable ov::CompiledModel byte_detokenizer_;
 };
 
 // One worker's infer requests on a WhisperModel; never shared between threads.
 class WhisperSession {
 public:
-    WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ov::InferRequest decoder, ov::InferRequest tokenizer,
-                   ov::InferRequest detokenizer);
+    WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ov::InferRequest decoder, WhisperTokenizer tokenizer);
 
     const WhisperModel& model() const { return model_; }
     // last_hidden_state of one window of features [feature_size x nb_max_frames]; valid until the next call.

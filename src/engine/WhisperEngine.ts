@@ -6,6 +6,7 @@ import type {
   NativeTranscriptionOptions,
   NativeWord,
   NativeWhisperModel,
+  TokenLogprob,
 } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
 import { NativeEngine, runTask } from './nativeTask.js';
@@ -39,13 +40,20 @@ export interface TranscribeOptions {
   temperatureFallback?: boolean;
   /** Seed of the sampler at temperature > 0. */
   seed?: number;
+  /** Each text token's log-probability in the result (`logprobs`) and with each text delta. */
+  logprobs?: boolean;
   signal?: AbortSignal;
-  /** Text as it is decoded. */
-  onText?: (delta: string) => void;
+  /**
+   * Text as it is decoded: token by token without timestamps or fallback, window by window with
+   * timestamps, at the end with fallback alone. With `logprobs`, the text tokens decoded since the
+   * previous delta; all deltas' logprobs add up to the result's.
+   */
+  onText?: (delta: string, logprobs?: TokenLogprob[]) => void;
   /** Each segment once it is final (with segment timestamps). */
   onSegment?: (segment: Segment) => void;
 }
 
+export type { TokenLogprob };
 export type Segment = NativeSegment;
 export type Word = NativeWord;
 export type TranscriptionTimings = NativeTimings;
@@ -61,6 +69,12 @@ export interface Transcription {
   tokenLogprobs: number[];
   segments: Segment[];
   words: Word[];
+  /**
+   * With the logprobs option: one per token of `tokens` that `text` is made of, i.e. all but the special
+   * tokens (a timestamp token decoded without timestamps is text such as "<|24.10|>"). Their bytes
+   * joined, read as UTF-8, are `text`.
+   */
+  logprobs?: TokenLogprob[];
   timings: TranscriptionTimings;
 }
 
@@ -98,6 +112,8 @@ function toNativeOptions(options: TranscribeOptions): NativeTranscriptionOptions
   if (temperatureFallback !== undefined) native.temperatureFallback = temperatureFallback;
   const seed = optionalInteger(options.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
   if (seed !== undefined) native.seed = seed;
+  const logprobs = optionalBoolean(options.logprobs, 'logprobs');
+  if (logprobs !== undefined) native.logprobs = logprobs;
   return native;
 }
 
@@ -130,7 +146,7 @@ export class WhisperEngine extends NativeEngine<NativeWhisperModel> {
     const listener =
       onText || onSegment
         ? (event: NativeTranscriptionEvent) => {
-            if (event.type === 'text') onText?.(event.delta);
+            if (event.type === 'text') onText?.(event.delta, event.logprobs);
             else onSegment?.(event.segment);
           }
         : undefined;

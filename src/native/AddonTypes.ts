@@ -72,6 +72,17 @@ export interface NativeTranscriptionOptions {
   temperature?: number;
   temperatureFallback?: boolean;
   seed?: number;
+  /** Adds `logprobs` to the result and to each text event. */
+  logprobs?: boolean;
+}
+
+/** A text token of the transcript with its log-probability (OpenAI's include[]=logprobs). */
+export interface TokenLogprob {
+  /** `bytes` as UTF-8; U+FFFD stands for a part of a character. */
+  token: string;
+  logprob: number;
+  /** The token's own bytes: byte-level BPE can end a token inside a UTF-8 character. */
+  bytes: number[];
 }
 
 export interface NativeSegment {
@@ -115,10 +126,19 @@ export interface NativeTranscription {
   duration: number;
   segments: NativeSegment[];
   words: NativeWord[];
+  /**
+   * With the logprobs option: one per token of `tokens` that `text` is made of, i.e. all but the special
+   * tokens (a timestamp token decoded without timestamps is text such as "<|24.10|>"). Their bytes
+   * joined, read as UTF-8, are `text`.
+   */
+  logprobs?: TokenLogprob[];
   timings: NativeTimings;
 }
 
-export type NativeTranscriptionEvent = { type: 'text'; delta: string } | { type: 'segment'; segment: NativeSegment };
+export type NativeTranscriptionEvent =
+  /** `logprobs` (with the option): the text tokens decoded since the previous text event. */
+  | { type: 'text'; delta: string; logprobs?: TokenLogprob[] }
+  | { type: 'segment'; segment: NativeSegment };
 
 export interface NativeTask<T> {
   promise: Promise<T>;

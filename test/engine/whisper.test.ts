@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { WhisperEngine, type Transcription, type TranscribeOptions } from '../../src/engine/WhisperEngine.js';
+import { WhisperEngine, type TokenLogprob, type Transcription, type TranscribeOptions } from '../../src/engine/WhisperEngine.js';
 import { fixtures, loadClip } from '../helpers/audio.js';
 import { rejection } from '../helpers/rejection.js';
 import { tempDir } from '../helpers/irFolder.js';
@@ -88,6 +88,9 @@ describe('whisper engine: errors', () => {
     });
     await assert.rejects(engine.transcribe(clip, { maxNewTokens: 0 }), {
       message: 'Expected integer between 1 and 448 for max_new_tokens but received 0 of type number',
+    });
+    await assert.rejects(engine.transcribe(clip, { logprobs: 'yes' as unknown as boolean }), {
+      message: 'Expected boolean for logprobs but received "yes" of type string',
     });
   });
 
@@ -218,6 +221,78 @@ describe('whisper engine: streaming, sampling, fallback', () => {
     });
     // A random-weight model's windows have average log-probs far below -1: every fallback step is tried.
     for (const segment of result.segments) assert.equal(segment.temperature, 1);
+  });
+});
+
+describe('whisper engine: logprobs', () => {
+  let engine: WhisperEngine;
+  before(async () => {
+    engine = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32' });
+  });
+  after(() => engine.dispose());
+
+  const generation = JSON.parse(readFileSync(path.join(modelDir, 'generation_config.json'), 'utf8')) as {
+    eos_token_id: number;
+    no_timestamps_token_id: number;
+  };
+  // <|endoftext|> to <|notimestamps|>: what the detokenizer leaves out of the text.
+  const isSpecial = (token: number) => token >= generation.eos_token_id && token <= generation.no_timestamps_token_id;
+  const textOf = (logprobs: TokenLogprob[]) => Buffer.concat(logprobs.map((l) => Buffer.from(l.bytes))).toString('utf8');
+
+  async function transcribeStreaming(clip: string, options: TranscribeOptions) {
+    const deltas: { delta: string; logprobs: TokenLogprob[] | undefined }[] = [];
+    const result = await engine.transcribe(loadClip(clip), { ...options, onText: (delta, logprobs) => deltas.push({ delta, logprobs }) });
+    return { result, deltas };
+  }
+
+  it('gives one entry per text token, with its log-prob and bytes, that spell the text', async () => {
+    const { result } = await transcribeStreaming('en_5s.wav', { language: 'en', logprobs: true });
+    const logprobs = result.logprobs ?? assert.fail('no logprobs');
+    const textTokenLogprobs = result.tokenLogprobs.filter((_, i) => !isSpecial(result.tokens[i]!));
+    assert.equal(textTokenLogprobs.length, result.tokens.length - 1, 'all but the final <|endoftext|>');
+    assert.deepEqual(
+      logprobs.map((l) => l.logprob),
+      textTokenLogprobs,
+    );
+    assert.ok(logprobs.every((l) => l.logprob <= 0 && l.bytes.length > 0));
+    assert.ok(logprobs.every((l) => l.token === Buffer.from(l.bytes).toString('utf8')));
+    assert.equal(textOf(logprobs), result.text);
+    assert.ok(result.text.startsWith(' '), 'GenAI keeps the leading space');
+    // The random model emits timestamp tokens without timestamps too: they are part of the text.
+    assert.ok(logprobs.some((l) => l.token === '<|24.10|>'));
+  });
+
+  it('keeps the own bytes of tokens that are part of a character', async () => {
+    const { result } = await transcribeStreaming('en_1s.wav', { language: 'en', logprobs: true });
+    const logprobs = result.logprobs ?? assert.fail('no logprobs');
+    const partial = logprobs.filter((l) => l.token.includes('\uFFFD'));
+    assert.equal(partial.length, 4);
+    for (const { bytes } of partial) assert.ok(bytes.length <= 3 && bytes[0]! >= 0x80 && !Buffer.from(bytes).includes(Buffer.from('\uFFFD')), `${bytes}`);
+    assert.equal(textOf(logprobs), result.text);
+  });
+
+  const streamingCases: [string, TranscribeOptions][] = [
+    ['token by token', { language: 'en', logprobs: true }],
+    ['window by window with timestamps', { language: 'en', logprobs: true, timestampGranularities: ['segment'] }],
+  ];
+  for (const [how, options] of streamingCases) {
+    it(`streams with each text delta the tokens it completes, ${how}`, async () => {
+      const { result, deltas } = await transcribeStreaming('en_5s.wav', options);
+      assert.ok(deltas.length > (options.timestampGranularities ? 0 : 20), `${deltas.length} deltas`);
+      for (const { delta, logprobs } of deltas) assert.equal(textOf(logprobs ?? assert.fail('a delta without logprobs')), delta);
+      assert.equal(deltas.map((d) => d.delta).join(''), result.text);
+      assert.deepEqual(
+        deltas.flatMap((d) => d.logprobs ?? []),
+        result.logprobs,
+      );
+    });
+  }
+
+  it('adds nothing without the option', async () => {
+    const { result, deltas } = await transcribeStreaming('en_5s.wav', { language: 'en' });
+    assert.ok(!('logprobs' in result));
+    assert.ok(deltas.length > 20 && deltas.every((d) => d.logprobs === undefined));
+    assert.ok(!('logprobs' in (await engine.transcribe(loadClip('en_5s.wav'), { language: 'en', logprobs: false }))));
   });
 });
 
