@@ -117,6 +117,29 @@ describe('http: transcriptions and translations through the openai client', () =
     assert.deepEqual(done?.usage, { type: 'duration', seconds: 5 });
   });
 
+  it('include[]=logprobs: each token with its log-prob and bytes, in json and in every streamed event', async () => {
+    const expected = await direct.transcribe(loadClip('en_5s.wav'), { logprobs: true });
+    assert.ok((expected.logprobs?.length ?? 0) > 10);
+    const json = await api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1', include: ['logprobs'] });
+    assert.deepEqual(json.logprobs, expected.logprobs);
+    assert.equal(Buffer.concat((json.logprobs ?? []).map((p) => Buffer.from(p.bytes ?? []))).toString('utf8'), json.text);
+
+    const stream = await api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1', stream: true, include: ['logprobs'] });
+    const streamed: unknown[] = [];
+    let done: OpenAI.Audio.TranscriptionTextDoneEvent | undefined;
+    for await (const event of stream) {
+      if (event.type === 'transcript.text.delta') {
+        assert.ok(Array.isArray(event.logprobs));
+        streamed.push(...(event.logprobs ?? []));
+      } else if (event.type === 'transcript.text.done') done = event;
+    }
+    assert.deepEqual(streamed, expected.logprobs);
+    assert.deepEqual(done?.logprobs, expected.logprobs);
+
+    const plain = await api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1' });
+    assert.equal('logprobs' in plain, false);
+  });
+
   it('translations: English out, with the translate task', async () => {
     const expected = await direct.transcribe(loadClip('de_5s.wav'), { task: 'translate', timestampGranularities: ['segment'] });
     const verbose = await api.client.audio.translations.create({ file: await upload('de_5s.wav'), model: 'whisper-1', response_format: 'verbose_json' });

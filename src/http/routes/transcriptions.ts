@@ -72,6 +72,7 @@ function readRequest(form: FormFields, task: Task): TranscriptionRequest {
     }
     checkChunkingStrategy(form);
     options.timestampGranularities = granularities ?? ['segment'];
+    if (logprobs) options.logprobs = true;
   } else {
     options.timestampGranularities = ['segment'];
   }
@@ -119,8 +120,8 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
         let events: EventStream | undefined;
         let firstDelta: () => void = () => {};
         const started = new Promise<void>((resolve) => (firstDelta = resolve));
-        options.onText = (delta) => {
-          const event = { type: 'transcript.text.delta', delta };
+        options.onText = (delta, logprobs) => {
+          const event = { type: 'transcript.text.delta', delta, ...(request.logprobs ? { logprobs: logprobs ?? [] } : {}) };
           if (events) events.send(event);
           else deltas.push(event);
           firstDelta();
@@ -136,7 +137,12 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
         for (const event of deltas) stream.send(event);
         void running
           .then((result) => {
-            stream.send({ type: 'transcript.text.done', text: result.text, usage: durationUsage(result) });
+            stream.send({
+              type: 'transcript.text.done',
+              text: result.text,
+              ...(request.logprobs ? { logprobs: result.logprobs ?? [] } : {}),
+              usage: durationUsage(result),
+            });
             stream.end();
             metrics.recordTranscription(id, result);
           })
@@ -150,6 +156,7 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
       const result = await engine.transcribe(audio, options);
       const { type, body } = formatTranscription(request.format, result, {
         task,
+        logprobs: request.logprobs,
         segments: options.timestampGranularities?.includes('segment') ?? false,
         words: options.timestampGranularities?.includes('word') ?? false,
       });

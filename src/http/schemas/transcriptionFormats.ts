@@ -9,13 +9,6 @@ export function durationUsage(result: Transcription) {
   return { type: 'duration' as const, seconds: Math.ceil(result.duration) };
 }
 
-/** OpenAI's logprobs entries: one per token, with its text. */
-export interface TokenLogprob {
-  token: string;
-  logprob: number;
-  bytes: number[];
-}
-
 /** OpenAI's segment object, from an engine segment; an unclosed last segment ends with the audio. */
 function segmentObject(segment: Segment, duration: number) {
   return {
@@ -40,14 +33,15 @@ export interface FormatOptions {
   task: 'transcribe' | 'translate';
   words: boolean;
   segments: boolean;
-  logprobs?: TokenLogprob[];
+  /** include[]=logprobs: the result's token logprobs go into json. */
+  logprobs?: boolean;
 }
 
 /** The body of a non-streaming response, and its content type. */
 export function formatTranscription(format: ResponseFormat, result: Transcription, options: FormatOptions): { type: string; body: string | object } {
   switch (format) {
     case 'json':
-      return { type: 'application/json', body: { text: result.text, ...(options.logprobs ? { logprobs: options.logprobs } : {}), usage: durationUsage(result) } };
+      return { type: 'application/json', body: { text: result.text, ...(options.logprobs ? { logprobs: result.logprobs ?? [] } : {}), usage: durationUsage(result) } };
     case 'verbose_json':
       return {
         type: 'application/json',
