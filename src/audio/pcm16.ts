@@ -15,10 +15,17 @@ export function pcm16(samples: Float32Array): Buffer {
   return bytes;
 }
 
-/** Float samples as f32le, copied: the caller may reuse its array while the bytes wait in a pipe. */
+/**
+ * Float samples as f32le, copied: the caller may reuse its array while the bytes wait in a pipe. NaN goes
+ * out as silence and infinities as full scale, as pcm16 writes them: ffmpeg's aac encoder refuses them and
+ * LAME aborts on them.
+ */
 export function float32le(samples: Float32Array): Buffer {
   const bytes = Buffer.allocUnsafe(samples.length * 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  for (let i = 0; i < samples.length; i++) view.setFloat32(4 * i, samples[i]!, true);
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    view.setFloat32(4 * i, Number.isFinite(sample) ? sample : Number.isNaN(sample) ? 0 : Math.sign(sample), true);
+  }
   return bytes;
 }

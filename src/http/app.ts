@@ -13,6 +13,7 @@ import { requestContext } from './middleware/requestContext.js';
 import { shutdownGate } from './middleware/shutdownGate.js';
 import { unknownUrl } from './middleware/unknownUrl.js';
 import { ModelResolver } from './modelResolver.js';
+import { chatRoutes } from './routes/chat.js';
 import { healthRoute } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { modelsRoute } from './routes/models.js';
@@ -55,6 +56,7 @@ export function createApp({ registry, config, logger, isShuttingDown = () => fal
     modelsRoute(registry),
     transcriptionRoutes({ resolver, config, metrics }),
     speechRoutes({ resolver, config, metrics }),
+    chatRoutes({ resolver, config, metrics }),
   ]) {
     api.use(routes.routes());
   }

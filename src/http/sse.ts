@@ -34,4 +34,9 @@ export class EventStream {
   end(): void {
     if (!this.closed) this.#stream.end();
   }
+
+  /** The end of a chat completion stream, which OpenAI marks with `data: [DONE]`. */
+  done(): void {
+    if (!this.closed) this.#stream.end('data: [DONE]\n\n');
+  }
 }

@@ -219,6 +219,20 @@ describe('createSpeechEncoder: streaming, errors and abort', () => {
     t.diagnostic(`10 s of mp3 in ${elapsed.toFixed(0)} ms (${bytes.length} bytes)`);
   });
 
+  it('encodes NaN as silence and infinities as full scale, which aac and mp3 would refuse', async () => {
+    const input = signal(0.5);
+    input.fill(Number.NaN, 0, 2000);
+    input[4000] = Number.POSITIVE_INFINITY;
+    input[4001] = Number.NEGATIVE_INFINITY;
+    for (const format of ['aac', 'mp3'] as const) {
+      const decoded = ffmpegDecode(await encode(format, input));
+      assert.ok(Math.abs(decoded.length - expectedFrames(format, input.length)) <= 0.05 * RATE, `${format}: ${decoded.length} samples`);
+    }
+    const wav = await encode('wav', input);
+    const samples = wavSamples(wav, readWavLayout(wav));
+    assert.deepEqual([samples[0], samples[4000], samples[4001]], [0, 32767 / 32768, -1]);
+  });
+
   it('fails the output with ffmpeg’s error, never ending it as if complete', async () => {
     const encoder = createSpeechEncoder('flac', { sampleRate: 700000 }); // beyond FLAC's 655350 Hz
     encoder.write(signal(0.01, 700000));

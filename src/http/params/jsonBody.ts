@@ -5,17 +5,18 @@ import { invalidParameter, OvSpeechError } from '../../errors.js';
 import { ApiError } from '../errors.js';
 import { unsupportedMediaType } from '../multipart.js';
 
-const JSON_LIMIT = '1mb';
+const DEFAULT_LIMIT_BYTES = 1024 * 1024;
 
 /** A JSON request body that must be an object; 415 for another content type, 400 for broken JSON. */
-export async function readJsonObject(ctx: Context): Promise<JsonFields> {
+export async function readJsonObject(ctx: Context, limitBytes = DEFAULT_LIMIT_BYTES): Promise<JsonFields> {
   if (!ctx.is('application/json')) throw unsupportedMediaType('application/json', ctx.get('content-type'));
   let body: unknown;
   try {
-    body = await parse.json(ctx.req, { limit: JSON_LIMIT, strict: true });
+    body = await parse.json(ctx.req, { limit: limitBytes, strict: true });
   } catch (error) {
     if ((error as { status?: number }).status === 413) {
-      throw new ApiError(413, `The JSON body is larger than ${JSON_LIMIT}`, 'invalid_request_error', 'request_too_large');
+      const mb = Math.round((limitBytes / (1024 * 1024)) * 100) / 100;
+      throw new ApiError(413, `The JSON body is larger than the limit of ${mb} MB`, 'invalid_request_error', 'request_too_large');
     }
     throw new ApiError(
       400,
@@ -30,50 +31,79 @@ export async function readJsonObject(ctx: Context): Promise<JsonFields> {
   return new JsonFields(body as Record<string, unknown>);
 }
 
-/** Typed reads of a JSON body's fields; null counts as absent, as OpenAI's clients send it. */
+/**
+ * Typed reads of a JSON object's fields; null counts as absent, as OpenAI's clients send it. A nested
+ * object is read with the path to it (`audio.`), which its errors name as their param (`audio.voice`).
+ */
 export class JsonFields {
-  constructor(readonly raw: Record<string, unknown>) {}
+  constructor(
+    readonly raw: Record<string, unknown>,
+    readonly path = '',
+  ) {}
 
   #get(name: string): unknown {
     const value = this.raw[name];
     return value === null ? undefined : value;
   }
 
+  /** The param an error about field `name` names. */
+  param(name: string): string {
+    return `${this.path}${name}`;
+  }
+
   string(name: string): string | undefined {
     const value = this.#get(name);
-    if (value !== undefined && typeof value !== 'string') throw invalidParameter('string', name, value);
+    if (value !== undefined && typeof value !== 'string') throw invalidParameter('string', this.param(name), value);
     return value;
   }
 
   requiredString(name: string): string {
     const value = this.string(name);
-    if (value === undefined) throw new OvSpeechError(`Missing required parameter: '${name}'.`, 'INVALID_ARGUMENT', { param: name });
+    if (value === undefined) {
+      throw new OvSpeechError(`Missing required parameter: '${this.param(name)}'.`, 'INVALID_ARGUMENT', { param: this.param(name) });
+    }
     return value;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
     const value = this.#get(name);
-    if (value !== undefined && !(allowed as readonly unknown[]).includes(value)) throw invalidParameter(`one of ${allowed.join(', ')}`, name, value);
+    if (value !== undefined && !(allowed as readonly unknown[]).includes(value)) {
+      throw invalidParameter(`one of ${allowed.join(', ')}`, this.param(name), value);
+    }
     return value as T | undefined;
   }
 
   number(name: string, min: number, max: number): number | undefined {
     const value = this.#get(name);
     if (value !== undefined && (typeof value !== 'number' || !(value >= min && value <= max))) {
-      throw invalidParameter(`number between ${min} and ${max}`, name, value);
+      throw invalidParameter(`number between ${min} and ${max}`, this.param(name), value);
     }
     return value;
   }
 
   integer(name: string, min: number, max: number): number | undefined {
     const value = this.number(name, min, max);
-    if (value !== undefined && !Number.isInteger(value)) throw invalidParameter(`integer between ${min} and ${max}`, name, value);
+    if (value !== undefined && !Number.isInteger(value)) throw invalidParameter(`integer between ${min} and ${max}`, this.param(name), value);
     return value;
   }
 
   boolean(name: string): boolean | undefined {
     const value = this.#get(name);
-    if (value !== undefined && typeof value !== 'boolean') throw invalidParameter('boolean', name, value);
+    if (value !== undefined && typeof value !== 'boolean') throw invalidParameter('boolean', this.param(name), value);
+    return value;
+  }
+
+  /** A nested object, read with its own path. */
+  object(name: string): JsonFields | undefined {
+    const value = this.#get(name);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) throw invalidParameter('object', this.param(name), value);
+    return new JsonFields(value as Record<string, unknown>, `${this.param(name)}.`);
+  }
+
+  array(name: string): unknown[] | undefined {
+    const value = this.#get(name);
+    if (value !== undefined && !Array.isArray(value)) throw invalidParameter('array', this.param(name), value);
     return value;
   }
 

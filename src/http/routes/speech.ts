@@ -29,11 +29,11 @@ export interface SpeechRequest {
 }
 
 /** A voice is a name, or OpenAI's custom-voice object `{"id": ...}`. */
-function readVoice(body: JsonFields): string | undefined {
+export function readVoice(body: JsonFields): string | undefined {
   const voice = body.value('voice');
   if (voice === undefined || typeof voice === 'string') return voice === '' ? undefined : voice;
   if (typeof voice === 'object' && !Array.isArray(voice) && typeof (voice as { id?: unknown }).id === 'string') return (voice as { id: string }).id;
-  throw invalidParameter('voice name or object {"id": name}', 'voice', voice);
+  throw invalidParameter('voice name or object {"id": name}', body.param('voice'), voice);
 }
 
 export function readSpeechRequest(body: JsonFields, maxCharacters: number): SpeechRequest {
@@ -105,10 +105,10 @@ export function speechRoutes({ resolver, config, metrics }: SpeechRouteOptions):
   return router;
 }
 
-function checkVoice(engine: SpeechEngine, voice: string | undefined): void {
+export function checkVoice(engine: SpeechEngine, voice: string | undefined, param = 'voice'): void {
   const { names } = engine.voices();
   if (voice !== undefined && !names.includes(voice)) {
-    throw new OvSpeechError(`Unknown voice "${voice}"; this model has ${names.join(', ')}`, 'INVALID_ARGUMENT', { param: 'voice' });
+    throw new OvSpeechError(`Unknown voice "${voice}"; this model has ${names.join(', ')}`, 'INVALID_ARGUMENT', { param });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 
-import { decodeAudio } from '../../audio/decode.js';
+import { decodeAudio, type DecodeLimits } from '../../audio/decode.js';
 import type { ServerConfig } from '../../config/config.js';
 import type { TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
@@ -30,6 +30,11 @@ interface TranscriptionRequest {
 const MAX_DECODE_MS = 120_000;
 
 const GRANULARITIES = ['segment', 'word'] as const;
+
+/** The limits an uploaded file is decoded under. */
+export function decodeLimits(config: ServerConfig, signal: AbortSignal): DecodeLimits {
+  return { maxSeconds: config.maxAudioSeconds, timeoutMs: Math.min(MAX_DECODE_MS, config.requestTimeoutMs || MAX_DECODE_MS), signal };
+}
 
 /** OpenAI's chunking_strategy: "auto" is how ovspeech always cuts long audio (30 s windows). */
 function checkChunkingStrategy(form: FormFields): void {
@@ -111,7 +116,7 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
       const audio = await decodeAudio(
         upload.file.bytes,
         { filename: upload.file.filename, contentType: upload.file.contentType, pcmSampleRate: request.pcmSampleRate },
-        { maxSeconds: config.maxAudioSeconds, timeoutMs: Math.min(MAX_DECODE_MS, config.requestTimeoutMs || MAX_DECODE_MS), signal: work.signal },
+        decodeLimits(config, work.signal),
       );
       const options: TranscribeOptions = { ...request.options, signal: work.signal };
       if (request.stream) {
