@@ -55,32 +55,26 @@ interface Setting<T> {
   parse: (value: unknown, source: string) => T;
 }
 
-function parsePort(value: unknown, source: string): number {
-  const port = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidParameter('integer between 0 and 65535', source, value);
-  return port;
-}
-
-function parseSeconds(value: unknown, source: string): number {
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) throw invalidParameter('number of seconds between 0 and 3600', source, value);
-  return seconds * 1000;
-}
-
-function parseWorkers(value: unknown, source: string): number {
-  const workers = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw invalidParameter('integer between 1 and 64', source, value);
-  return workers;
-}
-
-function rangeParser(expected: string, min: number, max: number, integer: boolean) {
+/** A number in [min, max]; an integer setting given as text must be plain digits. */
+function rangeParser(min: number, max: number, { integer, unit = '' }: { integer: boolean; unit?: string }) {
+  const expected = `${integer ? 'integer' : `number${unit}`} between ${min} and ${max}`;
+  const digits = integer ? /^\d+$/ : /\S/;
   return (value: unknown, source: string): number => {
-    const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    const number = typeof value === 'number' ? value : typeof value === 'string' && digits.test(value) ? Number(value) : NaN;
     if (!Number.isFinite(number) || number < min || number > max || (integer && !Number.isInteger(number))) {
       throw invalidParameter(expected, source, value);
     }
     return number;
   };
+}
+
+const parsePort = rangeParser(0, 65535, { integer: true });
+const parseWorkers = rangeParser(1, 64, { integer: true });
+const parseSecondsValue = rangeParser(0, 3600, { integer: false, unit: ' of seconds' });
+
+/** Seconds as given, in milliseconds. */
+function parseSeconds(value: unknown, source: string): number {
+  return parseSecondsValue(value, source) * 1000;
 }
 
 function parseText(value: unknown, source: string): string {
@@ -150,18 +144,18 @@ const SETTINGS = {
   device: { key: 'device', flag: '--device', env: 'OVSPEECH_DEVICE', parse: parseDevice },
   workers: { key: 'workers', flag: '--workers', env: 'OVSPEECH_WORKERS', parse: parseWorkers },
   queueLength: {
-    key: 'queueLength', flag: '--queue-length', env: 'OVSPEECH_QUEUE_LENGTH', parse: rangeParser('integer between 0 and 100000', 0, 100_000, true),
+    key: 'queueLength', flag: '--queue-length', env: 'OVSPEECH_QUEUE_LENGTH', parse: rangeParser(0, 100_000, { integer: true }),
   },
   apiKey: { key: 'apiKey', flag: '--api-key', env: 'OVSPEECH_API_KEY', parse: parseText },
   apiKeyFile: { key: 'apiKeyFile', flag: '--api-key-file', env: 'OVSPEECH_API_KEY_FILE', parse: parseKeyFile },
   maxUploadMb: {
-    key: 'maxUploadMb', flag: '--max-upload-mb', env: 'OVSPEECH_MAX_UPLOAD_MB', parse: rangeParser('number of megabytes between 0.001 and 2048', 0.001, 2048, false),
+    key: 'maxUploadMb', flag: '--max-upload-mb', env: 'OVSPEECH_MAX_UPLOAD_MB', parse: rangeParser(0.001, 2048, { integer: false, unit: ' of megabytes' }),
   },
   maxAudioSeconds: {
-    key: 'maxAudioSeconds', flag: '--max-audio-seconds', env: 'OVSPEECH_MAX_AUDIO_SECONDS', parse: rangeParser('number of seconds between 1 and 86400', 1, 86_400, false),
+    key: 'maxAudioSeconds', flag: '--max-audio-seconds', env: 'OVSPEECH_MAX_AUDIO_SECONDS', parse: rangeParser(1, 86_400, { integer: false, unit: ' of seconds' }),
   },
   maxInputChars: {
-    key: 'maxInputChars', flag: '--max-input-chars', env: 'OVSPEECH_MAX_INPUT_CHARS', parse: rangeParser('integer between 1 and 4096', 1, 4096, true),
+    key: 'maxInputChars', flag: '--max-input-chars', env: 'OVSPEECH_MAX_INPUT_CHARS', parse: rangeParser(1, 4096, { integer: true }),
   },
   requestTimeoutMs: { key: 'requestTimeout', flag: '--request-timeout', env: 'OVSPEECH_REQUEST_TIMEOUT', parse: parseSeconds },
   transcriptionModel: { key: 'transcriptionModel', flag: '--transcription-model', env: 'OVSPEECH_TRANSCRIPTION_MODEL', parse: parseText },
