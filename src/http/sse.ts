@@ -4,17 +4,22 @@ import type { Context } from 'koa';
 
 import { toApiError } from './errors.js';
 
-/** A text/event-stream response of JSON `data:` events, as OpenAI's streaming endpoints send. */
+/**
+ * A text/event-stream response of JSON `data:` events, as OpenAI's streaming endpoints send. Events sent
+ * before respond() wait in the stream, so a job can start sending before its status is certain.
+ */
 export class EventStream {
   readonly #stream = new PassThrough();
 
-  constructor(ctx: Context) {
+  /** Makes the events the response of `ctx`. */
+  respond(ctx: Context): this {
     ctx.status = 200;
     ctx.type = 'text/event-stream';
     ctx.set('Cache-Control', 'no-cache');
     // Proxies such as nginx would otherwise hold the events back.
     ctx.set('X-Accel-Buffering', 'no');
     ctx.body = this.#stream;
+    return this;
   }
 
   get closed(): boolean {

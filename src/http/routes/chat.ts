@@ -93,7 +93,7 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
   const stream = (ctx: Context & { state: AppState }, response: Response, voice: ReplyVoice | undefined, work: RequestSignal): void => {
     const spoken: SpokenStream | undefined =
       voice === undefined ? undefined : { audio: transcripts.issue(), speaker: (onAudio) => new ReplySpeaker({ ...voice, signal: work.signal, onAudio }) };
-    const events = new EventStream(ctx);
+    const events = new EventStream().respond(ctx);
     void relayChatStream(sseData(responseText(response)), events, spoken)
       .then(
         (reply) => {

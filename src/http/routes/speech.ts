@@ -9,6 +9,7 @@ import type { ServerConfig } from '../../config/config.js';
 import type { SpeakOptions, Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
 import type { AppState } from '../app.js';
+import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
 import type { ModelResolver } from '../modelResolver.js';
 import { readJsonObject, type JsonFields } from '../params/jsonBody.js';
@@ -153,19 +154,18 @@ async function respondStreaming(
   record: (speech: Speech) => void,
 ): Promise<void> {
   const encoder = encoderFor(engine, request);
-  let started: () => void = () => {};
-  const first = new Promise<void>((resolve) => (started = resolve));
+  const first = new FirstOutput();
   const running = engine.synthesize(request.input, {
     ...request.options,
     collect: false,
     signal: work.signal,
     onChunk: (chunk) => {
       encoder.write(chunk);
-      started();
+      first.arrive();
     },
   });
   try {
-    await Promise.race([first, running]);
+    await first.wait(running);
   } catch (error) {
     encoder.abort();
     throw error;
@@ -196,7 +196,7 @@ function sendBytes(ctx: Context, encoder: SpeechEncoder, running: Promise<Speech
 
 /** speech.audio.delta events with base64 audio as it is encoded, then speech.audio.done with usage. */
 async function sendEvents(ctx: Context, encoder: SpeechEncoder, running: Promise<Speech>, input: number, work: RequestSignal): Promise<Speech> {
-  const events = new EventStream(ctx);
+  const events = new EventStream().respond(ctx);
   encoder.output.on('data', (bytes: Buffer) => events.send({ type: 'speech.audio.delta', audio: bytes.toString('base64') }));
   const encoded = new Promise<void>((resolve, reject) => {
     encoder.output.once('end', resolve);

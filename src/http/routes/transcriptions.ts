@@ -6,6 +6,7 @@ import type { ServerConfig } from '../../config/config.js';
 import type { TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
 import type { AppState } from '../app.js';
+import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
 import type { ModelResolver } from '../modelResolver.js';
 import { routeLabel } from '../middleware/httpMetrics.js';
@@ -120,40 +121,30 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
       );
       const options: TranscribeOptions = { ...request.options, signal: work.signal };
       if (request.stream) {
-        streaming = true;
-        const deltas: object[] = [];
-        let events: EventStream | undefined;
-        let firstDelta: () => void = () => {};
-        const started = new Promise<void>((resolve) => (firstDelta = resolve));
+        const events = new EventStream();
+        const first = new FirstOutput();
         options.onText = (delta, logprobs) => {
-          const event = { type: 'transcript.text.delta', delta, ...(request.logprobs ? { logprobs: logprobs ?? [] } : {}) };
-          if (events) events.send(event);
-          else deltas.push(event);
-          firstDelta();
+          events.send({ type: 'transcript.text.delta', delta, ...(request.logprobs ? { logprobs: logprobs ?? [] } : {}) });
+          first.arrive();
         };
         const running = engine.transcribe(audio, options);
-        // Until the first text the request can still fail with a proper status; after it, as an event.
-        await Promise.race([started, running]).catch((error: unknown) => {
-          streaming = false;
-          throw error;
-        });
-        const stream = new EventStream(ctx);
-        events = stream;
-        for (const event of deltas) stream.send(event);
+        await first.wait(running);
+        events.respond(ctx);
+        streaming = true;
         void running
           .then((result) => {
-            stream.send({
+            events.send({
               type: 'transcript.text.done',
               text: result.text,
               ...(request.logprobs ? { logprobs: result.logprobs ?? [] } : {}),
               usage: durationUsage(result),
             });
-            stream.end();
+            events.end();
             metrics.recordTranscription(id, result);
           })
           .catch((error: unknown) => {
             ctx.state.log.warn({ err: error }, 'transcription stream failed');
-            stream.fail(work.explain(error));
+            events.fail(work.explain(error));
           })
           .finally(work.dispose);
         return;
