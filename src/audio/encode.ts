@@ -4,6 +4,7 @@ import { createFfmpegEncoder } from './ffmpegEncoder.js';
 import { ffmpegAvailable } from './ffmpegProcess.js';
 import { createPcmEncoder } from './pcmEncoder.js';
 import type { SpeechEncoder } from './speechEncoder.js';
+import { wavHeader } from './wavWriter.js';
 
 export { MissingFfmpegError } from './errors.js';
 export { ffmpegAvailable } from './ffmpegProcess.js';
@@ -39,6 +40,24 @@ export interface SpeechEncoderOptions {
   outputSampleRate?: number | undefined;
 }
 
+/** The rate `format` is encoded at unless asked otherwise: see OPENAI_PCM_SAMPLE_RATE. */
+export function defaultOutputSampleRate(format: SpeechFormat, inputRate: number): number {
+  return format === 'pcm' ? OPENAI_PCM_SAMPLE_RATE : inputRate;
+}
+
+/**
+ * The format a whole file (not a stream) of `format` is encoded in: a WAV as raw PCM, so that wholeFile()
+ * can give it a header with its true sizes, which a streamed WAV cannot have.
+ */
+export function wholeFileEncoding(format: SpeechFormat): SpeechFormat {
+  return format === 'wav' ? 'pcm' : format;
+}
+
+/** The file of `format` from all the bytes encoded in wholeFileEncoding(format) at `sampleRate`. */
+export function wholeFile(format: SpeechFormat, encoded: Buffer, sampleRate: number): Buffer {
+  return format === 'wav' ? Buffer.concat([wavHeader(sampleRate, encoded.length), encoded]) : encoded;
+}
+
 /** Whether the format is encoded by ffmpeg (wav and pcm are written here). */
 export function speechFormatNeedsFfmpeg(format: SpeechFormat): boolean {
   return format !== 'wav' && format !== 'pcm';
@@ -63,7 +82,7 @@ export function createSpeechEncoder(format: SpeechFormat, options: SpeechEncoder
   if (!(SPEECH_FORMATS as readonly string[]).includes(format)) throw invalidParameter(`one of ${SPEECH_FORMATS.join(', ')}`, 'response_format', format);
   const { sampleRate } = options;
   if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw invalidParameter('positive integer', 'sampleRate', sampleRate);
-  const outputSampleRate = options.outputSampleRate ?? (format === 'pcm' ? OPENAI_PCM_SAMPLE_RATE : sampleRate);
+  const outputSampleRate = options.outputSampleRate ?? defaultOutputSampleRate(format, sampleRate);
   if (!(OUTPUT_SAMPLE_RATES as readonly number[]).includes(outputSampleRate) && outputSampleRate !== sampleRate) {
     throw invalidParameter(`one of ${OUTPUT_SAMPLE_RATES.join(', ')}`, 'sample_rate', outputSampleRate);
   }

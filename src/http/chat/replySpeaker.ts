@@ -1,7 +1,6 @@
 import { finished } from 'node:stream/promises';
 
-import { createSpeechEncoder, OPENAI_PCM_SAMPLE_RATE, type SpeechEncoder, type SpeechFormat } from '../../audio/encode.js';
-import { wavHeader } from '../../audio/wavWriter.js';
+import { createSpeechEncoder, OPENAI_PCM_SAMPLE_RATE, wholeFile, wholeFileEncoding, type SpeechEncoder, type SpeechFormat } from '../../audio/encode.js';
 import type { Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
 import { SentenceSplitter } from './sentences.js';
 
@@ -101,9 +100,8 @@ export class ReplySpeaker {
 /** The whole reply as one file; a WAV file says its true sizes, as /audio/speech writes it. */
 export async function speakWhole(text: string, options: Omit<ReplySpeakerOptions, 'onAudio'>): Promise<Buffer> {
   const parts: Buffer[] = [];
-  const speaker = new ReplySpeaker({ ...options, format: options.format === 'wav' ? 'pcm' : options.format, onAudio: (data) => parts.push(data) });
+  const speaker = new ReplySpeaker({ ...options, format: wholeFileEncoding(options.format), onAudio: (data) => parts.push(data) });
   speaker.addText(text);
   await speaker.finish();
-  const audio = Buffer.concat(parts);
-  return options.format === 'wav' ? Buffer.concat([wavHeader(OPENAI_PCM_SAMPLE_RATE, audio.length), audio]) : audio;
+  return wholeFile(options.format, Buffer.concat(parts), OPENAI_PCM_SAMPLE_RATE);
 }

@@ -3,8 +3,18 @@ import { buffer } from 'node:stream/consumers';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 
-import { checkSpeechFormatAvailable, createSpeechEncoder, OUTPUT_SAMPLE_RATES, SPEECH_FORMATS, type SpeechEncoder, type SpeechFormat } from '../../audio/encode.js';
-import { wavHeader } from '../../audio/wavWriter.js';
+import {
+  checkSpeechFormatAvailable,
+  createSpeechEncoder,
+  defaultOutputSampleRate,
+  OUTPUT_SAMPLE_RATES,
+  SPEECH_CONTENT_TYPES,
+  SPEECH_FORMATS,
+  wholeFile,
+  wholeFileEncoding,
+  type SpeechEncoder,
+  type SpeechFormat,
+} from '../../audio/encode.js';
 import type { ServerConfig } from '../../config/config.js';
 import type { SpeakOptions, Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
@@ -22,6 +32,8 @@ type Delivery = 'whole' | 'audio' | 'sse';
 export interface SpeechRequest {
   model: string | undefined;
   input: string;
+  /** Characters of `input` (code points): its length as a limit and as usage counts it. */
+  characters: number;
   format: SpeechFormat;
   delivery: Delivery;
   /** Rate of the encoded audio, when the client asks for one. */
@@ -58,7 +70,7 @@ export function readSpeechRequest(body: JsonFields, maxCharacters: number): Spee
   if (voice !== undefined) options.voice = voice;
   const speed = body.number('speed', 0.25, 4);
   if (speed !== undefined) options.speed = speed;
-  return { model: body.string('model'), input, format: body.oneOf('response_format', SPEECH_FORMATS) ?? 'mp3', delivery, sampleRate, options };
+  return { model: body.string('model'), input, characters, format: body.oneOf('response_format', SPEECH_FORMATS) ?? 'mp3', delivery, sampleRate, options };
 }
 
 export interface SpeechRouteOptions {
@@ -126,18 +138,16 @@ async function respondWhole(
   record: (speech: Speech) => void,
 ): Promise<void> {
   const speech = await engine.synthesize(request.input, { ...request.options, signal: work.signal });
-  // A whole WAV is its header with true sizes over raw PCM at the rate a WAV keeps.
-  const encoder =
-    request.format === 'wav'
-      ? createSpeechEncoder('pcm', { sampleRate: engine.sampleRate, outputSampleRate: request.sampleRate ?? engine.sampleRate })
-      : encoderFor(engine, request);
+  const encoder = createSpeechEncoder(wholeFileEncoding(request.format), {
+    sampleRate: engine.sampleRate,
+    outputSampleRate: request.sampleRate ?? defaultOutputSampleRate(request.format, engine.sampleRate),
+  });
   const encoded = buffer(encoder.output);
   encoder.write(speech.audio);
   encoder.end();
-  const bytes = await encoded;
-  ctx.type = request.format === 'wav' ? 'audio/wav' : encoder.contentType;
+  ctx.type = SPEECH_CONTENT_TYPES[request.format];
   ctx.set('X-Sample-Rate', String(encoder.sampleRate));
-  ctx.body = request.format === 'wav' ? Buffer.concat([wavHeader(encoder.sampleRate, bytes.length), bytes]) : bytes;
+  ctx.body = wholeFile(request.format, await encoded, encoder.sampleRate);
   record(speech);
 }
 
@@ -171,7 +181,7 @@ async function respondStreaming(
     throw error;
   }
   ctx.set('X-Sample-Rate', String(encoder.sampleRate));
-  const finished = request.delivery === 'sse' ? sendEvents(ctx, encoder, running, [...request.input].length, work) : sendBytes(ctx, encoder, running);
+  const finished = request.delivery === 'sse' ? sendEvents(ctx, encoder, running, request.characters, work) : sendBytes(ctx, encoder, running);
   void finished
     .then(record, (error: unknown) => ctx.state.log.warn({ err: error }, 'speech stream failed'))
     .finally(work.dispose);
