@@ -25,6 +25,22 @@ export class ApiError extends Error {
   }
 }
 
+/** 415: a body of another content type than the endpoint reads. */
+export function unsupportedMediaType(expected: string, received: string): ApiError {
+  return new ApiError(
+    415,
+    `Unsupported Content-Type ${received === '' ? '(none)' : `"${received}"`}; this endpoint takes ${expected}`,
+    'invalid_request_error',
+    'unsupported_media_type',
+  );
+}
+
+/** 413: `what` is larger than `limitBytes`, said in megabytes. */
+export function tooLarge(what: string, limitBytes: number, code: string, param: string | null = null): ApiError {
+  const mb = Math.round((limitBytes / (1024 * 1024)) * 100) / 100;
+  return new ApiError(413, `${what} is larger than the limit of ${mb} MB`, 'invalid_request_error', code, param);
+}
+
 /** OpenAI's own wording for a server fault; the details stay in the log. */
 export const INTERNAL_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
 

@@ -1,7 +1,7 @@
 import busboy from 'busboy';
 import type { Context } from 'koa';
 
-import { ApiError } from './errors.js';
+import { ApiError, tooLarge, unsupportedMediaType } from './errors.js';
 
 export interface UploadedFile {
   bytes: Buffer;
@@ -23,20 +23,6 @@ export interface MultipartLimits {
 const MAX_FIELDS = 64;
 const MAX_FIELD_BYTES = 256 * 1024;
 
-export function unsupportedMediaType(expected: string, received: string): ApiError {
-  return new ApiError(
-    415,
-    `Unsupported Content-Type ${received === '' ? '(none)' : `"${received}"`}; this endpoint takes ${expected}`,
-    'invalid_request_error',
-    'unsupported_media_type',
-  );
-}
-
-export function uploadTooLarge(maxBytes: number): ApiError {
-  const mb = Math.round((maxBytes / (1024 * 1024)) * 100) / 100;
-  return new ApiError(413, `The uploaded file is larger than the limit of ${mb} MB`, 'invalid_request_error', 'file_too_large', 'file');
-}
-
 /**
  * Reads a multipart/form-data body into memory: its text fields and the one `file` part. A file over
  * the limit is refused with 413 once the body is read (so the client sees the answer rather than a
@@ -45,12 +31,13 @@ export function uploadTooLarge(maxBytes: number): ApiError {
 export async function readMultipartForm(ctx: Context, limits: MultipartLimits): Promise<MultipartForm> {
   const contentType = ctx.get('content-type');
   if (!ctx.is('multipart/form-data')) throw unsupportedMediaType('multipart/form-data', contentType);
+  const uploadTooLarge = () => tooLarge('The uploaded file', limits.maxFileBytes, 'file_too_large', 'file');
   const declared = Number(ctx.get('content-length'));
   // Multipart framing and fields add far less than this on top of the file.
   const hopeless = limits.maxFileBytes * 2 + 1024 * 1024;
   if (declared > hopeless) {
     ctx.set('Connection', 'close');
-    throw uploadTooLarge(limits.maxFileBytes);
+    throw uploadTooLarge();
   }
 
   let parser: busboy.Busboy;
@@ -84,7 +71,7 @@ export async function readMultipartForm(ctx: Context, limits: MultipartLimits): 
       }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(uploadTooLarge(limits.maxFileBytes)));
+      stream.on('limit', () => fail(uploadTooLarge()));
       stream.on('end', () => {
         file = { bytes: Buffer.concat(chunks), filename: info.filename ?? '', contentType: info.mimeType ?? '' };
       });
@@ -98,7 +85,7 @@ export async function readMultipartForm(ctx: Context, limits: MultipartLimits): 
       if (received > hopeless) {
         ctx.req.unpipe(parser);
         ctx.set('Connection', 'close');
-        reject(uploadTooLarge(limits.maxFileBytes));
+        reject(uploadTooLarge());
       }
     });
     ctx.req.on('aborted', () => reject(new ApiError(400, 'The client closed the connection during the upload', 'invalid_request_error', 'aborted')));

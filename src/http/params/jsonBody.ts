@@ -2,8 +2,7 @@ import parse from 'co-body';
 import type { Context } from 'koa';
 
 import { invalidParameter, OvSpeechError } from '../../errors.js';
-import { ApiError } from '../errors.js';
-import { unsupportedMediaType } from '../multipart.js';
+import { ApiError, tooLarge, unsupportedMediaType } from '../errors.js';
 
 const DEFAULT_LIMIT_BYTES = 1024 * 1024;
 
@@ -15,8 +14,7 @@ export async function readJsonObject(ctx: Context, limitBytes = DEFAULT_LIMIT_BY
     body = await parse.json(ctx.req, { limit: limitBytes, strict: true });
   } catch (error) {
     if ((error as { status?: number }).status === 413) {
-      const mb = Math.round((limitBytes / (1024 * 1024)) * 100) / 100;
-      throw new ApiError(413, `The JSON body is larger than the limit of ${mb} MB`, 'invalid_request_error', 'request_too_large');
+      throw tooLarge('The JSON body', limitBytes, 'request_too_large');
     }
     throw new ApiError(
       400,
