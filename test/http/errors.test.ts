@@ -181,7 +181,8 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
         () => undefined,
         (error: unknown) => error,
       );
-      await sleep(300);
+      const speech = api.server.registry.get('microsoft/speecht5_tts')?.loaded?.engine;
+      while (speech?.stats().running !== 1) await sleep(10);
       const error = await expectError(api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.' }), 503, 'overloaded');
       assert.equal(error.headers?.get('retry-after'), '1');
       const timedOut = await firstResult;
