@@ -47,12 +47,12 @@ std::vector<float> values_of(const ov::Tensor& tensor) {
 
 TEST_F(WordDecoderTest, DecomposedAttentionGivesTheSameLogitsAndExposesEachLayersScores) {
     WhisperDecoder& plain = session_->decoder();
-    plain.start(hidden_states_, prompt_, 1, {0});
+    plain.start(hidden_states_, prompt_);
     const std::vector<float> expected = values_of(plain.wait());
     plain.reset();
 
     WhisperDecoder& words = session_->word_decoder();
-    words.start(hidden_states_, prompt_, 1, {0});
+    words.start(hidden_states_, prompt_);
     const std::vector<float> logits = values_of(words.wait());
     ASSERT_EQ(logits.size(), expected.size());
     float deviation = 0;
@@ -67,7 +67,7 @@ TEST_F(WordDecoderTest, DecomposedAttentionGivesTheSameLogitsAndExposesEachLayer
 TEST_F(WordDecoderTest, PositionLogitsAreTheLogitsOfEarlierPositions) {
     WhisperDecoder& words = session_->word_decoder();
     words.set_logit_positions({1, 3});
-    words.start(hidden_states_, prompt_, 1, {0});
+    words.start(hidden_states_, prompt_);
     const std::vector<float> last = values_of(words.wait());
     const ov::Tensor positions = words.position_logits();
     ASSERT_EQ(positions.get_shape(), (ov::Shape{1, 2, last.size()}));
@@ -75,7 +75,7 @@ TEST_F(WordDecoderTest, PositionLogitsAreTheLogitsOfEarlierPositions) {
     EXPECT_EQ(std::vector<float>(position_values.begin() + static_cast<std::ptrdiff_t>(last.size()), position_values.end()), last);
 
     words.set_logit_positions({});
-    words.start(hidden_states_, {50364}, 1, {0});
+    words.start(hidden_states_, {50364});
     words.wait();
     EXPECT_EQ(words.position_logits().get_size(), 0u) << "no positions, no extra logits";
     words.reset();

@@ -4,15 +4,9 @@
 #include <cmath>
 #include <limits>
 
-#include "whisper/logit_rules.h"
 
 namespace ovspeech::whisper {
 namespace {
-
-LogitRow last_row(ov::Tensor& logits) {
-    const size_t vocab_size = logits.get_shape().back();
-    return {logits.data<float>() + logits.get_size() - vocab_size, vocab_size};
-}
 
 int64_t first_most_likely(LogitRow row) {
     return std::max_element(row.data, row.data + row.vocab_size) - row.data;
@@ -35,32 +29,35 @@ float log_probability(LogitRow row, int64_t token) {
 
 }  // namespace
 
-DecodedWindow decode_window(WhisperDecoder& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config,
-                            const WindowRequest& request, std::mt19937_64& rng, const CancellationFlag& cancellation,
-                            const std::function<void(int64_t token, float logprob)>& on_token) {
-    DecodedWindow window;
-    cancellation.throw_if_cancelled();
-    decoder.start(encoder_hidden_states, request.prompt, 1, {0});
-    while (true) {
-        ov::Tensor logits = decoder.wait();
-        const LogitRow row = last_row(logits);
-        apply_logit_rules(row, config, request.timestamps, window.tokens);
-        const int64_t token = request.temperature > 0 ? sample(row, request.temperature, rng) : first_most_likely(row);
-        const float logprob = log_probability(row, token);
-        window.tokens.push_back(token);
-        window.logprobs.push_back(logprob);
-        window.sum_logprob += logprob;
-        if (on_token) on_token(token, logprob);
-        if (token == config.eos_token_id || window.tokens.size() >= request.max_new_tokens) break;
-        cancellation.throw_if_cancelled();
-        decoder.start(encoder_hidden_states, {token}, 1, {0});
-    }
-    return window;
+LogitRow last_row(ov::Tensor& logits) {
+    const size_t vocab_size = logits.get_shape().back();
+    return {logits.data<float>() + logits.get_size() - vocab_size, vocab_size};
+}
+
+WindowDecoding::WindowDecoding(const WhisperConfig& config, WindowRequest request, std::mt19937_64& rng)
+    : config_(config), request_(std::move(request)), rng_(rng) {}
+
+std::vector<int64_t> WindowDecoding::next_tokens() const {
+    return window_.tokens.empty() ? request_.prompt : std::vector<int64_t>{window_.tokens.back()};
+}
+
+int64_t WindowDecoding::accept(LogitRow row) {
+    apply_logit_rules(row, config_, request_.timestamps, window_.tokens);
+    const int64_t token = request_.temperature > 0 ? sample(row, request_.temperature, rng_) : first_most_likely(row);
+    const float logprob = log_probability(row, token);
+    window_.tokens.push_back(token);
+    window_.logprobs.push_back(logprob);
+    window_.sum_logprob += logprob;
+    return token;
+}
+
+bool WindowDecoding::finished() const {
+    return !window_.tokens.empty() && (window_.tokens.back() == config_.eos_token_id || window_.tokens.size() >= request_.max_new_tokens);
 }
 
 StartOfTranscript probe_start_of_transcript(WhisperDecoder& decoder, const ov::Tensor& encoder_hidden_states,
                                             const WhisperConfig& config) {
-    decoder.start(encoder_hidden_states, {config.decoder_start_token_id}, 1, {0});
+    decoder.start(encoder_hidden_states, {config.decoder_start_token_id});
     ov::Tensor logits = decoder.wait();
     const LogitRow row = last_row(logits);
 

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <random>
 #include <vector>
 
@@ -9,6 +8,7 @@
 
 #include "common/cancellation.h"
 #include "whisper/whisper_config.h"
+#include "whisper/logit_rules.h"
 #include "whisper/whisper_decoder.h"
 
 namespace ovspeech::whisper {
@@ -26,12 +26,32 @@ struct DecodedWindow {
     float sum_logprob = 0;
 };
 
-// Decodes one 30 s window, token by token, checking for cancellation before every step. Greedy at
-// temperature 0 (the first most likely token, as GenAI picks it); otherwise samples from the
-// temperature-scaled distribution with `rng`. Leaves the decoder's caches for the caller to reset.
-DecodedWindow decode_window(WhisperDecoder& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config,
-                            const WindowRequest& request, std::mt19937_64& rng, const CancellationFlag& cancellation,
-                            const std::function<void(int64_t token, float logprob)>& on_token);
+// One window's tokens, picked step by step from the decoder's logits. It runs no model: the caller feeds
+// next_tokens() to the decoder and hands that step's logits to accept(). Keeping the choice of tokens
+// apart from inference is what lets a scheduler interleave, or batch, the steps of many windows.
+// Greedy at temperature 0 (the first most likely token, as GenAI picks it); otherwise samples from the
+// temperature-scaled distribution with `rng`, which must outlive it.
+class WindowDecoding {
+public:
+    WindowDecoding(const WhisperConfig& config, WindowRequest request, std::mt19937_64& rng);
+
+    // The decoder's input for the next step: the prompt first, then the token picked last.
+    std::vector<int64_t> next_tokens() const;
+    // Applies the logit rules to `row` (changed in place), picks the next token and returns it.
+    int64_t accept(LogitRow row);
+    // After <|endoftext|> or max_new_tokens.
+    bool finished() const;
+    const DecodedWindow& decoded() const { return window_; }
+
+private:
+    const WhisperConfig& config_;
+    WindowRequest request_;
+    std::mt19937_64& rng_;
+    DecodedWindow window_;
+};
+
+// The last position's logits of a decoder step.
+LogitRow last_row(ov::Tensor& logits);
 
 // What the decoder makes of <|startoftranscript|> alone: the most likely language (by raw logit over the
 // language tokens, first in name order on a tie, as GenAI) with its probability among languages, and

@@ -3,6 +3,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <random>
 
 #include "common/error.h"
@@ -95,8 +97,9 @@ private:
     size_t emitted_tokens_ = 0;
 };
 
+// A window's decoded tokens at one temperature, with OpenAI Whisper's measures of their quality.
 struct WindowAttempt {
-    DecodedWindow decoded;
+    const DecodedWindow& decoded;
     float temperature = 0;
     size_t text_tokens = 0;
     float avg_logprob = 0;
@@ -124,168 +127,265 @@ float compression_ratio(const std::string& text) {
     return static_cast<float>(text.size()) / static_cast<float>(size);
 }
 
-TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>& samples_16k, const TranscriptionOptions& options,
-                               const CancellationFlag& cancellation, const TranscriptionEvents& events) {
-    const WhisperModel& model = session.model();
-    const WhisperConfig& config = model.config();
-    const FeatureExtractorConfig& frames = model.feature_extractor().config();
-    validate(options, config, samples_16k);
-    WhisperTokenizer& tokenizer = session.tokenizer();
-    // GenAI generates with the decomposed decoder too when it gives word timestamps.
-    WhisperDecoder& decoder = options.word_timestamps ? session.word_decoder() : session.decoder();
+struct Transcription::State {
+    State(WhisperSession& session, const std::vector<float>& samples_16k, const TranscriptionOptions& options, TranscriptionEvents events);
 
+    // The encoder pass and language probe of the window at `offset`, then its first decoding attempt.
+    void begin_window();
+    void begin_attempt();
+    // One decoder step of the current attempt.
+    void decode_step();
+    // Retries the window at the next temperature when fallback asks for it, else keeps the attempt.
+    void end_attempt();
+    // The kept attempt's tokens, segments and words; moves `offset` to the next window.
+    void finish_window(const WindowAttempt& attempt);
+
+    WhisperSession& session;
+    const WhisperModel& model;
+    const WhisperConfig& config;
+    const FeatureExtractorConfig& frames;
+    const TranscriptionOptions options;
+    const TranscriptionEvents events;
+    WhisperTokenizer& tokenizer;
+    // GenAI generates with the decomposed decoder too when it gives word timestamps.
+    WhisperDecoder& decoder;
+    TranscriptionResult result;
+    std::optional<int64_t> forced_language;
+    std::vector<int64_t> context;  // the prompt's tokens
+    WhisperFeatures features;
+    bool timestamps = false;
+    // Text deltas token by token: only when neither timestamps nor fallback can revise the text.
+    bool stream_tokens = false;
+    float seconds_per_timestamp = 0;
+    float seconds_per_frame = 0;
+    size_t frames_per_position = 0;
+    std::vector<int64_t> start_tokens;  // <|startoftranscript|>, language, task: set on the first window
+    std::mt19937_64 rng;
+    TextDeltas deltas;
+    size_t offset = 0;  // the current window's first feature frame
+    bool done = false;
+
+    // The window being decoded.
+    std::vector<float> window_features;
+    ov::Tensor hidden_states;
+    StartOfTranscript probe;
+    WindowRequest request;
+    std::vector<float> temperatures;
+    size_t attempt = 0;
+    std::optional<WindowDecoding> decoding;
+    std::vector<int64_t> streamed_tokens;
+    std::vector<float> streamed_logprobs;
+};
+
+Transcription::State::State(WhisperSession& session_, const std::vector<float>& samples_16k, const TranscriptionOptions& options_,
+                            TranscriptionEvents events_)
+    : session(session_),
+      model(session_.model()),
+      config(model.config()),
+      frames(model.feature_extractor().config()),
+      options(options_),
+      events(std::move(events_)),
+      tokenizer(session_.tokenizer()),
+      decoder(options_.word_timestamps ? session_.word_decoder() : session_.decoder()),
+      rng(options_.seed),
+      deltas(tokenizer, config, options_.logprobs, events.on_text) {
+    validate(options, config, samples_16k);
     // A request that was cancelled or failed mid-window left its caches behind on this session.
     decoder.reset();
-
-    TranscriptionResult result;
     result.duration = static_cast<float>(samples_16k.size()) / static_cast<float>(frames.sampling_rate);
 
-    std::optional<int64_t> forced_language;
     if (options.language) {
         if (config.is_multilingual) forced_language = language_token(config, *options.language);
         else if (unbracketed(*options.language) != "en") throw Error(ErrorCode::InvalidArgument, "this model is English-only");
     }
-    std::vector<int64_t> context;
     if (options.initial_prompt && !options.initial_prompt->empty()) {
         context = tokenizer.encode_prompt(" " + *options.initial_prompt, config);
         if (context.size() > max_prompt_tokens(config)) context.erase(context.begin(), context.end() - max_prompt_tokens(config));
     }
 
     Stopwatch stopwatch;
-    const WhisperFeatures features = model.feature_extractor().extract(samples_16k);
+    features = model.feature_extractor().extract(samples_16k);
     result.timings.features_ms = stopwatch.elapsed_ms();
 
-    const bool long_form = features.n_frames > frames.nb_max_frames;
-    const bool timestamps = options.timestamps || long_form;
-    const float seconds_per_timestamp = static_cast<float>(frames.chunk_length) / static_cast<float>(config.max_source_positions);
-    const float seconds_per_frame = static_cast<float>(frames.hop_length) / static_cast<float>(frames.sampling_rate);
-    const size_t frames_per_position = frames.nb_max_frames / config.max_source_positions;
-    const bool stream_tokens = !timestamps && !options.temperature_fallback;
-
-    std::vector<int64_t> start_tokens;
-    std::mt19937_64 rng(options.seed);
-    std::vector<int64_t> window_tokens;
-    std::vector<float> window_logprobs;
-    TextDeltas deltas(tokenizer, config, options.logprobs, events.on_text);
-    for (size_t offset = 0; offset < features.n_frames;) {
-        cancellation.throw_if_cancelled();
-        std::vector<float> window = features.window(offset, frames.nb_max_frames);
-        stopwatch.restart();
-        const ov::Tensor hidden_states = session.encode(window);
-        result.timings.encoder_ms += stopwatch.elapsed_ms();
-
-        stopwatch.restart();
-        const StartOfTranscript probe = probe_start_of_transcript(decoder, hidden_states, config);
-        if (start_tokens.empty()) {
-            start_tokens.push_back(config.decoder_start_token_id);
-            if (config.is_multilingual) {
-                const int64_t language = forced_language.value_or(probe.language_token);
-                start_tokens.push_back(language);
-                start_tokens.push_back(options.task == "translate" ? *config.translate_token_id : *config.transcribe_token_id);
-                for (const auto& [name, token] : config.lang_to_id) {
-                    if (token == language) result.language = unbracketed(name);
-                }
-                result.language_probability = forced_language ? 1.0f : probe.language_probability;
-            } else {
-                result.language = "en";
-                result.language_probability = 1.0f;
-            }
+    timestamps = options.timestamps || features.n_frames > frames.nb_max_frames;
+    stream_tokens = !timestamps && !options.temperature_fallback;
+    seconds_per_timestamp = static_cast<float>(frames.chunk_length) / static_cast<float>(config.max_source_positions);
+    seconds_per_frame = static_cast<float>(frames.hop_length) / static_cast<float>(frames.sampling_rate);
+    frames_per_position = frames.nb_max_frames / config.max_source_positions;
+    temperatures.push_back(options.temperature);
+    if (options.temperature_fallback) {
+        for (const float t : options.fallback_temperatures) {
+            if (t > options.temperature) temperatures.push_back(t);
         }
-
-        WindowRequest request;
-        if (offset == 0 && !context.empty()) {
-            request.prompt.push_back(config.prev_sot_token_id);
-            request.prompt.insert(request.prompt.end(), context.begin(), context.end());
-        }
-        request.prompt.insert(request.prompt.end(), start_tokens.begin(), start_tokens.end());
-        if (!timestamps) request.prompt.push_back(config.no_timestamps_token_id);
-        request.timestamps = timestamps;
-        request.max_new_tokens = options.max_new_tokens.value_or(config.max_length - request.prompt.size());
-
-        std::vector<float> temperatures{options.temperature};
-        if (options.temperature_fallback) {
-            for (const float t : options.fallback_temperatures) {
-                if (t > options.temperature) temperatures.push_back(t);
-            }
-        }
-        WindowAttempt attempt;
-        for (const float temperature : temperatures) {
-            request.temperature = temperature;
-            window_tokens.clear();
-            window_logprobs.clear();
-            attempt.decoded = decode_window(decoder, hidden_states, config, request, rng, cancellation, [&](int64_t token, float logprob) {
-                if (!stream_tokens) return;
-                window_tokens.push_back(token);
-                window_logprobs.push_back(logprob);
-                deltas.update(window_tokens, window_logprobs);
-            });
-            decoder.reset();
-            const auto& tokens = attempt.decoded.tokens;
-            attempt.temperature = temperature;
-            attempt.text_tokens = tokens.size() - (!tokens.empty() && tokens.back() == config.eos_token_id ? 1 : 0);
-            attempt.avg_logprob = attempt.decoded.sum_logprob / static_cast<float>(attempt.text_tokens + 1);
-            attempt.compression_ratio = compression_ratio(tokenizer.decode({tokens.begin(), tokens.begin() + attempt.text_tokens}));
-            const bool silent = probe.no_speech_probability > options.no_speech_threshold;
-            const bool poor = attempt.compression_ratio > options.compression_ratio_threshold || attempt.avg_logprob < options.logprob_threshold;
-            if (!options.temperature_fallback || silent || !poor) break;
-        }
-        result.timings.decoder_ms += stopwatch.elapsed_ms();
-        result.timings.decoded_tokens += attempt.decoded.tokens.size();
-
-        const bool skip_as_silence = options.temperature_fallback && probe.no_speech_probability > options.no_speech_threshold &&
-                                     attempt.avg_logprob < options.logprob_threshold;
-        if (skip_as_silence) {
-            offset += frames.nb_max_frames;
-            continue;
-        }
-        if (options.word_timestamps) {
-            stopwatch.restart();
-            // Past the audio's end GenAI's unsigned subtraction wraps around and it aligns over the
-            // whole window; so do we, for the same words.
-            const size_t active_frames = offset < features.n_active_frames ? std::min(frames.nb_max_frames, features.n_active_frames - offset)
-                                                                           : frames.nb_max_frames;
-            const WordAlignmentWindow window{hidden_states, start_tokens, attempt.decoded.tokens, result.language,
-                                             active_frames / frames_per_position, seconds_per_timestamp,
-                                             static_cast<float>(offset) * seconds_per_frame};
-            const std::vector<WordTiming> words = align_words(decoder, tokenizer, config, window);
-            result.words.insert(result.words.end(), words.begin(), words.end());
-            result.timings.word_timestamps_ms += stopwatch.elapsed_ms();
-        }
-        if (!timestamps) {
-            result.tokens.insert(result.tokens.end(), attempt.decoded.tokens.begin(), attempt.decoded.tokens.end());
-            result.token_logprobs.insert(result.token_logprobs.end(), attempt.decoded.logprobs.begin(), attempt.decoded.logprobs.end());
-            break;
-        }
-
-        const WindowSegments split = split_segments(attempt.decoded.tokens, config, frames.nb_max_frames, seconds_per_timestamp,
-                                                    static_cast<float>(offset) * seconds_per_frame);
-        for (const TimedSegment& timed : split.segments) {
-            result.tokens.insert(result.tokens.end(), timed.tokens.begin(), timed.tokens.end());
-            result.token_logprobs.insert(result.token_logprobs.end(), attempt.decoded.logprobs.begin() + timed.first_token,
-                                         attempt.decoded.logprobs.begin() + timed.last_token);
-            TranscriptionSegment segment;
-            segment.id = result.segments.size();
-            segment.seek = offset;
-            segment.start = timed.start;
-            segment.end = timed.end;
-            segment.text = tokenizer.decode(timed.tokens);
-            segment.tokens = timed.tokens;
-            segment.temperature = attempt.temperature;
-            segment.avg_logprob = attempt.avg_logprob;
-            segment.compression_ratio = attempt.compression_ratio;
-            segment.no_speech_prob = probe.no_speech_probability;
-            if (options.timestamps) {
-                if (events.on_segment) events.on_segment(segment);
-                result.segments.push_back(std::move(segment));
-            }
-        }
-        deltas.update(result.tokens, result.token_logprobs);
-        offset += split.next_offset_frames;
     }
-    result.text = tokenizer.decode(result.tokens);
-    if (options.logprobs) result.logprobs = text_token_logprobs(tokenizer, config, result.tokens, result.token_logprobs);
-    deltas.finish(result.text, result.tokens, result.token_logprobs);
-    return result;
+    done = features.n_frames == 0;
+}
+
+void Transcription::State::begin_window() {
+    window_features = features.window(offset, frames.nb_max_frames);
+    Stopwatch stopwatch;
+    hidden_states = session.encode(window_features);
+    result.timings.encoder_ms += stopwatch.elapsed_ms();
+
+    stopwatch.restart();
+    probe = probe_start_of_transcript(decoder, hidden_states, config);
+    if (start_tokens.empty()) {
+        start_tokens.push_back(config.decoder_start_token_id);
+        if (config.is_multilingual) {
+            const int64_t language = forced_language.value_or(probe.language_token);
+            start_tokens.push_back(language);
+            start_tokens.push_back(options.task == "translate" ? *config.translate_token_id : *config.transcribe_token_id);
+            for (const auto& [name, token] : config.lang_to_id) {
+                if (token == language) result.language = unbracketed(name);
+            }
+            result.language_probability = forced_language ? 1.0f : probe.language_probability;
+        } else {
+            result.language = "en";
+            result.language_probability = 1.0f;
+        }
+    }
+
+    request = WindowRequest{};
+    if (offset == 0 && !context.empty()) {
+        request.prompt.push_back(config.prev_sot_token_id);
+        request.prompt.insert(request.prompt.end(), context.begin(), context.end());
+    }
+    request.prompt.insert(request.prompt.end(), start_tokens.begin(), start_tokens.end());
+    if (!timestamps) request.prompt.push_back(config.no_timestamps_token_id);
+    request.timestamps = timestamps;
+    request.max_new_tokens = options.max_new_tokens.value_or(config.max_length - request.prompt.size());
+    result.timings.decoder_ms += stopwatch.elapsed_ms();
+    attempt = 0;
+    begin_attempt();
+}
+
+void Transcription::State::begin_attempt() {
+    request.temperature = temperatures[attempt];
+    streamed_tokens.clear();
+    streamed_logprobs.clear();
+    decoding.emplace(config, request, rng);
+}
+
+void Transcription::State::decode_step() {
+    Stopwatch stopwatch;
+    decoder.start(hidden_states, decoding->next_tokens());
+    ov::Tensor logits = decoder.wait();
+    const int64_t token = decoding->accept(last_row(logits));
+    result.timings.decoder_ms += stopwatch.elapsed_ms();
+    if (stream_tokens) {
+        streamed_tokens.push_back(token);
+        streamed_logprobs.push_back(decoding->decoded().logprobs.back());
+        deltas.update(streamed_tokens, streamed_logprobs);
+    }
+    if (decoding->finished()) end_attempt();
+}
+
+void Transcription::State::end_attempt() {
+    decoder.reset();
+    const DecodedWindow& decoded = decoding->decoded();
+    const auto& tokens = decoded.tokens;
+    WindowAttempt kept{decoded, request.temperature};
+    kept.text_tokens = tokens.size() - (!tokens.empty() && tokens.back() == config.eos_token_id ? 1 : 0);
+    kept.avg_logprob = decoded.sum_logprob / static_cast<float>(kept.text_tokens + 1);
+    kept.compression_ratio = compression_ratio(tokenizer.decode({tokens.begin(), tokens.begin() + kept.text_tokens}));
+    const bool silent = probe.no_speech_probability > options.no_speech_threshold;
+    const bool poor = kept.compression_ratio > options.compression_ratio_threshold || kept.avg_logprob < options.logprob_threshold;
+    if (options.temperature_fallback && !silent && poor && attempt + 1 < temperatures.size()) {
+        ++attempt;
+        begin_attempt();
+        return;
+    }
+    result.timings.decoded_tokens += tokens.size();
+    finish_window(kept);
+    decoding.reset();
+    done = done || offset >= features.n_frames;
+}
+
+void Transcription::State::finish_window(const WindowAttempt& kept) {
+    const DecodedWindow& decoded = kept.decoded;
+    const bool skip_as_silence = options.temperature_fallback && probe.no_speech_probability > options.no_speech_threshold &&
+                                 kept.avg_logprob < options.logprob_threshold;
+    if (skip_as_silence) {
+        offset += frames.nb_max_frames;
+        return;
+    }
+    if (options.word_timestamps) {
+        Stopwatch stopwatch;
+        // Past the audio's end GenAI's unsigned subtraction wraps around and it aligns over the whole
+        // window; so do we, for the same words.
+        const size_t active_frames =
+            offset < features.n_active_frames ? std::min(frames.nb_max_frames, features.n_active_frames - offset) : frames.nb_max_frames;
+        const WordAlignmentWindow window{hidden_states, start_tokens, decoded.tokens, result.language,
+                                         active_frames / frames_per_position, seconds_per_timestamp,
+                                         static_cast<float>(offset) * seconds_per_frame};
+        const std::vector<WordTiming> words = align_words(decoder, tokenizer, config, window);
+        result.words.insert(result.words.end(), words.begin(), words.end());
+        result.timings.word_timestamps_ms += stopwatch.elapsed_ms();
+    }
+    if (!timestamps) {
+        // Without timestamps there is one window: the audio fits in it.
+        result.tokens.insert(result.tokens.end(), decoded.tokens.begin(), decoded.tokens.end());
+        result.token_logprobs.insert(result.token_logprobs.end(), decoded.logprobs.begin(), decoded.logprobs.end());
+        done = true;
+        return;
+    }
+
+    const WindowSegments split =
+        split_segments(decoded.tokens, config, frames.nb_max_frames, seconds_per_timestamp, static_cast<float>(offset) * seconds_per_frame);
+    for (const TimedSegment& timed : split.segments) {
+        result.tokens.insert(result.tokens.end(), timed.tokens.begin(), timed.tokens.end());
+        result.token_logprobs.insert(result.token_logprobs.end(), decoded.logprobs.begin() + timed.first_token,
+                                     decoded.logprobs.begin() + timed.last_token);
+        TranscriptionSegment segment;
+        segment.id = result.segments.size();
+        segment.seek = offset;
+        segment.start = timed.start;
+        segment.end = timed.end;
+        segment.text = tokenizer.decode(timed.tokens);
+        segment.tokens = timed.tokens;
+        segment.temperature = kept.temperature;
+        segment.avg_logprob = kept.avg_logprob;
+        segment.compression_ratio = kept.compression_ratio;
+        segment.no_speech_prob = probe.no_speech_probability;
+        if (options.timestamps) {
+            if (events.on_segment) events.on_segment(segment);
+            result.segments.push_back(std::move(segment));
+        }
+    }
+    deltas.update(result.tokens, result.token_logprobs);
+    offset += split.next_offset_frames;
+}
+
+Transcription::Transcription(WhisperSession& session, const std::vector<float>& samples_16k, const TranscriptionOptions& options,
+                             TranscriptionEvents events)
+    : state_(std::make_unique<State>(session, samples_16k, options, std::move(events))) {}
+
+Transcription::~Transcription() = default;
+
+bool Transcription::step() {
+    State& state = *state_;
+    if (state.done) return false;
+    if (state.decoding) state.decode_step();
+    else state.begin_window();
+    return !state.done;
+}
+
+TranscriptionResult Transcription::finish() {
+    State& state = *state_;
+    TranscriptionResult& result = state.result;
+    result.text = state.tokenizer.decode(result.tokens);
+    if (state.options.logprobs) result.logprobs = text_token_logprobs(state.tokenizer, state.config, result.tokens, result.token_logprobs);
+    state.deltas.finish(result.text, result.tokens, result.token_logprobs);
+    return std::move(result);
+}
+
+TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>& samples_16k, const TranscriptionOptions& options,
+                               const CancellationFlag& cancellation, const TranscriptionEvents& events) {
+    Transcription transcription(session, samples_16k, options, events);
+    do {
+        cancellation.throw_if_cancelled();
+    } while (transcription.step());
+    return transcription.finish();
 }
 
 }  // namespace ovspeech::whisper

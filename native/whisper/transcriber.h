@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,10 +11,35 @@
 
 namespace ovspeech::whisper {
 
-// Transcribes or translates 16 kHz mono audio of any length: 30 s windows, the next one starting where
-// the last closed segment ended (long-form seeking), language detected on the first window unless given.
-// Results equal OpenVINO GenAI's WhisperPipeline for the same options (greedy, no fallback). Throws
-// Error: INVALID_ARGUMENT for bad options, CANCELLED when `cancellation` is set.
+// One request's transcription or translation of 16 kHz mono audio of any length, as resumable steps:
+// 30 s windows, the next one starting where the last closed segment ended (long-form seeking), the
+// language detected on the first window unless given. Each step() is a bounded piece of work on the
+// session: a window's encoder pass and language probe, or one decoder step. Results equal OpenVINO
+// GenAI's WhisperPipeline for the same options (greedy, no fallback).
+//
+// The session's decoder keeps this transcription's caches between steps, so until it is done no other
+// work may run on that session.
+class Transcription {
+public:
+    // Validates the options and computes the features. Throws Error(INVALID_ARGUMENT) for bad options.
+    Transcription(WhisperSession& session, const std::vector<float>& samples_16k, const TranscriptionOptions& options,
+                  TranscriptionEvents events);
+    ~Transcription();
+    Transcription(const Transcription&) = delete;
+    Transcription& operator=(const Transcription&) = delete;
+
+    // Does the next step; false once there is none left.
+    bool step();
+    // The result, once step() has returned false.
+    TranscriptionResult finish();
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// Runs a Transcription to its end, checking `cancellation` before every step. Throws Error:
+// INVALID_ARGUMENT for bad options, CANCELLED when `cancellation` is set.
 TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>& samples_16k, const TranscriptionOptions& options,
                                const CancellationFlag& cancellation, const TranscriptionEvents& events = {});
 

@@ -1,7 +1,6 @@
 #include "whisper/whisper_decoder.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include <openvino/op/constant.hpp>
 #include <openvino/op/gather.hpp>
@@ -63,30 +62,14 @@ WhisperDecoder::WhisperDecoder(ov::InferRequest request) : request_(std::move(re
     if (has_input(request_, kLogitPositions)) set_logit_positions({});
 }
 
-void WhisperDecoder::start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens, size_t rows,
-                           const std::vector<int32_t>& beam_idx) {
+void WhisperDecoder::start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) {
     tokens_ = tokens;
-    beam_idx_ = beam_idx;
-    const size_t tokens_per_row = tokens_.size() / rows;
-    request_.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{rows, tokens_per_row}, tokens_.data()));
-    request_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{rows}, beam_idx_.data()));
-
+    request_.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{1, tokens_.size()}, tokens_.data()));
+    request_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam_idx_));
     // The cross-attention cache is filled from the encoder output on a window's first step; later steps
-    // only need a tensor of the right batch.
-    const size_t current_rows = request_.get_tensor("encoder_hidden_states").get_shape().at(0);
-    if (current_rows != rows) {
-        if (rows == 1) {
-            request_.set_tensor("encoder_hidden_states", encoder_hidden_states);
-        } else {
-            ov::Shape shape = encoder_hidden_states.get_shape();
-            shape[0] = rows;
-            rows_hidden_states_ = ov::Tensor(ov::element::f32, shape);
-            for (size_t row = 0; row < rows; ++row) {
-                std::memcpy(rows_hidden_states_.data<float>() + row * encoder_hidden_states.get_size(),
-                            encoder_hidden_states.data<const float>(), encoder_hidden_states.get_byte_size());
-            }
-            request_.set_tensor("encoder_hidden_states", rows_hidden_states_);
-        }
+    // only need a tensor of the right batch. reset() empties it.
+    if (request_.get_tensor("encoder_hidden_states").get_shape().at(0) != 1) {
+        request_.set_tensor("encoder_hidden_states", encoder_hidden_states);
     }
     request_.start_async();
 }

@@ -18,23 +18,22 @@ void slice_logits_to_last_position(const std::shared_ptr<ov::Model>& decoder);
 // set; the last-position logits stay as they were.
 void add_position_logits(const std::shared_ptr<ov::Model>& decoder);
 
-// The stateful Whisper decoder (self- and cross-attention caches live in the request's state). A step
-// runs several rows at once: each row is a beam or a request, all at the same position.
+// The stateful Whisper decoder (self- and cross-attention caches live in the request's state), one
+// sequence at a time. Batching rows at different positions is the scheduler's design (issue 12).
 class WhisperDecoder {
 public:
     explicit WhisperDecoder(ov::InferRequest request);
 
-    // `tokens` is rows x tokens_per_row, row-major; `beam_idx[r]` is the cache row that row r continues
-    // from. The encoder output has batch 1 and is shared by every row.
-    void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens, size_t rows,
-               const std::vector<int32_t>& beam_idx);
-    // Logits [rows, 1, vocab] of the step started last.
+    // Starts a step on `tokens` (the prompt on a window's first step, then one token). The encoder output
+    // fills the cross-attention cache on a window's first step.
+    void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens);
+    // Logits [1, 1, vocab] of the step started last.
     ov::Tensor wait();
     // Clears the caches for the next window.
     void reset();
 
     // Only on a decoder with add_position_logits: the steps that follow also compute the logits at
-    // these positions of their tokens, read by position_logits() as [rows, positions, vocab].
+    // these positions of their tokens, read by position_logits() as [1, positions, vocab].
     void set_logit_positions(const std::vector<int64_t>& positions);
     ov::Tensor position_logits();
 
@@ -43,8 +42,7 @@ public:
 private:
     ov::InferRequest request_;
     std::vector<int64_t> tokens_;
-    std::vector<int32_t> beam_idx_;
-    ov::Tensor rows_hidden_states_;
+    int32_t beam_idx_ = 0;
 };
 
 }  // namespace ovspeech::whisper

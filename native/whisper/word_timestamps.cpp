@@ -289,7 +289,7 @@ std::vector<WordTiming> align_words(WhisperDecoder& decoder, WhisperTokenizer& t
     std::iota(positions.begin(), positions.end(), static_cast<int64_t>(window.start_tokens.size()));
 
     decoder.set_logit_positions(positions);
-    decoder.start(window.encoder_hidden_states, tokens, 1, {0});
+    decoder.start(window.encoder_hidden_states, tokens);
     decoder.wait();
     // At least one frame, so that audio shorter than one encoder frame still aligns (GenAI's path is
     // empty there).

@@ -35,8 +35,8 @@ async function transcribePart(part: InputAudioPart, engine: WhisperEngine, limit
 }
 
 /**
- * The transcripts of the request's audio parts, in their order, transcribed at once (the engine batches
- * them). The first failure cancels the others.
+ * The transcripts of the request's audio parts, in their order, queued at once on the engine's workers.
+ * The first failure cancels the others.
  */
 export async function transcribeInputAudio(parts: InputAudioPart[], engine: WhisperEngine, limits: DecodeLimits): Promise<Transcription[]> {
   const failed = new AbortController();
