@@ -5,6 +5,8 @@ export const ERROR_CODES = [
   'MODEL_NOT_FOUND',
   'CANCELLED',
   'OVERLOADED',
+  /** The model is being unloaded or is not loaded: the server's doing, so retry; CANCELLED is the client's. */
+  'UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

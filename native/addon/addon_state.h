@@ -16,8 +16,10 @@ public:
     const Napi::FunctionReference& whisper_model_class() const { return whisper_model_class_; }
     void set_speech_model_class(Napi::Function speech_model_class);
     const Napi::FunctionReference& speech_model_class() const { return speech_model_class_; }
-    // An instance of the JS error class registered by the binding loader, with .code set.
-    Napi::Error make_error(Napi::Env env, ErrorCode code, const std::string& message) const;
+    // An instance of the JS error class registered by the binding loader, with .code (and .param when
+    // there is one) set.
+    Napi::Error make_error(Napi::Env env, ErrorCode code, const std::string& message, const std::string& param = {}) const;
+    Napi::Error make_error(Napi::Env env, const Error& error) const { return make_error(env, error.code(), error.what(), error.param()); }
 
 private:
     Napi::FunctionReference error_class_;

@@ -1,10 +1,12 @@
 #include "addon/js_convert.h"
 
+#include <cmath>
 #include <map>
 #include <optional>
 
 #include "addon/addon_state.h"
 #include "addon/task_channel.h"
+#include "tts/time_stretch.h"
 
 namespace ovspeech::addon {
 namespace {
@@ -70,6 +72,31 @@ Napi::Array array_of(Napi::Env env, const std::vector<T>& values) {
     return array;
 }
 
+// What a numeric option may be: NaN, infinities and values beyond the range are refused before any cast.
+struct NumberRange {
+    bool integer;
+    double min;
+    double max;
+};
+
+// Integers a double holds exactly (Number.MAX_SAFE_INTEGER).
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+// JS's String(value).
+std::string js_string(const Napi::Value& value) {
+    return value.Env().Global().Get("String").As<Napi::Function>().Call({value}).As<Napi::String>().Utf8Value();
+}
+
+// A received value as src/errors.ts describes it: `"fast" of type string`, `NaN of type number`, `object`.
+std::string describe(const Napi::Value& value) {
+    if (value.IsNull()) return "null";
+    if (value.IsString()) return "\"" + value.As<Napi::String>().Utf8Value() + "\" of type string";
+    if (value.IsArray()) return "array";
+    if (value.IsObject() && !value.IsFunction()) return "object";
+    const char* type = value.IsNumber() ? "number" : value.IsBoolean() ? "boolean" : value.IsUndefined() ? "undefined" : value.IsBigInt() ? "bigint" : value.IsSymbol() ? "symbol" : "function";
+    return js_string(value) + " of type " + type;
+}
+
 // Reads optional members of a JS options object, type-checked.
 class OptionsReader {
 public:
@@ -85,11 +112,17 @@ public:
         return value.As<Napi::String>().Utf8Value();
     }
 
-    std::optional<double> number(const char* key) const {
+    // A finite number within the range (an integer if it asks for one), or nothing if absent.
+    std::optional<double> number(const char* key, const NumberRange& range) const {
         const Napi::Value value = object_.Get(key);
         if (value.IsUndefined()) return std::nullopt;
-        if (!value.IsNumber()) fail(expected("number", key));
-        return value.As<Napi::Number>().DoubleValue();
+        const double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : NAN;
+        if (!(value.IsNumber() && number >= range.min && number <= range.max && (!range.integer || std::floor(number) == number))) {
+            const std::string expected = std::string(range.integer ? "integer" : "number") + " between " + js_string(Napi::Number::New(env_, range.min)) +
+                                         " and " + js_string(Napi::Number::New(env_, range.max));
+            throw addon_state(env_).make_error(env_, ErrorCode::InvalidArgument, expected_message(expected, key, describe(value)), key);
+        }
+        return number;
     }
 
     std::optional<bool> boolean(const char* key) const {
@@ -207,7 +240,7 @@ Napi::Value to_js(Napi::Env env, const PoolStats& stats) {
     return object;
 }
 
-whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value) {
+whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value, size_t max_length) {
     const OptionsReader reader(value, "options");
     whisper::TranscriptionOptions options;
     options.language = reader.string("language");
@@ -215,10 +248,12 @@ whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& v
     options.timestamps = reader.boolean("timestamps").value_or(false);
     options.word_timestamps = reader.boolean("wordTimestamps").value_or(false);
     options.initial_prompt = reader.string("initialPrompt");
-    if (const auto max_new_tokens = reader.number("maxNewTokens")) options.max_new_tokens = static_cast<size_t>(*max_new_tokens);
-    options.temperature = static_cast<float>(reader.number("temperature").value_or(0));
+    if (const auto max_new_tokens = reader.number("maxNewTokens", {true, 1, static_cast<double>(max_length)})) {
+        options.max_new_tokens = static_cast<size_t>(*max_new_tokens);
+    }
+    options.temperature = static_cast<float>(reader.number("temperature", {false, 0, 1}).value_or(0));
     options.temperature_fallback = reader.boolean("temperatureFallback").value_or(false);
-    options.seed = static_cast<uint64_t>(reader.number("seed").value_or(0));
+    options.seed = static_cast<uint64_t>(reader.number("seed", {true, 0, kMaxSafeInteger}).value_or(0));
     options.logprobs = reader.boolean("logprobs").value_or(false);
     return options;
 }
@@ -240,14 +275,14 @@ tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::V
     tts::SpeechRequest request;
     request.text = text.As<Napi::String>().Utf8Value();
     request.voice = reader.string("voice").value_or(request.voice);
-    request.speed = reader.number("speed").value_or(request.speed);
+    request.speed = reader.number("speed", {false, tts::kMinSpeed, tts::kMaxSpeed}).value_or(request.speed);
     request.normalize = reader.boolean("normalize").value_or(request.normalize);
     request.split = reader.boolean("splitSentences").value_or(request.split);
-    request.pause_seconds = reader.number("sentencePause").value_or(request.pause_seconds);
+    request.pause_seconds = reader.number("sentencePause", {false, 0, 5}).value_or(request.pause_seconds);
     auto& decoding = request.decoding;
-    decoding.minlenratio = static_cast<float>(reader.number("minlenratio").value_or(decoding.minlenratio));
-    decoding.maxlenratio = static_cast<float>(reader.number("maxlenratio").value_or(decoding.maxlenratio));
-    decoding.threshold = static_cast<float>(reader.number("threshold").value_or(decoding.threshold));
+    decoding.minlenratio = static_cast<float>(reader.number("minlenratio", {false, 0, 100}).value_or(decoding.minlenratio));
+    decoding.maxlenratio = static_cast<float>(reader.number("maxlenratio", {false, 0.01, 100}).value_or(decoding.maxlenratio));
+    decoding.threshold = static_cast<float>(reader.number("threshold", {false, 0.001, 2}).value_or(decoding.threshold));
     return request;
 }
 
@@ -256,7 +291,7 @@ CompileOptions compile_options_from_js(const Napi::Value& value) {
     CompileOptions options;
     options.device = reader.string("device").value_or(options.device);
     options.performance_hint = reader.string("performanceHint");
-    if (const auto streams = reader.number("numStreams")) options.num_streams = static_cast<int>(*streams);
+    if (const auto streams = reader.number("numStreams", {true, 1, 2147483647})) options.num_streams = static_cast<int>(*streams);
     options.inference_precision = reader.string("inferencePrecision");
     options.cache_dir = reader.string("cacheDir");
     options.plugin_config = reader.string_map("pluginConfig");

@@ -26,7 +26,9 @@ Napi::Value to_js(Napi::Env env, const Outcome<whisper::TranscriptionResult>& ou
 Napi::Value to_js(Napi::Env env, const PoolStats& stats);
 
 // From the objects src/native/AddonTypes.ts describes; wrong types are coded INVALID_ARGUMENT errors.
-whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value);
+// Numbers are checked before they are cast: finite, integer where they count, in range (maxNewTokens up to
+// the model's `max_length`), else INVALID_ARGUMENT in src/errors.ts invalidParameter's words.
+whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value, size_t max_length);
 CompileOptions compile_options_from_js(const Napi::Value& value);
 // synthesize(text, options): the request as SpeechModel.synthesize takes it.
 tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::Value& options);

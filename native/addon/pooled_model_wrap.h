@@ -45,19 +45,16 @@ protected:
     void set_pool(std::unique_ptr<Pool> pool) { pool_ = std::move(pool); }
 
     // Queues `job`, keeping this object alive until settled() is called for it, as it is for every job,
-    // refused ones included. A disposed model or a full queue becomes the job's own failure through
-    // `refuse`.
-    void submit(const std::shared_ptr<CancellationFlag>& cancellation, PoolJob<Session> job,
-                const std::function<void(ErrorCode, const std::string&)>& refuse) {
+    // refused ones included. A disposed model (UNAVAILABLE) or a full queue (OVERLOADED) becomes the
+    // job's own failure through its `fail`.
+    void submit(const std::shared_ptr<CancellationFlag>& cancellation, PoolJob<Session> job) {
         this->Ref();
-        if (!pool_) {
-            refuse(ErrorCode::Cancelled, "the model has been disposed");
-            return;
-        }
+        const auto fail = job.fail;
         try {
+            if (!pool_) throw model_unavailable();
             pool_->submit(std::move(job));
         } catch (const Error& e) {
-            refuse(e.code(), e.what());
+            fail(e);
             return;
         }
         in_flight_.insert(cancellation);

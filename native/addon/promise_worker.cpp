@@ -10,24 +10,16 @@ PromiseWorker::PromiseWorker(Napi::Env env, const char* resource_name)
 void PromiseWorker::Execute() {
     try {
         Run();
-    } catch (const Error& e) {
-        failed_ = true;
-        code_ = e.code();
-        message_ = e.what();
-    } catch (const std::exception& e) {
-        failed_ = true;
-        message_ = e.what();
     } catch (...) {
-        failed_ = true;
-        message_ = "unknown native exception";
+        error_ = current_exception_as_error();
     }
 }
 
 void PromiseWorker::OnOK() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    if (failed_) {
-        deferred_.Reject(addon_state(env).make_error(env, code_, message_).Value());
+    if (error_) {
+        deferred_.Reject(addon_state(env).make_error(env, *error_).Value());
         return;
     }
     try {

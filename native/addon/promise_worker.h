@@ -1,6 +1,6 @@
 #pragma once
 
-#include <string>
+#include <optional>
 
 #include <napi.h>
 
@@ -30,9 +30,7 @@ private:
     void OnError(const Napi::Error& error) final;
 
     Napi::Promise::Deferred deferred_;
-    bool failed_ = false;
-    ErrorCode code_ = ErrorCode::Internal;
-    std::string message_;
+    std::optional<Error> error_;
 };
 
 }  // namespace ovspeech::addon

@@ -100,8 +100,7 @@ Napi::Value SpeechModelWrap::synthesize(const Napi::CallbackInfo& info) {
                                                   [&](std::vector<float>&& chunk) { job->channel->emit({std::move(chunk)}); });
                 });
             },
-            [job] { job->channel->fail(ErrorCode::Cancelled, "the model was disposed before the request started"); }},
-           [job](ErrorCode code, const std::string& message) { job->channel->fail(code, message); });
+            [job](const Error& error) { job->channel->fail(error); }});
     return make_task(env, promise, cancellation);
 }
 

@@ -31,8 +31,7 @@ class TaskChannel {
     struct Message {
         std::optional<Event> event;
         std::optional<Outcome<Result>> outcome;
-        ErrorCode error_code = ErrorCode::Internal;
-        std::string error_message;
+        std::optional<Error> error;
     };
 
     struct Context {
@@ -57,7 +56,7 @@ class TaskChannel {
         if (message->outcome) {
             context->deferred.Resolve(to_js(env, *message->outcome));
         } else {
-            context->deferred.Reject(addon_state(env).make_error(env, message->error_code, message->error_message).Value());
+            context->deferred.Reject(addon_state(env).make_error(env, *message->error).Value());
         }
         if (context->on_settled) context->on_settled();
     }
@@ -84,28 +83,25 @@ public:
         if (function_.NonBlockingCall(message.get()) == napi_ok) message.release();
     }
 
-    // Worker thread: runs `work`, then settles the promise with its result or its error, and lets go of
-    // the channel. `submitted` is when the job was queued.
+    // Worker thread: runs `work`, then settles the promise with its result or whatever it threw (an
+    // exception that is no std::exception becomes INTERNAL), and lets go of the channel. `submitted` is
+    // when the job was queued.
     void complete(Clock::time_point submitted, const std::function<Result(double queued_ms)>& work) {
         auto message = std::make_unique<Message>();
         const double queued_ms = milliseconds(Clock::now() - submitted);
         try {
             Result result = work(queued_ms);
             message->outcome = Outcome<Result>{std::move(result), queued_ms, milliseconds(Clock::now() - submitted)};
-        } catch (const Error& e) {
-            message->error_code = e.code();
-            message->error_message = e.what();
-        } catch (const std::exception& e) {
-            message->error_message = e.what();
+        } catch (...) {
+            message->error = current_exception_as_error();
         }
         settle(std::move(message));
     }
 
     // Any thread: settles the promise with an error without running anything.
-    void fail(ErrorCode code, std::string message_text) {
+    void fail(const Error& error) {
         auto message = std::make_unique<Message>();
-        message->error_code = code;
-        message->error_message = std::move(message_text);
+        message->error = error;
         settle(std::move(message));
     }
 

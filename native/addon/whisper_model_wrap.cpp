@@ -90,7 +90,7 @@ Napi::Value WhisperModelWrap::transcribe(const Napi::CallbackInfo& info) {
     job->samples.assign(samples.Data(), samples.Data() + samples.ElementLength());
     job->sample_rate = require_uint32(info[1], "sampleRate");
     job->channels = require_uint32(info[2], "channels");
-    job->options = transcription_options_from_js(info[3]);
+    job->options = transcription_options_from_js(info[3], model_->config().max_length);
     const auto cancellation = job->cancellation;
     job->channel = std::make_unique<TranscriptionChannel>(env, "ovspeech.transcribe", info[4], [this, cancellation] { settled(cancellation); });
     const Napi::Promise promise = job->channel->promise();
@@ -98,8 +98,7 @@ Napi::Value WhisperModelWrap::transcribe(const Napi::CallbackInfo& info) {
            {[job](whisper::WhisperSession& session) {
                 job->channel->complete(job->submitted, [&](double) { return run(*job, session); });
             },
-            [job] { job->channel->fail(ErrorCode::Cancelled, "the model was disposed before the request started"); }},
-           [job](ErrorCode code, const std::string& message) { job->channel->fail(code, message); });
+            [job](const Error& error) { job->channel->fail(error); }});
     return make_task(env, promise, cancellation);
 }
 

@@ -14,10 +14,7 @@ ov::AnyMap CompileOptions::properties() const {
         else throw Error(ErrorCode::InvalidArgument, "performance hint must be LATENCY, THROUGHPUT or CUMULATIVE_THROUGHPUT, got " + *performance_hint);
         properties.emplace(ov::hint::performance_mode(mode));
     }
-    if (num_streams) {
-        if (*num_streams < 1) throw Error(ErrorCode::InvalidArgument, "number of streams must be at least 1");
-        properties.emplace(ov::num_streams(*num_streams));
-    }
+    if (num_streams) properties.emplace(ov::num_streams(*num_streams));
     if (inference_precision) {
         if (*inference_precision != "f32" && *inference_precision != "f16" && *inference_precision != "bf16") {
             throw Error(ErrorCode::InvalidArgument, "inference precision must be f32, f16 or bf16, got " + *inference_precision);

@@ -12,8 +12,9 @@ namespace ovspeech {
 // Reads <dir>/<name>.xml; a missing or unreadable IR is an UNSUPPORTED_MODEL error naming it.
 std::shared_ptr<ov::Model> read_ir(const std::filesystem::path& dir, const std::string& name);
 
-// Compiles an IR for a device; OpenVINO's own message (an absent device, an unsupported property) comes
-// back as INVALID_ARGUMENT saying which IR and device it was.
+// Compiles an IR for a device. A failure says which IR and device it was, coded by whose it is: an absent
+// device (param "device") or settings the device refuses are INVALID_ARGUMENT; an IR the device cannot
+// run is UNSUPPORTED_MODEL; anything else (out of memory) is INTERNAL with OpenVINO's message kept.
 ov::CompiledModel compile_ir(const std::shared_ptr<ov::Model>& model, const std::string& name, const std::string& device,
                              const ov::AnyMap& properties);
 

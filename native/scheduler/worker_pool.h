@@ -22,12 +22,13 @@ struct PoolStats {
     size_t max_queued = 0;
 };
 
-// A job for a pool: `run` works on a worker's own session; `abandon` is called instead when the pool
-// closes before the job started, so that no caller waits forever.
+// A job for a pool: `run` works on a worker's own session. `fail` is called instead, so that no caller
+// waits forever, with UNAVAILABLE when the pool closes before the job started, or with what `run` threw
+// (anything it throws: a job cannot take its worker down).
 template <typename Session>
 struct PoolJob {
     std::function<void(Session&)> run;
-    std::function<void()> abandon;
+    std::function<void(const Error&)> fail;
 };
 
 // A fixed set of worker threads for one model, each with a session (its own infer requests) made up
@@ -50,7 +51,7 @@ public:
     void submit(PoolJob<Session> job) {
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            if (closed_) throw Error(ErrorCode::Cancelled, "the model has been disposed");
+            if (closed_) throw model_unavailable();
             // Idle workers take jobs at once: only jobs beyond them wait, and only max_queued_ may.
             if (queue_.size() + running_ >= threads_.size() + max_queued_) {
                 throw Error(ErrorCode::Overloaded, "the model's queue is full (" + std::to_string(max_queued_) + " waiting)");
@@ -65,7 +66,8 @@ public:
         return {threads_.size(), queue_.size(), running_, completed_, max_queued_};
     }
 
-    // Refuses new jobs, abandons the queued ones, lets the running ones finish and joins the workers.
+    // Refuses new jobs, fails the queued ones with UNAVAILABLE, lets the running ones finish and joins
+    // the workers.
     void close() {
         std::deque<PoolJob<Session>> abandoned;
         {
@@ -75,13 +77,20 @@ public:
             abandoned.swap(queue_);
         }
         wake_.notify_all();
-        for (auto& job : abandoned) {
-            if (job.abandon) job.abandon();
-        }
+        for (auto& job : abandoned) fail(job, model_unavailable());
         for (auto& thread : threads_) thread.join();
     }
 
 private:
+    static void fail(PoolJob<Session>& job, const Error& error) {
+        if (!job.fail) return;
+        try {
+            job.fail(error);
+        } catch (...) {
+            // The job's own way of failing failed: there is no one left to tell, and the worker goes on.
+        }
+    }
+
     void work(Session& session) {
         while (true) {
             PoolJob<Session> job;
@@ -93,7 +102,11 @@ private:
                 queue_.pop_front();
                 ++running_;
             }
-            job.run(session);
+            try {
+                job.run(session);
+            } catch (...) {
+                fail(job, current_exception_as_error());
+            }
             std::lock_guard<std::mutex> lock(mutex_);
             --running_;
             ++completed_;

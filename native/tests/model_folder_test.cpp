@@ -58,6 +58,7 @@ TEST(ErrorCodeTest, NamesAreTheSharedVocabulary) {
     EXPECT_STREQ(ovspeech::error_code_name(ErrorCode::ModelNotFound), "MODEL_NOT_FOUND");
     EXPECT_STREQ(ovspeech::error_code_name(ErrorCode::Cancelled), "CANCELLED");
     EXPECT_STREQ(ovspeech::error_code_name(ErrorCode::Overloaded), "OVERLOADED");
+    EXPECT_STREQ(ovspeech::error_code_name(ErrorCode::Unavailable), "UNAVAILABLE");
     EXPECT_STREQ(ovspeech::error_code_name(ErrorCode::Internal), "INTERNAL");
 }
 

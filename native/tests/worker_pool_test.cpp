@@ -2,7 +2,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
+#include <stdexcept>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include "scheduler/worker_pool.h"
@@ -90,16 +94,76 @@ TEST(WorkerPoolTest, ClosingAbandonsQueuedJobsAndFinishesRunningOnes) {
                   },
                   nullptr});
     started.get_future().wait();
-    for (int i = 0; i < 3; ++i) pool->submit({[](CountingSession&) { FAIL() << "an abandoned job ran"; }, [&] { ++abandoned; }});
+    for (int i = 0; i < 3; ++i) {
+        pool->submit({[](CountingSession&) { FAIL() << "an abandoned job ran"; },
+                      [&](const ovspeech::Error& e) {
+                          EXPECT_EQ(e.code(), ErrorCode::Unavailable);
+                          ++abandoned;
+                      }});
+    }
     pool->close();
     EXPECT_TRUE(finished.load());
     EXPECT_EQ(abandoned.load(), 3);
     try {
         pool->submit({[](CountingSession&) {}, nullptr});
-        FAIL() << "expected CANCELLED after close";
+        FAIL() << "expected UNAVAILABLE after close";
     } catch (const ovspeech::Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::Cancelled);
+        EXPECT_EQ(e.code(), ErrorCode::Unavailable);
+        EXPECT_STREQ(e.what(), "the model is being unloaded or is not loaded; retry");
     }
+}
+
+// A job that throws, whatever it throws, fails with that error (INTERNAL unless it is a coded Error);
+// its worker survives and takes the next job, and the counts stay right.
+TEST(WorkerPoolTest, AJobThatThrowsAnythingFailsAndItsWorkerGoesOn) {
+    WorkerPool<CountingSession> pool(sessions(1), 10);
+    struct NotAStdException {};
+    const std::vector<std::function<void()>> throwers = {
+        [] { throw 42; },
+        [] { throw NotAStdException{}; },
+        [] { throw std::runtime_error("a std::exception"); },
+        [] { throw ovspeech::Error(ErrorCode::InvalidArgument, "a coded error", "speed"); },
+    };
+    std::vector<std::promise<ovspeech::Error>> failures(throwers.size());
+    for (size_t i = 0; i < throwers.size(); ++i) {
+        pool.submit({[thrower = throwers[i]](CountingSession&) { thrower(); },
+                     [&failure = failures[i]](const ovspeech::Error& e) { failure.set_value(e); }});
+    }
+    std::promise<int> after;
+    pool.submit({[&after](CountingSession& session) { after.set_value(++session.jobs); }, nullptr});
+
+    const std::string unknown = "an unknown exception (not a std::exception) was thrown";
+    for (size_t i = 0; i < 2; ++i) {
+        const ovspeech::Error e = failures[i].get_future().get();
+        EXPECT_EQ(e.code(), ErrorCode::Internal);
+        EXPECT_EQ(e.what(), unknown);
+    }
+    const ovspeech::Error standard = failures[2].get_future().get();
+    EXPECT_EQ(standard.code(), ErrorCode::Internal);
+    EXPECT_STREQ(standard.what(), "a std::exception");
+    const ovspeech::Error coded = failures[3].get_future().get();
+    EXPECT_EQ(coded.code(), ErrorCode::InvalidArgument);
+    EXPECT_EQ(coded.param(), "speed");
+    EXPECT_EQ(after.get_future().get(), 1);  // the same, only worker ran it
+
+    // `completed` counts a job once its worker is done with it, just after the job's own last act.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (pool.stats().completed < throwers.size() + 1 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const auto stats = pool.stats();
+    EXPECT_EQ(stats.completed, throwers.size() + 1);
+    EXPECT_EQ(stats.running, 0u);
+    EXPECT_EQ(stats.queued, 0u);
+}
+
+// A job whose own failure path throws too still leaves its worker working.
+TEST(WorkerPoolTest, AFailingFailureDoesNotStopTheWorker) {
+    WorkerPool<CountingSession> pool(sessions(1), 10);
+    pool.submit({[](CountingSession&) { throw 1; }, [](const ovspeech::Error&) { throw 2; }});
+    std::promise<void> ran;
+    pool.submit({[&ran](CountingSession&) { ran.set_value(); }, nullptr});
+    EXPECT_EQ(ran.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
 }
 
 }  // namespace

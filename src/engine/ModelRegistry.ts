@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-import { OvSpeechError } from '../errors.js';
+import { OvSpeechError, type ErrorCode } from '../errors.js';
 import type { ModelFolderInfo } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
 import type { EngineOptions } from './options.js';
@@ -19,6 +19,18 @@ const FAMILIES: Record<string, (dir: string, options: EngineOptions) => Promise<
 
 export type ModelState = 'loading' | 'ready' | 'failed';
 
+/** A failed load: its message, code and, when a setting was at fault, which one (`device`). */
+export interface LoadError {
+  message: string;
+  code: ErrorCode;
+  param?: string;
+}
+
+function loadError(error: unknown): LoadError {
+  if (error instanceof OvSpeechError) return { message: error.message, code: error.code, ...(error.param ? { param: error.param } : {}) };
+  return { message: error instanceof Error ? error.message : String(error), code: 'INTERNAL' };
+}
+
 export interface ModelEntry {
   /** Path relative to the models folder, with "/" separators: `openai/whisper-base`. */
   id: string;
@@ -29,8 +41,8 @@ export interface ModelEntry {
   state: ModelState;
   /** config.json's model_type, once read. */
   family?: string;
-  /** Why loading failed. */
-  error?: string;
+  /** Why loading failed, coded as the engine or the addon coded it. */
+  error?: LoadError;
   info?: ModelFolderInfo;
   /** Once ready. */
   loaded?: LoadedEngine;
@@ -113,7 +125,7 @@ export class ModelRegistry {
         entry.loaded = await loader(entry.path, options);
         entry.state = 'ready';
       } catch (error) {
-        entry.error = error instanceof Error ? error.message : String(error);
+        entry.error = loadError(error);
         entry.state = 'failed';
       }
       onSettled?.(entry);

@@ -10,7 +10,7 @@ import type {
 } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
 import { NativeEngine, runTask } from './nativeTask.js';
-import { optionalBoolean, optionalInteger, optionalNumber, poolAndCompile, type EngineOptions } from './options.js';
+import { optionalBoolean, poolAndCompile, type EngineOptions } from './options.js';
 
 export type WhisperEngineOptions = EngineOptions;
 
@@ -34,7 +34,7 @@ export interface TranscribeOptions {
   timestampGranularities?: ReadonlyArray<'segment' | 'word'>;
   /** Translate into English instead of transcribing. */
   task?: 'transcribe' | 'translate';
-  /** Tokens decoded per 30 s window at most. */
+  /** Tokens decoded per 30 s window at most: 1 to the model's max_length (448 for OpenAI's Whisper). */
   maxNewTokens?: number;
   /** OpenAI Whisper's retry at higher temperatures for repetitive or unlikely windows. */
   temperatureFallback?: boolean;
@@ -92,8 +92,8 @@ function toNativeOptions(options: TranscribeOptions): NativeTranscriptionOptions
     if (typeof options.prompt !== 'string') throw invalidParameter('string', 'prompt', options.prompt);
     native.initialPrompt = options.prompt;
   }
-  const temperature = optionalNumber(options.temperature, 'temperature', 0, 1);
-  if (temperature !== undefined) native.temperature = temperature;
+  // Numbers are checked by the addon, in these words, where the model's own limits are known.
+  if (options.temperature !== undefined) native.temperature = options.temperature;
   if (options.timestampGranularities !== undefined) {
     const granularities: unknown = options.timestampGranularities;
     if (!Array.isArray(granularities) || granularities.some((g) => g !== 'segment' && g !== 'word')) {
@@ -106,12 +106,10 @@ function toNativeOptions(options: TranscribeOptions): NativeTranscriptionOptions
     if (!(TASKS as readonly unknown[]).includes(options.task)) throw invalidParameter('one of transcribe, translate', 'task', options.task);
     native.task = options.task;
   }
-  const maxNewTokens = optionalInteger(options.maxNewTokens, 'max_new_tokens', 1, 448);
-  if (maxNewTokens !== undefined) native.maxNewTokens = maxNewTokens;
+  if (options.maxNewTokens !== undefined) native.maxNewTokens = options.maxNewTokens;
   const temperatureFallback = optionalBoolean(options.temperatureFallback, 'temperature_fallback');
   if (temperatureFallback !== undefined) native.temperatureFallback = temperatureFallback;
-  const seed = optionalInteger(options.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
-  if (seed !== undefined) native.seed = seed;
+  if (options.seed !== undefined) native.seed = options.seed;
   const logprobs = optionalBoolean(options.logprobs, 'logprobs');
   if (logprobs !== undefined) native.logprobs = logprobs;
   return native;

@@ -56,7 +56,7 @@ export abstract class NativeEngine<Model extends PooledNativeModel> {
   ) {}
 
   protected checkUsable(): void {
-    if (this.#disposed) throw new OvSpeechError('The engine has been disposed', 'CANCELLED');
+    if (this.#disposed) throw new OvSpeechError('The model is being unloaded or is not loaded; retry', 'UNAVAILABLE');
   }
 
   /** Queue depth and worker use, as the scheduler counts them. */

@@ -50,8 +50,12 @@ const STATUS_OF: Record<ErrorCode, { status: number; type: string }> = {
   MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
   CANCELLED: { status: 499, type: 'invalid_request_error' },
   OVERLOADED: { status: 503, type: 'server_error' },
+  UNAVAILABLE: { status: 503, type: 'server_error' },
   INTERNAL: { status: 500, type: 'server_error' },
 };
+
+/** Seconds a client should wait before retrying, for the codes that say "try again". */
+const RETRY_AFTER: Partial<Record<ErrorCode, string>> = { OVERLOADED: '1', UNAVAILABLE: '1' };
 
 /** Koa and its middleware throw http-errors: `status` and `expose`. */
 function isExposedHttpError(error: unknown): error is Error & { status: number; expose: boolean } {
@@ -65,7 +69,7 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof OvSpeechError) {
     const { status, type } = STATUS_OF[error.code];
     const message = status >= 500 && error.code === 'INTERNAL' ? INTERNAL_MESSAGE : error.message;
-    const headers: Record<string, string> = error.code === 'OVERLOADED' ? { 'Retry-After': '1' } : {};
+    const headers: Record<string, string> = RETRY_AFTER[error.code] ? { 'Retry-After': RETRY_AFTER[error.code]! } : {};
     return new ApiError(status, message, type, error.code.toLowerCase(), error.param ?? null, headers);
   }
   if (isExposedHttpError(error) && error.status >= 400 && error.status < 500) {

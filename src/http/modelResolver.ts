@@ -39,7 +39,9 @@ export class ModelResolver {
       });
     }
     if (entry.state === 'failed' || entry.loaded === undefined) {
-      throw new ApiError(503, `The model '${entry.id}' failed to load; see /health`, 'server_error', 'model_unavailable', 'model');
+      // Whatever the load error's code, the request itself is fine: the server cannot serve this model.
+      const why = entry.error ? ` (${entry.error.code})` : '';
+      throw new ApiError(503, `The model '${entry.id}' failed to load${why}; see /health`, 'server_error', 'model_unavailable', 'model');
     }
     if (entry.loaded.kind !== kind) {
       throw new ApiError(400, `The model '${entry.id}' is a ${entry.loaded.kind} model, not a ${WHAT[kind]} model`, 'invalid_request_error', 'model_not_supported', 'model');

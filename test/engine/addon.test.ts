@@ -114,3 +114,50 @@ describe('addon: inspectModel', () => {
     await assertLoopKeepsTicking(() => addon.inspectModel(dir), 200);
   });
 });
+
+describe('addon: numeric options and a disposed model', () => {
+  const pool = { workers: 1, maxQueued: 4 };
+
+  it('checks each speech number before any cast, in invalidParameter\'s words', async () => {
+    const model = await addon.loadSpeechModel(path.join(fixtureModels, 'tiny-speecht5'), {}, pool, {});
+    try {
+      const rules: [string, string][] = [
+        ['speed', 'number between 0.25 and 4'],
+        ['sentencePause', 'number between 0 and 5'],
+        ['minlenratio', 'number between 0 and 100'],
+        ['maxlenratio', 'number between 0.01 and 100'],
+        ['threshold', 'number between 0.001 and 2'],
+      ];
+      for (const [option, expected] of rules) {
+        for (const [value, described] of [
+          [NaN, 'NaN of type number'],
+          [-1, '-1 of type number'],
+          [1e30, '1e+30 of type number'],
+          [Infinity, 'Infinity of type number'],
+          [null, 'null'],
+          [true, 'true of type boolean'],
+        ] as const) {
+          assert.throws(
+            () => model.synthesize('Hi.', { [option]: value } as Parameters<typeof model.synthesize>[1]),
+            (error: unknown) =>
+              error instanceof OvSpeechError &&
+              error.code === 'INVALID_ARGUMENT' &&
+              error.param === option &&
+              error.message === `Expected ${expected} for ${option} but received ${described}`,
+            `${option} = ${String(value)}`,
+          );
+        }
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('a disposed native model refuses work with UNAVAILABLE, not CANCELLED', async () => {
+    const model = await addon.loadWhisperModel(path.join(fixtureModels, 'tiny-whisper'), {}, pool);
+    await model.dispose();
+    const error = await rejection(model.transcribe(new Float32Array(16000), 16000, 1, {}).promise);
+    assert.equal(error.code, 'UNAVAILABLE');
+    assert.equal(error.message, 'the model is being unloaded or is not loaded; retry');
+  });
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -88,11 +88,73 @@ describe('whisper engine: errors', () => {
       message: 'Expected ISO-639-1 language code such as "en" for language but received "English" of type string',
     });
     await assert.rejects(engine.transcribe(clip, { maxNewTokens: 0 }), {
-      message: 'Expected integer between 1 and 448 for max_new_tokens but received 0 of type number',
+      message: 'Expected integer between 1 and 448 for maxNewTokens but received 0 of type number',
     });
     await assert.rejects(engine.transcribe(clip, { logprobs: 'yes' as unknown as boolean }), {
       message: 'Expected boolean for logprobs but received "yes" of type string',
     });
+  });
+
+  it('checks every numeric option natively before any cast: NaN, -1, 1.5, 1e30, Infinity, a string', async () => {
+    const rules: [keyof TranscribeOptions, string][] = [
+      ['maxNewTokens', 'integer between 1 and 448'],
+      ['seed', 'integer between 0 and 9007199254740991'],
+      ['temperature', 'number between 0 and 1'],
+    ];
+    const received: [unknown, string][] = [
+      [NaN, 'NaN of type number'],
+      [-1, '-1 of type number'],
+      [1.5, '1.5 of type number'],
+      [1e30, '1e+30 of type number'],
+      [-Infinity, '-Infinity of type number'],
+      ['3', '"3" of type string'],
+    ];
+    for (const [option, expected] of rules) {
+      for (const [value, described] of received) {
+        if (option === 'temperature' && value === 1.5) continue; // checked below: out of range, not a fraction
+        const error = await rejection(engine.transcribe(clip, { [option]: value }));
+        assert.equal(error.code, 'INVALID_ARGUMENT');
+        assert.equal(error.param, option);
+        assert.equal(error.message, `Expected ${expected} for ${option} but received ${described}`);
+      }
+    }
+    await assert.rejects(engine.transcribe(clip, { temperature: 1.5 }), {
+      message: 'Expected number between 0 and 1 for temperature but received 1.5 of type number',
+    });
+    assert.equal((await engine.transcribe(clip, { language: 'en', maxNewTokens: 3, seed: 0, temperature: 0.5 })).tokens.length, 3);
+  });
+
+  it("bounds maxNewTokens by the model's own max_length, not a fixed 448", async () => {
+    const folder = path.join(tempDir('whisper-max-length'), 'tiny-whisper');
+    mkdirSync(folder);
+    for (const file of readdirSync(modelDir)) {
+      if (file !== 'generation_config.json') symlinkSync(path.join(modelDir, file), path.join(folder, file));
+    }
+    const generation = JSON.parse(readFileSync(path.join(modelDir, 'generation_config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(path.join(folder, 'generation_config.json'), JSON.stringify({ ...generation, max_length: 100 }));
+    const shorter = await WhisperEngine.load(folder);
+    try {
+      await assert.rejects(shorter.transcribe(clip, { maxNewTokens: 101 }), {
+        code: 'INVALID_ARGUMENT',
+        message: 'Expected integer between 1 and 100 for maxNewTokens but received 101 of type number',
+      });
+      assert.equal((await shorter.transcribe(clip, { language: 'en', maxNewTokens: 2 })).tokens.length, 2);
+    } finally {
+      await shorter.dispose();
+    }
+  });
+
+  it('checks numStreams natively before the cast', async () => {
+    for (const [value, described] of [
+      [NaN, 'NaN'],
+      [0, '0'],
+      [1.5, '1.5'],
+      [1e30, '1e+30'],
+    ] as const) {
+      const error = await rejection(WhisperEngine.load(modelDir, { numStreams: value }));
+      assert.equal(error.code, 'INVALID_ARGUMENT');
+      assert.equal(error.message, `Expected integer between 1 and 2147483647 for numStreams but received ${described} of type number`);
+    }
   });
 
   it('rejects a model folder missing a file, naming it', async () => {
@@ -114,13 +176,17 @@ describe('whisper engine: errors', () => {
     assert.ok(readdirSync(cacheDir).some((file) => file.endsWith('.blob')), `no compiled blob in ${cacheDir}`);
     const error = await rejection(WhisperEngine.load(modelDir, { pluginConfig: { NOT_AN_OPENVINO_PROPERTY: 1 } }));
     assert.equal(error.code, 'INVALID_ARGUMENT');
-    assert.match(error.message, /^cannot compile openvino_encoder_model for device CPU: .*NOT_AN_OPENVINO_PROPERTY/s);
+    assert.equal(
+      error.message,
+      'cannot compile openvino_encoder_model for device CPU: the compile settings are not valid: NotFound: Unsupported property NOT_AN_OPENVINO_PROPERTY by CPU plugin.',
+    );
   });
 
-  it('surfaces OpenVINO\'s error for an absent device, saying which', async () => {
+  it('refuses an absent device with INVALID_ARGUMENT naming it and the available ones', async () => {
     const error = await rejection(WhisperEngine.load(modelDir, { device: 'NPU' }));
     assert.equal(error.code, 'INVALID_ARGUMENT');
-    assert.match(error.message, /^cannot compile openvino_encoder_model for device NPU: ./);
+    assert.equal(error.param, 'device');
+    assert.match(error.message, /^cannot compile openvino_encoder_model for device NPU: device NPU is not available \(available devices: .*CPU.*\)$/);
   });
 });
 
@@ -367,17 +433,28 @@ describe('whisper engine: concurrency and cancellation', () => {
 });
 
 describe('whisper engine: queue limit and disposal', () => {
-  it('refuses work beyond its queue with OVERLOADED, and refuses all work once disposed', async () => {
+  it('refuses work beyond its queue with OVERLOADED; disposal fails queued and later work with UNAVAILABLE', async () => {
     const engine = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32', workers: 1, maxQueued: 1 });
     const clip = loadClip('en_5s.wav');
-    const running = engine.transcribe(clip, { language: 'en' });
-    while (engine.stats().running === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    // 45 s of speech (two windows) keep the only worker busy while the queue fills and the model is disposed.
+    const running = engine.transcribe(loadClip('en_45s.flac'), { language: 'en' });
+    const deadline = Date.now() + 60_000;
+    while (engine.stats().running === 0) {
+      assert.ok(Date.now() < deadline, 'the first transcription never started');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
     const queued = engine.transcribe(clip, { language: 'en' });
     const refused = await rejection(engine.transcribe(clip, { language: 'en' }));
     assert.equal(refused.code, 'OVERLOADED');
     assert.match(refused.message, /queue is full \(1 waiting\)/);
-    await Promise.all([running, queued]);
-    await engine.dispose();
-    assert.equal((await rejection(engine.transcribe(clip))).code, 'CANCELLED');
+    const disposed = engine.dispose();
+    // The server unloaded the model: not the client's cancellation (CANCELLED), but "retry" (UNAVAILABLE).
+    const abandoned = await rejection(queued);
+    assert.equal(abandoned.code, 'UNAVAILABLE');
+    assert.equal(abandoned.message, 'the model is being unloaded or is not loaded; retry');
+    assert.ok((await running).text.length > 0, 'the running request finishes');
+    await disposed;
+    const later = await rejection(engine.transcribe(clip));
+    assert.equal(later.code, 'UNAVAILABLE');
   });
 });

@@ -197,6 +197,21 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
     }
   });
 
+  it('503 unavailable with Retry-After for a model the server has unloaded: not the client\'s doing (499)', async () => {
+    const api = await startApiServer();
+    try {
+      await api.server.registry.get('openai/whisper-tiny')?.loaded?.engine.dispose();
+      const error = await expectError(api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-1' }), 503, 'unavailable');
+      assert.equal(error.type, 'server_error');
+      assert.equal(error.message, '503 The model is being unloaded or is not loaded; retry');
+      assert.equal(error.headers?.get('retry-after'), '1');
+      const speech = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'wav' });
+      assert.equal(speech.status, 200);
+    } finally {
+      await api.server.close();
+    }
+  });
+
   it('a client that disconnects mid-stream cancels its job, and the server keeps serving', async () => {
     const api = await startApiServer();
     try {

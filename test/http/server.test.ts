@@ -28,14 +28,20 @@ describe('http: a models folder with a broken model', () => {
   it('reports the broken model and its reason on /health with 503, still serving', async () => {
     const response = await fetch(`${server.url}/health`);
     assert.equal(response.status, 503);
-    const body = (await response.json()) as { status: string; models: { id: string; state: string; family: string | null; error?: string }[] };
+    const body = (await response.json()) as {
+      status: string;
+      models: { id: string; state: string; family: string | null; error?: string; code?: string }[];
+    };
     assert.equal(body.status, 'failed');
     const broken = body.models.find((m) => m.id === 'broken');
     assert.equal(broken?.state, 'failed');
     assert.match(broken?.error ?? '', /cannot read openvino_encoder_model\.xml/);
+    assert.equal(broken?.code, 'UNSUPPORTED_MODEL');
     const other = body.models.find((m) => m.id === 'other-family');
     assert.equal(other?.state, 'failed');
     assert.equal(other?.error, 'model_type "bert" is not a family ovspeech serves (whisper, speecht5)');
+    assert.equal(other?.code, 'UNSUPPORTED_MODEL');
+    assert.equal(body.models.find((m) => m.state === 'ready')?.code, undefined);
     assert.deepEqual(
       body.models.filter((m) => m.state === 'ready').map((m) => [m.id, m.family]),
       [
@@ -44,6 +50,18 @@ describe('http: a models folder with a broken model', () => {
       ],
     );
     assert.equal((await fetch(`${server.url}/v1/models`)).status, 200);
+  });
+
+  it('answers a request for a model that failed to load with 503 model_unavailable, giving the load error\'s code', async () => {
+    const response = await fetch(`${server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'broken', voice: 'alloy', input: 'Hi.' }),
+    });
+    assert.equal(response.status, 503);
+    assert.deepEqual(await response.json(), {
+      error: { message: "The model 'broken' failed to load (UNSUPPORTED_MODEL); see /health", type: 'server_error', param: 'model', code: 'model_unavailable' },
+    });
   });
 
   it('lists every model folder in the OpenAI list format', async () => {

@@ -21,5 +21,12 @@ describe('http errors: mapping to OpenAI-shaped responses', () => {
     const overloaded = toApiError(new OvSpeechError("the model's queue is full", 'OVERLOADED'));
     assert.equal(overloaded.status, 503);
     assert.deepEqual(overloaded.headers, { 'Retry-After': '1' });
+    const unloaded = toApiError(new OvSpeechError('the model is being unloaded or is not loaded; retry', 'UNAVAILABLE'));
+    assert.equal(unloaded.status, 503);
+    assert.deepEqual(unloaded.headers, { 'Retry-After': '1' });
+    assert.deepEqual(unloaded.body(), {
+      error: { message: 'the model is being unloaded or is not loaded; retry', type: 'server_error', param: null, code: 'unavailable' },
+    });
+    assert.equal(toApiError(new OvSpeechError('The request was aborted', 'CANCELLED')).status, 499);
   });
 });
