@@ -19,11 +19,7 @@ import { metricsRoute } from './routes/metrics.js';
 import { modelsRoute } from './routes/models.js';
 import { speechRoutes } from './routes/speech.js';
 import { transcriptionRoutes } from './routes/transcriptions.js';
-
-export interface AppState {
-  requestId: string;
-  log: Logger;
-}
+import type { AppState } from './state.js';
 
 export interface AppOptions {
   registry: ModelRegistry;

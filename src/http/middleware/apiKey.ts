@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 import type { Middleware } from 'koa';
 
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 import { ApiError } from '../errors.js';
 
 /** Paths open without a key: load balancers and Prometheus probe them. */

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 import { toApiError } from '../errors.js';
 
 /** The one place thrown errors become OpenAI-shaped responses. */

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 import type { HttpMetrics } from '../metrics.js';
 
 /** The route pattern that answered (`/v1/audio/speech`), so that ids in URLs do not explode the labels. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 
 import type { Logger } from '../../log.js';
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 

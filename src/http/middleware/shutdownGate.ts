@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 
 /** While shutting down, answers keep-alive clients with Connection: close so they move on. */
 export function shutdownGate(isShuttingDown: () => boolean): Middleware<AppState> {

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 import { ApiError } from '../errors.js';
 
 /** A request no route answered gets OpenAI's 404 body rather than Koa's plain "Not Found". */

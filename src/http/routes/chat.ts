@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { checkSpeechFormatAvailable, MissingFfmpegError } from '../../audio/encode.js';
 import type { ServerConfig } from '../../config/config.js';
 import { OvSpeechError } from '../../errors.js';
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 import { AudioTranscripts } from '../chat/audioTranscripts.js';
 import { readChatRequest, replaceInputAudio, restoreAssistantAudio, type ChatRequest, type ReplyAudioRequest } from '../chat/chatRequest.js';
 import { relayChatStream, type SpokenStream } from '../chat/chatStream.js';

@@ -1,7 +1,7 @@
 import { Router } from '@koa/router';
 
 import type { ModelRegistry } from '../../engine/ModelRegistry.js';
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 
 /**
  * GET /health: 200 once every model is ready, 503 while any is loading or has failed, with why it failed

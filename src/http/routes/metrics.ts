@@ -1,6 +1,6 @@
 import { Router } from '@koa/router';
 
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 import type { HttpMetrics } from '../metrics.js';
 
 /** GET /metrics in Prometheus' text format. */

@@ -1,7 +1,7 @@
 import { Router } from '@koa/router';
 
 import type { ModelEntry, ModelRegistry } from '../../engine/ModelRegistry.js';
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 import { ApiError } from '../errors.js';
 
 /** OpenAI's model object. */

@@ -18,7 +18,7 @@ import {
 import type { ServerConfig } from '../../config/config.js';
 import type { SpeakOptions, Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
 import type { ModelResolver } from '../modelResolver.js';

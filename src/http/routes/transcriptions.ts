@@ -5,7 +5,7 @@ import { decodeAudio, type DecodeLimits } from '../../audio/decode.js';
 import type { ServerConfig } from '../../config/config.js';
 import type { TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
-import type { AppState } from '../app.js';
+import type { AppState } from '../state.js';
 import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
 import type { ModelResolver } from '../modelResolver.js';
