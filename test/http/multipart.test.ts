@@ -7,12 +7,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import Koa from 'koa';
-import { toFile } from 'openai';
+import OpenAI, { toFile } from 'openai';
 
 import { ApiError } from '../../src/http/errors.js';
 import { readMultipartForm } from '../../src/http/multipart.js';
-import { type ApiServer, startApiServer } from '../helpers/apiServer.js';
 import { fixtures } from '../helpers/audio.js';
+import { type ChildServer, startChildServer } from '../helpers/childServer.js';
 
 const BOUNDARY = 'XyZ';
 const FILE_PART_HEAD = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`;
@@ -39,29 +39,34 @@ function invalidMultipart(message: string) {
   return { error: { message: `The multipart body cannot be read: ${message}`, type: 'invalid_request_error', param: null, code: 'invalid_multipart' } };
 }
 
+// `ovspeech serve` as a child process: a crash ends it, which the in-process test runner would have survived.
 describe('http: a broken multipart upload is a 400 and the server keeps serving', () => {
-  let api: ApiServer;
+  let server: ChildServer;
+  let client: OpenAI;
   let expectedText: string;
   const clip = () => toFile(readFileSync(path.join(fixtures, 'audio', 'en_1s.wav')), 'en_1s.wav');
   before(async () => {
-    api = await startApiServer();
-    expectedText = (await api.client.audio.transcriptions.create({ file: await clip(), model: 'whisper-1' })).text;
+    server = await startChildServer([]);
+    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    expectedText = (await client.audio.transcriptions.create({ file: await clip(), model: 'whisper-1' })).text;
   });
   after(async () => {
-    await api.server.close();
+    await server.stop();
+    assert.deepEqual(server.exit, { code: 0, signal: null }, server.output());
   });
 
   it('answers the truncated file part of issue 10 with 400 invalid_multipart, then transcribes as before', async () => {
-    const response = await post(`${api.server.url}/v1/audio/transcriptions`, TRUNCATED_FILE_PART, `multipart/form-data; boundary=${BOUNDARY}`);
+    const response = await post(`${server.url}/v1/audio/transcriptions`, TRUNCATED_FILE_PART, `multipart/form-data; boundary=${BOUNDARY}`);
     assert.equal(response.status, 400);
     assert.deepEqual(JSON.parse(response.body), invalidMultipart('Unexpected end of form'));
-    const again = await api.client.audio.transcriptions.create({ file: await clip(), model: 'whisper-1' });
+    assert.equal(server.exit, undefined, server.output());
+    const again = await client.audio.transcriptions.create({ file: await clip(), model: 'whisper-1' });
     assert.equal(again.text, expectedText);
   });
 
   it('answers a body that ends inside a file part of another name with 400 too', async () => {
     const body = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\n\r\nRIFF`);
-    const response = await post(`${api.server.url}/v3/audio/translations`, body, `multipart/form-data; boundary=${BOUNDARY}`);
+    const response = await post(`${server.url}/v3/audio/translations`, body, `multipart/form-data; boundary=${BOUNDARY}`);
     assert.equal(response.status, 400);
     assert.deepEqual(JSON.parse(response.body), invalidMultipart('Unexpected end of form'));
   });
@@ -72,7 +77,7 @@ describe('http: a broken multipart upload is a 400 and the server keeps serving'
       // The bad header comes before a large file part, so the rest of the body is still on the wire.
       const rest = Buffer.alloc(256 * 1024, 7);
       const body = Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nno colon here\r\n\r\n`), rest]);
-      const bad = await post(`${api.server.url}/v1/audio/transcriptions`, body, `multipart/form-data; boundary=${BOUNDARY}`, agent);
+      const bad = await post(`${server.url}/v1/audio/transcriptions`, body, `multipart/form-data; boundary=${BOUNDARY}`, agent);
       assert.equal(bad.status, 400);
       assert.deepEqual(JSON.parse(bad.body), invalidMultipart('Malformed part header'));
       const form = Buffer.concat([
@@ -80,7 +85,7 @@ describe('http: a broken multipart upload is a 400 and the server keeps serving'
         readFileSync(path.join(fixtures, 'audio', 'en_1s.wav')),
         Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
       ]);
-      const good = await post(`${api.server.url}/v1/audio/transcriptions`, form, `multipart/form-data; boundary=${BOUNDARY}`, agent);
+      const good = await post(`${server.url}/v1/audio/transcriptions`, form, `multipart/form-data; boundary=${BOUNDARY}`, agent);
       assert.equal(good.status, 200, good.body);
       assert.equal((JSON.parse(good.body) as { text: string }).text, expectedText);
     } finally {
@@ -91,7 +96,7 @@ describe('http: a broken multipart upload is a 400 and the server keeps serving'
   it('answers a second file with 400 "Only one file may be uploaded"', async () => {
     const audio = readFileSync(path.join(fixtures, 'audio', 'en_1s.wav'));
     const body = Buffer.concat([Buffer.from(FILE_PART_HEAD), audio, Buffer.from(`\r\n${FILE_PART_HEAD}`), audio, Buffer.from(`\r\n--${BOUNDARY}--\r\n`)]);
-    const response = await post(`${api.server.url}/v1/audio/transcriptions`, body, `multipart/form-data; boundary=${BOUNDARY}`);
+    const response = await post(`${server.url}/v1/audio/transcriptions`, body, `multipart/form-data; boundary=${BOUNDARY}`);
     assert.equal(response.status, 400);
     assert.deepEqual(JSON.parse(response.body), {
       error: { message: 'Only one file may be uploaded', type: 'invalid_request_error', param: 'file', code: 'invalid_value' },
