@@ -87,13 +87,25 @@ export async function readMultipartForm(ctx: Context, limits: MultipartLimits): 
     const onAborted = () => settle(new ApiError(400, 'The client closed the connection during the upload', 'invalid_request_error', 'aborted'));
     const onRequestError = (cause: Error) => settle(unreadable(cause));
 
+    // Busboy gives a part whose Content-Disposition has no name the name undefined, whatever its types say.
+    const unnamed = (name: string | undefined) => {
+      if (name !== undefined) return false;
+      fail(new ApiError(400, 'A part of the multipart body has no name in its Content-Disposition header', 'invalid_request_error', 'invalid_multipart'));
+      return true;
+    };
+
     parser.on('field', (name, value, info) => {
+      if (unnamed(name)) return;
       if (info.valueTruncated) fail(new ApiError(400, `The field ${name} is longer than ${MAX_FIELD_BYTES} bytes`, 'invalid_request_error', 'field_too_long', name));
       fields.set(name, [...(fields.get(name) ?? []), value]);
     });
     parser.on('file', (name, stream, info) => {
       // Busboy destroys the part's stream with an error when the body ends inside it.
       stream.on('error', (cause: Error) => settle(unreadable(cause)));
+      if (unnamed(name)) {
+        stream.resume();
+        return;
+      }
       if (name !== 'file') {
         fail(new ApiError(400, `Unexpected file field "${name}"; the audio goes in the field "file"`, 'invalid_request_error', 'invalid_value', name));
         stream.resume();

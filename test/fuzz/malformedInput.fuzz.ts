@@ -208,7 +208,8 @@ describe('fuzz: malformed input never crashes, hangs or fails the server', () =>
       return undefined;
     };
 
-    const statuses = new Map<string, number>();
+    /** Per route: cases, milliseconds and answers by status. */
+    const routes = new Map<string, { cases: number; ms: number; statuses: Map<string, number> }>();
     const durations: { fuzzCase: FuzzCase; ms: number }[] = [];
     let goodRequestsMs = 0;
     const failures: string[] = [];
@@ -223,9 +224,15 @@ describe('fuzz: malformed input never crashes, hangs or fails the server', () =>
     for (const [index, fuzzCase] of cases.entries()) {
       const sent = Date.now();
       const outcome = await Promise.race([send(server.url, fuzzCase), crashed]);
-      durations.push({ fuzzCase, ms: Date.now() - sent });
+      const ms = Date.now() - sent;
+      durations.push({ fuzzCase, ms });
       const label = outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
-      statuses.set(label, (statuses.get(label) ?? 0) + 1);
+      const route = fuzzCase.path.replace(/^\/v\d/, '');
+      const tally = routes.get(route) ?? { cases: 0, ms: 0, statuses: new Map<string, number>() };
+      routes.set(route, tally);
+      tally.cases++;
+      tally.ms += ms;
+      tally.statuses.set(label, (tally.statuses.get(label) ?? 0) + 1);
       // Only a body far beyond the upload limit may be cut off: the server closes that connection.
       const problem = problemOf(outcome, fuzzCase.description.includes('far beyond the upload limit'));
       if (problem !== undefined) report(fuzzCase, problem);
@@ -242,12 +249,23 @@ describe('fuzz: malformed input never crashes, hangs or fails the server', () =>
     }
 
     const seconds = (Date.now() - started) / 1000;
-    const byStatus = Object.fromEntries([...statuses].sort(([a], [b]) => a.localeCompare(b)));
     console.log(`fuzz: ${cases.length} cases of seed ${SEED} in ${seconds.toFixed(1)} s, ${failures.length} failures`);
-    console.table(Object.entries(byStatus).map(([status, count]) => ({ status, count })));
-    const slowest = durations.sort((a, b) => b.ms - a.ms).slice(0, 5);
-    const casesMs = durations.reduce((sum, { ms }) => sum + ms, 0);
-    console.log(`cases took ${(casesMs / 1000).toFixed(1)} s, good requests ${(goodRequestsMs / 1000).toFixed(1)} s; slowest cases: ${slowest.map(({ fuzzCase, ms }) => `#${fuzzCase.id} ${ms} ms (${fuzzCase.description.slice(0, 60)})`).join('; ')}`);
+    const labels = [...new Set([...routes.values()].flatMap((tally) => [...tally.statuses.keys()]))].sort();
+    const row = (name: string, tally: { cases: number; ms: number; statuses: Map<string, number> }) => ({
+      route: name,
+      cases: tally.cases,
+      seconds: Number((tally.ms / 1000).toFixed(1)),
+      ...Object.fromEntries(labels.map((label) => [label, tally.statuses.get(label) ?? 0])),
+    });
+    const total = { cases: 0, ms: 0, statuses: new Map<string, number>() };
+    for (const tally of routes.values()) {
+      total.cases += tally.cases;
+      total.ms += tally.ms;
+      for (const [label, count] of tally.statuses) total.statuses.set(label, (total.statuses.get(label) ?? 0) + count);
+    }
+    console.table([...[...routes].sort(([a], [b]) => a.localeCompare(b)).map(([name, tally]) => row(name, tally)), row('all', total)]);
+    const slowest = durations.sort((a, b) => b.ms - a.ms).slice(0, 3);
+    console.log(`good requests took ${(goodRequestsMs / 1000).toFixed(1)} s; slowest cases: ${slowest.map(({ fuzzCase, ms }) => `#${fuzzCase.id} ${ms} ms (${fuzzCase.description.slice(0, 60)})`).join('; ')}`);
     assert.deepEqual(failures, []);
   });
 });

@@ -71,6 +71,17 @@ describe('http: a broken multipart upload is a 400 and the server keeps serving'
     assert.deepEqual(JSON.parse(response.body), invalidMultipart('Unexpected end of form'));
   });
 
+  it('answers a part whose Content-Disposition has no name with 400, as a field and as a file', async () => {
+    for (const disposition of ['form-data; nam="language"', 'form-data; filename="a.wav"']) {
+      const body = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\n\r\nen\r\n--${BOUNDARY}--\r\n`);
+      const response = await post(`${server.url}/v1/audio/transcriptions`, body, `multipart/form-data; boundary=${BOUNDARY}`);
+      assert.equal(response.status, 400, disposition);
+      assert.deepEqual(JSON.parse(response.body), {
+        error: { message: 'A part of the multipart body has no name in its Content-Disposition header', type: 'invalid_request_error', param: null, code: 'invalid_multipart' },
+      });
+    }
+  });
+
   it('answers a malformed part header with 400 and reads the next request on the same connection', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
