@@ -17,6 +17,8 @@ const ONLY = process.env.FUZZ_ONLY?.split(',').map(Number);
 /** A case with no complete answer by then counts as a hang. */
 const CASE_DEADLINE_MS = 30_000;
 const BATCH = 50;
+/** Cases sent at once: a crash names every case in flight, and FUZZ_ONLY tells them apart. */
+const IN_FLIGHT = 3;
 /** The whole run's bound; it takes about 2 minutes on an idle 2-core machine. */
 const RUN_TIMEOUT_MS = 300_000;
 
@@ -220,10 +222,15 @@ describe('fuzz: malformed input never crashes, hangs or fails the server', () =>
           : `case ${fuzzCase.id} (seed ${SEED}, replay with FUZZ_ONLY=${fuzzCase.id}) POST ${fuzzCase.path} [${String(fuzzCase.contentType)}]: ${fuzzCase.description}: ${problem}`,
       );
     const crashed = server.exited.then((): Outcome => ({ kind: 'crash' }));
+    const inFlight = new Set<FuzzCase>();
+    let suspects: FuzzCase[] | undefined;
 
-    for (const [index, fuzzCase] of cases.entries()) {
+    const run = async (fuzzCase: FuzzCase) => {
+      inFlight.add(fuzzCase);
       const sent = Date.now();
-      const outcome = await Promise.race([send(server.url, fuzzCase), crashed]);
+      let outcome = await Promise.race([send(server.url, fuzzCase), crashed]);
+      // A dying server resets its connections before its exit is seen: wait a moment to tell which it was.
+      if (outcome.kind === 'reset') outcome = await Promise.race([crashed, new Promise<Outcome>((resolve) => setTimeout(resolve, 2000, outcome))]);
       const ms = Date.now() - sent;
       durations.push({ fuzzCase, ms });
       const label = outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
@@ -233,19 +240,36 @@ describe('fuzz: malformed input never crashes, hangs or fails the server', () =>
       tally.cases++;
       tally.ms += ms;
       tally.statuses.set(label, (tally.statuses.get(label) ?? 0) + 1);
+      if (outcome.kind === 'crash') suspects ??= [...inFlight];
       // Only a body far beyond the upload limit may be cut off: the server closes that connection.
-      const problem = problemOf(outcome, fuzzCase.description.includes('far beyond the upload limit'));
+      const problem = outcome.kind === 'crash' ? undefined : problemOf(outcome, fuzzCase.description.includes('far beyond the upload limit'));
       if (problem !== undefined) report(fuzzCase, problem);
-      if (outcome.kind === 'crash') {
-        report(undefined, `the server exited (${JSON.stringify(server.exit)}); its last output:\n${server.output()}`);
+      inFlight.delete(fuzzCase);
+    };
+
+    // Batches of cases, IN_FLIGHT at a time, each batch followed by the good requests alone.
+    for (let start = 0; start < cases.length && server.exit === undefined; start += BATCH) {
+      const batch = cases.slice(start, start + BATCH);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT }, async () => {
+          while (next < batch.length && server.exit === undefined) await run(batch[next++]!);
+        }),
+      );
+      if (server.exit !== undefined) {
+        const ids = (suspects ?? []).map((c) => c.id).join(',');
+        report(
+          undefined,
+          `the server exited (${JSON.stringify(server.exit)}) with these cases in flight (seed ${SEED}, replay with FUZZ_ONLY=${ids}):\n${(suspects ?? [])
+            .map((c) => `  case ${c.id} POST ${c.path} [${String(c.contentType)}]: ${c.description}`)
+            .join('\n')}\nits last output:\n${server.output()}`,
+        );
         break;
       }
-      if ((index + 1) % BATCH === 0 || index === cases.length - 1) {
-        const checked = Date.now();
-        const problem = await goodRequestsProblem();
-        goodRequestsMs += Date.now() - checked;
-        if (problem !== undefined) report(undefined, `good request after case ${fuzzCase.id} failed: ${problem}`);
-      }
+      const checked = Date.now();
+      const problem = await goodRequestsProblem();
+      goodRequestsMs += Date.now() - checked;
+      if (problem !== undefined) report(undefined, `good request after case ${batch.at(-1)!.id} failed: ${problem}`);
     }
 
     const seconds = (Date.now() - started) / 1000;
