@@ -56,14 +56,56 @@ export async function readMultipartForm(ctx: Context, limits: MultipartLimits): 
   const fail = (error: ApiError) => {
     failure ??= error;
   };
+  const unreadable = (cause: Error) => new ApiError(400, `The multipart body cannot be read: ${cause.message}`, 'invalid_request_error', 'invalid_multipart');
+  const request = ctx.req;
   let received = 0;
 
+  // Settles once: the first error wins, and whatever busboy or the request emits later finds no one waiting.
   await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: ApiError) => {
+      if (settled) return;
+      settled = true;
+      request.off('data', onData);
+      request.off('aborted', onAborted);
+      request.off('error', onRequestError);
+      if (error === undefined) {
+        resolve();
+        return;
+      }
+      request.unpipe(parser);
+      // The rest of the body is discarded so the connection can carry the next request; a body that is
+      // too large is not read on, the connection closes after the answer instead.
+      if (error.status === 413) ctx.set('Connection', 'close');
+      else request.resume();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > hopeless) settle(uploadTooLarge());
+    };
+    const onAborted = () => settle(new ApiError(400, 'The client closed the connection during the upload', 'invalid_request_error', 'aborted'));
+    const onRequestError = (cause: Error) => settle(unreadable(cause));
+
+    // Busboy gives a part whose Content-Disposition has no name the name undefined, whatever its types say.
+    const unnamed = (name: string | undefined) => {
+      if (name !== undefined) return false;
+      fail(new ApiError(400, 'A part of the multipart body has no name in its Content-Disposition header', 'invalid_request_error', 'invalid_multipart'));
+      return true;
+    };
+
     parser.on('field', (name, value, info) => {
+      if (unnamed(name)) return;
       if (info.valueTruncated) fail(new ApiError(400, `The field ${name} is longer than ${MAX_FIELD_BYTES} bytes`, 'invalid_request_error', 'field_too_long', name));
       fields.set(name, [...(fields.get(name) ?? []), value]);
     });
     parser.on('file', (name, stream, info) => {
+      // Busboy destroys the part's stream with an error when the body ends inside it.
+      stream.on('error', (cause: Error) => settle(unreadable(cause)));
+      if (unnamed(name)) {
+        stream.resume();
+        return;
+      }
       if (name !== 'file') {
         fail(new ApiError(400, `Unexpected file field "${name}"; the audio goes in the field "file"`, 'invalid_request_error', 'invalid_value', name));
         stream.resume();
@@ -78,18 +120,12 @@ export async function readMultipartForm(ctx: Context, limits: MultipartLimits): 
     });
     parser.on('filesLimit', () => fail(new ApiError(400, 'Only one file may be uploaded', 'invalid_request_error', 'invalid_value', 'file')));
     parser.on('fieldsLimit', () => fail(new ApiError(400, `At most ${MAX_FIELDS} form fields are accepted`, 'invalid_request_error', 'invalid_value')));
-    parser.on('error', (cause: Error) => reject(new ApiError(400, `The multipart body cannot be read: ${cause.message}`, 'invalid_request_error', 'invalid_multipart')));
-    parser.on('close', resolve);
-    ctx.req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > hopeless) {
-        ctx.req.unpipe(parser);
-        ctx.set('Connection', 'close');
-        reject(uploadTooLarge());
-      }
-    });
-    ctx.req.on('aborted', () => reject(new ApiError(400, 'The client closed the connection during the upload', 'invalid_request_error', 'aborted')));
-    ctx.req.pipe(parser);
+    parser.on('error', (cause: Error) => settle(unreadable(cause)));
+    parser.on('close', () => settle());
+    request.on('data', onData);
+    request.on('aborted', onAborted);
+    request.on('error', onRequestError);
+    request.pipe(parser);
   });
   if (failure) throw failure;
   return { fields, file };

@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(packageRoot, 'dist', 'cli.js');
+export const fixtureModels = path.join(packageRoot, 'test', 'fixtures', 'models');
+
+/** Output kept for a crash report: the last this many characters. */
+const KEPT_OUTPUT = 16 * 1024;
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * `ovspeech serve` as its own process (built `dist/cli.js`), so that a crash ends that process and not
+ * the test: `exit` is set once it has exited, and `output()` is the tail of what it printed.
+ */
+export interface ChildServer {
+  readonly url: string;
+  readonly exit: ChildExit | undefined;
+  /** Resolves when the process exits. */
+  readonly exited: Promise<ChildExit>;
+  output(): string;
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `ovspeech serve --host 127.0.0.1 --port 0 ...args` with the bundled tiny models unless args
+ * name others, and waits until /health says every model is ready.
+ */
+export async function startChildServer(args: string[], readyTimeoutMs = 120_000): Promise<ChildServer> {
+  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--models', fixtureModels, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (text: string) => {
+    output = (output + text).slice(-KEPT_OUTPUT);
+  };
+  child.stderr.setEncoding('utf8').on('data', keep);
+  let exit: ChildExit | undefined;
+  const exited = once(child, 'exit').then(([code, signal]) => (exit = { code: code as number | null, signal: signal as NodeJS.Signals | null }));
+
+  let url: string | undefined;
+  const lines = createInterface({ input: child.stdout });
+  const found = new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      keep(`${line}\n`);
+      if (url !== undefined) return;
+      try {
+        const entry = JSON.parse(line) as { url?: unknown };
+        if (typeof entry.url === 'string') resolve((url = entry.url));
+      } catch {
+        // Not a log line; kept for the report.
+      }
+    });
+    void exited.then(() => reject(new Error(`ovspeech exited before listening:\n${output}`)));
+  });
+  const deadline = Date.now() + readyTimeoutMs;
+  const listening = await Promise.race([found, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`ovspeech did not listen within ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs).unref())]);
+  for (;;) {
+    if (exit !== undefined) throw new Error(`ovspeech exited while loading its models:\n${output}`);
+    const health = await fetch(`${listening}/health`).catch(() => undefined);
+    if (health?.status === 200) break;
+    await health?.body?.cancel();
+    if (Date.now() > deadline) throw new Error(`ovspeech's models were not ready within ${readyTimeoutMs} ms:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  return {
+    url: listening,
+    get exit() {
+      return exit;
+    },
+    exited,
+    output: () => output,
+    async stop(graceMs = 15_000) {
+      if (exit !== undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
