@@ -106,7 +106,7 @@ async function withPrivateFile<T>(bytes: Buffer, name: string, work: (file: stri
 export async function decodeWithFfmpeg(bytes: Buffer, container: Container, limits: DecodeLimits): Promise<PcmAudio> {
   if (limits.signal?.aborted) throw decodeCancelled(limits.signal);
   const label = CONTAINER_LABELS[container];
-  if (container === 'mp4' && isIsoBmff(bytes)) {
+  if (isIsoBmff(bytes)) {
     return withPrivateFile(bytes, 'upload.mp4', (file) => runDecoder(ffmpegSeekableDecodeArgs(file), undefined, label, limits));
   }
   return runDecoder(ffmpegDecodeArgs(), bytes, label, limits);
