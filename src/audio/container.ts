@@ -91,12 +91,20 @@ function mpegAudioFrame(bytes: Buffer): Container | undefined {
   return version !== 1 && bitrateIndex !== 0xf && rateIndex !== 3 ? 'mp3' : undefined;
 }
 
+/**
+ * An ISO base media file (MP4, MOV, M4A): a `ftyp` box first. Its index (`moov`) may come after the media,
+ * as ffmpeg writes it by default, so reading it needs a seekable input.
+ */
+export function isIsoBmff(bytes: Buffer): boolean {
+  return ascii(bytes, 4, 'ftyp');
+}
+
 function fromMagic(bytes: Buffer): Container | undefined {
   if (ascii(bytes, 0, 'RIFF') && ascii(bytes, 8, 'WAVE')) return 'wav';
   if (ascii(bytes, 0, 'fLaC')) return 'flac';
   if (ascii(bytes, 0, 'OggS')) return 'ogg';
   if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0x1a45dfa3) return 'webm';
-  if (ascii(bytes, 4, 'ftyp')) return 'mp4';
+  if (isIsoBmff(bytes)) return 'mp4';
   if (ascii(bytes, 0, 'ID3')) return 'mp3';
   if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0x000001ba) return 'mpeg';
   return mpegAudioFrame(bytes);

@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { ServerConfig } from '../config/config.js';
 import type { ModelRegistry } from '../engine/ModelRegistry.js';
 import type { Logger } from '../log.js';
+import { API_PREFIXES } from './dialect.js';
 import { ApiError } from './errors.js';
 import { HttpMetrics } from './metrics.js';
 import { apiKey } from './middleware/apiKey.js';
@@ -28,9 +29,6 @@ export interface AppOptions {
   isShuttingDown?: () => boolean;
 }
 
-/** OpenAI's prefix, and OpenVINO Model Server's for the same API. */
-const API_PREFIXES = ['/v1', '/v3'];
-
 /** The Koa application, without listening: tests drive app.callback() or an ephemeral port. */
 export function createApp({ registry, config, logger, isShuttingDown = () => false }: AppOptions): Koa<AppState> {
   const app = new Koa<AppState>();
@@ -47,18 +45,16 @@ export function createApp({ registry, config, logger, isShuttingDown = () => fal
   app.use(unknownUrl());
   app.use(apiKey(config.apiKeys));
 
-  const api = new Router<AppState>();
-  for (const routes of [
-    modelsRoute(registry),
-    transcriptionRoutes({ resolver, config, metrics }),
-    speechRoutes({ resolver, config, metrics }),
-    chatRoutes({ resolver, config, metrics }),
-  ]) {
-    api.use(routes.routes());
-  }
+  // One instance of each route for both prefixes (audio chat keeps its audio ids in one place); speech
+  // reads its requests by the prefix's dialect.
+  const sharedRoutes = [modelsRoute(registry), transcriptionRoutes({ resolver, config, metrics }), chatRoutes({ resolver, config, metrics })];
   const router = new Router<AppState>();
   router.use(healthRoute(registry).routes(), metricsRoute(metrics).routes());
-  for (const prefix of API_PREFIXES) router.use(prefix, api.routes());
+  for (const { prefix, dialect } of API_PREFIXES) {
+    const api = new Router<AppState>();
+    for (const routes of [...sharedRoutes, speechRoutes({ resolver, config, metrics, dialect })]) api.use(routes.routes());
+    router.use(prefix, api.routes());
+  }
   app.use(router.routes());
   app.use(
     router.allowedMethods({

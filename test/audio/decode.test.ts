@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { AudioDecodeError, decodeAudio, ffmpegAvailable } from '../../src/audio/decode.js';
 import { detectContainer } from '../../src/audio/container.js';
-import { fixtures, loadClip } from '../helpers/audio.js';
+import { fixtures, loadAudioFile, loadClip } from '../helpers/audio.js';
+import { tempDir } from '../helpers/irFolder.js';
 import { rejection } from '../helpers/rejection.js';
 
 const LIMITS = { maxSeconds: 120, timeoutMs: 30_000 };
@@ -184,5 +186,124 @@ describe('decodeAudio: budgets and cancellation', () => {
     const first = ffmpegAvailable();
     assert.equal(ffmpegAvailable(), first);
     assert.equal(await first, true);
+  });
+});
+
+describe('decodeAudio: decoded samples the engines can use', () => {
+  /** A float WAV of `samples` at `sampleRate`, mono, written in-process. */
+  function floatWav(samples: Float32Array, sampleRate = 16000): Buffer {
+    const header = Buffer.alloc(44);
+    header.write('RIFF', 0, 'latin1');
+    header.writeUInt32LE(36 + samples.byteLength, 4);
+    header.write('WAVEfmt ', 8, 'latin1');
+    header.writeUInt32LE(16, 16);
+    header.writeUInt16LE(3, 20); // IEEE float
+    header.writeUInt16LE(1, 22);
+    header.writeUInt32LE(sampleRate, 24);
+    header.writeUInt32LE(sampleRate * 4, 28);
+    header.writeUInt16LE(4, 32);
+    header.writeUInt16LE(32, 34);
+    header.write('data', 36, 'latin1');
+    header.writeUInt32LE(samples.byteLength, 40);
+    return Buffer.concat([header, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)]);
+  }
+
+  async function refusal(bytes: Buffer, hint: { filename?: string }, limits = LIMITS): Promise<string> {
+    const error = await rejection(decodeAudio(bytes, hint, limits));
+    assert.ok(error instanceof AudioDecodeError, `${error.name}: ${error.message}`);
+    assert.deepEqual([error.code, error.param], ['INVALID_ARGUMENT', 'file']);
+    return error.message;
+  }
+
+  it('refuses no samples, naming the container', async () => {
+    assert.equal(await refusal(floatWav(new Float32Array(0)), {}), 'The WAV upload has no audio samples');
+    const emptyFlac = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'anullsrc=r=16000:cl=mono', '-t', '0', '-f', 'flac', '-']);
+    assert.equal(await refusal(emptyFlac, {}), 'The FLAC upload has no audio samples');
+  });
+
+  it('refuses NaN and infinities, naming the sample, its frame and channel', async () => {
+    const stereo = new Float32Array(100).fill(0.25);
+    stereo[37] = Number.POSITIVE_INFINITY;
+    const wav = floatWav(stereo);
+    wav.writeUInt16LE(2, 22); // the same samples read as 2 channels
+    assert.equal(await refusal(wav, {}), 'Sample 37 (frame 18, channel 1) of the WAV upload is Infinity; audio samples must be finite');
+    const nan = new Float32Array(1000);
+    nan[999] = Number.NaN;
+    // Through ffmpeg too: float samples pass its pcm_f32le conversion unchanged.
+    const mov = execFileSync('ffmpeg', ['-v', 'error', '-f', 'wav', '-i', '-', '-c:a', 'pcm_f32le', '-f', 'mov', '-movflags', 'frag_keyframe+empty_moov', '-'], { input: floatWav(nan) });
+    assert.equal(await refusal(mov, {}), 'Sample 999 (frame 999, channel 0) of the MP4/M4A upload is NaN; audio samples must be finite');
+  });
+
+  it('refuses audio shorter than the minimum once at its rate, rounding as the native resampler does', async () => {
+    const limits = { ...LIMITS, minimum: { samples: 201, sampleRate: 16000 } };
+    const at16k = 'The raw PCM upload is too short: it has 200 samples at 16000 Hz, and the model needs at least 201 samples at 16000 Hz (12.6 ms)';
+    assert.equal(await refusal(Buffer.alloc(400), { filename: 'a.pcm' }, limits), at16k);
+    assert.equal((await decodeAudio(Buffer.alloc(402), { filename: 'a.pcm' }, limits)).samples.length, 201);
+    // 100 frames at 8 kHz make 200 at 16 kHz, 101 make 202; 44.1 kHz: 554 make round(201.0) = 201, 553 make 200.6 = 201 too, 552 make 200.3 = 200.
+    assert.match(await refusal(floatWav(new Float32Array(100), 8000), {}, limits), /^The WAV upload is too short: it has 100 samples at 8000 Hz/);
+    await decodeAudio(floatWav(new Float32Array(101), 8000), {}, limits);
+    await decodeAudio(floatWav(new Float32Array(553), 44100), {}, limits);
+    assert.match(await refusal(floatWav(new Float32Array(552), 44100), {}, limits), /it has 552 samples at 44100 Hz/);
+  });
+});
+
+describe('decodeAudio: MP4/MOV/M4A from a private temporary file', () => {
+  const work = tempDir('decode-mp4');
+  // Our own temporary folder, so that what decoding leaves behind is seen, whatever else runs.
+  const privateTmp = path.join(work, 'tmp');
+  const savedTmp = process.env.TMPDIR;
+  before(() => {
+    mkdirSync(privateTmp);
+    process.env.TMPDIR = privateTmp;
+  });
+  after(() => {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  /** en_95s as AAC in an MP4 with a video track, its moov after the media (ffmpeg's default). */
+  function moovAtEnd(seconds: number): string {
+    const file = path.join(work, `moov-at-end-${seconds}.mp4`);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-i', path.join(audioDir, 'en_95s.flac'), '-t', String(seconds), '-c:v', 'mpeg4', '-c:a', 'aac', file]);
+    const bytes = readFileSync(file);
+    assert.ok(bytes.indexOf('moov') > bytes.indexOf('mdat'), 'moov after mdat');
+    return file;
+  }
+
+  it('decodes an upload whose moov atom follows the media to the samples ffmpeg gives on the file, and leaves nothing behind', async () => {
+    const file = moovAtEnd(5);
+    const audio = await decodeAudio(readFileSync(file), { filename: 'upload.bin' }, LIMITS);
+    const reference = loadAudioFile(file);
+    assert.deepEqual([audio.sampleRate, audio.channels], [reference.sampleRate, reference.channels]);
+    assert.ok(sameSamples(audio.samples, reference.samples), `${audio.samples.length} samples vs ${reference.samples.length}`);
+    assert.deepEqual(readdirSync(privateTmp), []);
+  });
+
+  it('the file is 0600 in a 0700 folder while ffmpeg reads it, and is removed after a failure, a timeout and an abort', async () => {
+    const long = readFileSync(moovAtEnd(60));
+    const controller = new AbortController();
+    const decoding = rejection(decodeAudio(long, {}, { ...LIMITS, signal: controller.signal }));
+    const deadline = Date.now() + 10_000;
+    let upload: string | undefined;
+    while (upload === undefined && Date.now() < deadline) {
+      const [folder] = readdirSync(privateTmp);
+      if (folder !== undefined && readdirSync(path.join(privateTmp, folder)).length > 0) upload = path.join(privateTmp, folder, 'upload.mp4');
+      else await sleep(2);
+    }
+    assert.ok(upload, 'no upload file appeared');
+    assert.equal(statSync(path.dirname(upload)).mode & 0o777, 0o700);
+    assert.equal(statSync(upload).mode & 0o777, 0o600);
+    controller.abort();
+    assert.equal((await decoding).code, 'CANCELLED');
+    assert.deepEqual(readdirSync(privateTmp), []);
+
+    const timedOut = await rejection(decodeAudio(long, {}, { ...LIMITS, timeoutMs: 5 }));
+    assert.equal(timedOut.message, 'Decoding the MP4/M4A upload took longer than the limit of 5 ms');
+    assert.deepEqual(readdirSync(privateTmp), []);
+
+    const corrupt = Buffer.concat([long.subarray(0, 32), Buffer.alloc(4096, 0x55)]);
+    assert.equal(await rejection(decodeAudio(corrupt, {}, LIMITS)).then((e) => e.message), 'The MP4/M4A upload could not be decoded; the file may be corrupted or not audio');
+    assert.deepEqual(readdirSync(privateTmp), []);
   });
 });

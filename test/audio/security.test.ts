@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { AudioDecodeError, decodeAudio } from '../../src/audio/decode.js';
-import { ffmpegDecodeArgs } from '../../src/audio/ffmpeg.js';
+import { ffmpegDecodeArgs, ffmpegSeekableDecodeArgs } from '../../src/audio/ffmpeg.js';
 import { ffconcat, hls, tripwire } from '../helpers/crafted.js';
 import { tempDir } from '../helpers/irFolder.js';
 import { rejection } from '../helpers/rejection.js';
@@ -111,5 +111,30 @@ describe('security: playlists and lists that point at local files', () => {
       assert.equal(wire.opened(), false, `${kind}: ffmpeg opened the referenced file`);
       await wire.release();
     }
+  });
+});
+
+describe('security: MP4/MOV uploads read from a temporary file', () => {
+  it('ffmpeg opens the upload and nothing else (strace), and the arguments keep file-only protocols and drefs off', async (t) => {
+    const args = ffmpegSeekableDecodeArgs('/tmp/x/upload.mp4');
+    assert.equal(args[args.indexOf('-protocol_whitelist') + 1], 'file');
+    assert.equal(args[args.indexOf('-f') + 1], 'mov');
+    assert.equal(args[args.indexOf('-enable_drefs') + 1], '0');
+    assert.equal(args[args.indexOf('-use_absolute_path') + 1], '0');
+    if (spawnSync('strace', ['-V']).status !== 0) return t.skip('strace is not installed');
+
+    const upload = path.join(dir, 'upload.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=2', '-f', 'lavfi', '-i', 'sine=sample_rate=16000:duration=2', '-c:v', 'mpeg4', '-c:a', 'aac', upload]);
+    const trace = path.join(dir, 'open.trace');
+    const traced = spawnSync('strace', ['-f', '-qq', '-e', 'trace=open,openat,openat2,creat', '-o', trace, 'ffmpeg', ...ffmpegSeekableDecodeArgs(upload)], { maxBuffer: 1 << 26 });
+    assert.equal(traced.status, 0, traced.stderr.toString());
+    assert.ok(traced.stdout.length > 2 * 16000 * 4, `${traced.stdout.length} bytes of audio`);
+    // Successful opens, less the loader's shared libraries and the kernel's pseudo-files.
+    const opened = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((line) => /\bopen(at2?)?\(|creat\(/.test(line) && !/= -1 /.test(line))
+      .map((line) => /"([^"]*)"/.exec(line)?.[1] ?? line)
+      .filter((file) => !/\.so(\.[\d.]+)?$|^\/etc\/ld\.so\.cache$|^\/(proc|sys|dev)\//.test(file));
+    assert.deepEqual([...new Set(opened)], [upload]);
   });
 });

@@ -129,6 +129,29 @@ describe('http errors: bad parameters and unknown things', () => {
     await expectError(t.create({ file: await upload('noise.mp3', Buffer.from('not audio at all, not even close')), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
   });
 
+  it('422 for decoded audio the model cannot use: a NaN or infinite sample, or shorter than its features need', async () => {
+    const t = api.client.audio.transcriptions;
+    /** A 16 kHz mono float WAV of `samples`, written by ffmpeg from raw float32. */
+    const floatWav = (samples: Float32Array) =>
+      execFileSync('ffmpeg', ['-v', 'error', '-f', 'f32le', '-ar', '16000', '-ac', '1', '-i', '-', '-c:a', 'pcm_f32le', '-f', 'wav', '-'], { input: Buffer.from(samples.buffer) });
+    const tone = (length: number) => Float32Array.from({ length }, (_, i) => 0.5 * Math.sin(i / 5));
+
+    const withNaN = tone(16000);
+    withNaN[1234] = Number.NaN;
+    const nan = await expectError(t.create({ file: await upload('nan.wav', floatWav(withNaN)), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
+    assert.equal(nan.message, '422 Sample 1234 (frame 1234, channel 0) of the WAV upload is NaN; audio samples must be finite');
+    const withInf = tone(16000);
+    withInf[99] = Number.NEGATIVE_INFINITY;
+    const inf = await expectError(t.create({ file: await upload('inf.wav', floatWav(withInf)), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
+    assert.equal(inf.message, '422 Sample 99 (frame 99, channel 0) of the WAV upload is -Infinity; audio samples must be finite');
+
+    // The Whisper features need more than n_fft / 2 = 200 samples at 16 kHz: 200 is refused as undecodable, 201 is transcribed.
+    const short = await expectError(t.create({ file: await upload('short.wav', floatWav(tone(200))), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
+    assert.equal(short.message, '422 The WAV upload is too short: it has 200 samples at 16000 Hz, and the model needs at least 201 samples at 16000 Hz (12.6 ms)');
+    const enough = await t.create({ file: await upload('enough.wav', floatWav(tone(201))), model: 'whisper-1', response_format: 'verbose_json' });
+    assert.ok(Math.abs(enough.duration - 201 / 16000) < 1e-6, `duration ${enough.duration}`);
+  });
+
   it('a WAV header claiming 4 GB: the 1 s that is there is transcribed', async () => {
     const wav = Buffer.from(clip('en_1s.wav'));
     wav.writeUInt32LE(0xfffffff8, 4);
@@ -166,6 +189,22 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
       assert.equal((await fetch(`${api.server.url}/health`)).status, 200);
       assert.equal((await fetch(`${api.server.url}/metrics`)).status, 200);
       assert.equal((await fetch(`${api.server.url}/v3/models`, { headers: { authorization: 'Bearer sk-first' } })).status, 200);
+
+      // A header with no key is a missing key; a header of another shape an invalid one, whatever it holds.
+      const malformed = 'The Authorization header is malformed: it must be "Bearer YOUR_KEY", one key without spaces.';
+      for (const [authorization, code] of [
+        ['Bearer', 'missing_api_key'],
+        ['Bearer sk-first extra', 'invalid_api_key'],
+        ['Basic c2stZmlyc3Q6', 'invalid_api_key'],
+        ['sk-first', 'invalid_api_key'],
+      ] as const) {
+        const response = await fetch(`${api.server.url}/v1/models`, { headers: { authorization } });
+        assert.equal(response.status, 401, authorization);
+        assert.equal(response.headers.get('www-authenticate'), 'Bearer', authorization);
+        const body = (await response.json()) as { error: { code: string; message: string } };
+        assert.equal(body.error.code, code, authorization);
+        if (code === 'invalid_api_key') assert.equal(body.error.message, malformed, authorization);
+      }
     } finally {
       await api.server.close();
     }

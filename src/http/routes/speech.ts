@@ -18,6 +18,7 @@ import {
 import type { ServerConfig } from '../../config/config.js';
 import type { SpeakOptions, Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
+import type { ApiDialect } from '../dialect.js';
 import type { AppState } from '../state.js';
 import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
@@ -49,7 +50,8 @@ export function readVoice(body: JsonFields): string | undefined {
   throw invalidParameter('voice name or object {"id": name}', body.param('voice'), voice);
 }
 
-export function readSpeechRequest(body: JsonFields, maxCharacters: number): SpeechRequest {
+/** The speech request as `dialect` reads it: its default format applies when the body names none. */
+export function readSpeechRequest(body: JsonFields, maxCharacters: number, dialect: ApiDialect): SpeechRequest {
   const input = body.requiredString('input');
   if (input.trim() === '') throw new OvSpeechError('input is empty; give the text to speak', 'INVALID_ARGUMENT', { param: 'input' });
   const characters = [...input].length;
@@ -70,22 +72,26 @@ export function readSpeechRequest(body: JsonFields, maxCharacters: number): Spee
   if (voice !== undefined) options.voice = voice;
   const speed = body.number('speed', 0.25, 4);
   if (speed !== undefined) options.speed = speed;
-  return { model: body.string('model'), input, characters, format: body.oneOf('response_format', SPEECH_FORMATS) ?? 'mp3', delivery, sampleRate, options };
+  const format = body.oneOf('response_format', SPEECH_FORMATS) ?? dialect.defaultSpeechFormat;
+  return { model: body.string('model'), input, characters, format, delivery, sampleRate, options };
 }
 
 export interface SpeechRouteOptions {
   resolver: ModelResolver;
   config: ServerConfig;
   metrics: HttpMetrics;
+  /** How the prefix these routes are served under reads a request. */
+  dialect: ApiDialect;
 }
 
 /** POST /audio/speech and GET /audio/voices, under the API prefix. */
-export function speechRoutes({ resolver, config, metrics }: SpeechRouteOptions): Router<AppState> {
+export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRouteOptions): Router<AppState> {
   const router = new Router<AppState>();
 
   router.post('/audio/speech', async (ctx) => {
-    const request = readSpeechRequest(await readJsonObject(ctx), config.maxInputCharacters);
+    const request = readSpeechRequest(await readJsonObject(ctx), config.maxInputCharacters, dialect);
     const { id, engine } = resolver.resolve('speech', request.model);
+    if (dialect.unknownVoice === 'default' && !isVoiceOf(engine, request.options.voice)) delete request.options.voice;
     checkVoice(engine, request.options.voice);
     await checkSpeechFormatAvailable(request.format);
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
@@ -118,9 +124,13 @@ export function speechRoutes({ resolver, config, metrics }: SpeechRouteOptions):
   return router;
 }
 
+function isVoiceOf(engine: SpeechEngine, voice: string | undefined): boolean {
+  return voice === undefined || engine.voices().names.includes(voice);
+}
+
 export function checkVoice(engine: SpeechEngine, voice: string | undefined, param = 'voice'): void {
-  const { names } = engine.voices();
-  if (voice !== undefined && !names.includes(voice)) {
+  if (!isVoiceOf(engine, voice)) {
+    const { names } = engine.voices();
     throw new OvSpeechError(`Unknown voice "${voice}"; this model has ${names.join(', ')}`, 'INVALID_ARGUMENT', { param });
   }
 }

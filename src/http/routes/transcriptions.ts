@@ -1,7 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 
-import { decodeAudio, type DecodeLimits } from '../../audio/decode.js';
+import { decodeAudio, type DecodeLimits, type MinimumAudio } from '../../audio/decode.js';
 import type { ServerConfig } from '../../config/config.js';
 import type { TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
@@ -32,9 +32,20 @@ const MAX_DECODE_MS = 120_000;
 
 const GRANULARITIES = ['segment', 'word'] as const;
 
+/**
+ * Whisper's log-mel features need more than n_fft / 2 samples at the feature extractor's rate
+ * (native/whisper/feature_extractor.cpp; n_fft 400 at 16 kHz in every Whisper preprocessor_config.json).
+ */
+const WHISPER_MINIMUM_AUDIO: MinimumAudio = { samples: 201, sampleRate: 16000 };
+
 /** The limits an uploaded file is decoded under. */
 export function decodeLimits(config: ServerConfig, signal: AbortSignal): DecodeLimits {
-  return { maxSeconds: config.maxAudioSeconds, timeoutMs: Math.min(MAX_DECODE_MS, config.requestTimeoutMs || MAX_DECODE_MS), signal };
+  return {
+    maxSeconds: config.maxAudioSeconds,
+    minimum: WHISPER_MINIMUM_AUDIO,
+    timeoutMs: Math.min(MAX_DECODE_MS, config.requestTimeoutMs || MAX_DECODE_MS),
+    signal,
+  };
 }
 
 /** OpenAI's chunking_strategy: "auto" is how ovspeech always cuts long audio (30 s windows). */
