@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <complex>
 #include <filesystem>
@@ -15,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/json_file.h"
+#include "tests/thread_cpu_clock.h"
 #include "tests/wav_file.h"
 #include "whisper/feature_extractor.h"
 #include "whisper/fft.h"
@@ -170,6 +170,9 @@ size_t check_reference_features(size_t mel_bins) {
         }
         std::cout << "[ figures  ] " << reference_case.audio << ", " << mel_bins
                   << " mel: max |ours - Transformers| = " << max_difference << "\n";
+        // Transformers computes in float64 with numpy's FFT, ours in float32 with its own: log-mel values
+        // (about -1.5 to 1.5) differ by up to 4.2e-5 (measured); 1e-4 leaves twice that. Plain C++ built
+        // for baseline x86-64, so the instruction set of the machine does not change these figures.
         EXPECT_LE(max_difference, 1e-4);
         ++checked;
     }
@@ -291,14 +294,13 @@ TEST(WhisperFeatures, ThirtySecondsExtractQuickly) {
         sample = normal(random);
     }
     extractor.extract(samples);
-    const auto start = std::chrono::steady_clock::now();
+    const double start = ovspeech::test::thread_cpu_seconds();
     constexpr int kRuns = 5;
     for (int run = 0; run < kRuns; ++run) {
         extractor.extract(samples);
     }
-    const double milliseconds =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / kRuns;
-    std::cout << "[ figures  ] features of 30 s of audio: " << milliseconds << " ms\n";
+    const double milliseconds = (ovspeech::test::thread_cpu_seconds() - start) * 1000.0 / kRuns;
+    std::cout << "[ figures  ] features of 30 s of audio: CPU time " << milliseconds << " ms\n";
     EXPECT_LT(milliseconds, 100.0);
 }
 

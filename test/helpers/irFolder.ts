@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +45,19 @@ export function writeIrFolder(dir: string, { modelType = 'whisper', reluLayers =
   return dir;
 }
 
+const createdTempDirs: string[] = [];
+
+// Each test file runs in its own process: its folders go when it exits, whether its tests passed or not,
+// and whether a server or engine still had files open in them (Linux unlinks open files).
+process.once('exit', () => {
+  for (const dir of createdTempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new empty folder under the system's temporary folder, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(tmpdir(), `ovspeech-${prefix}-`));
+  const dir = mkdtempSync(path.join(tmpdir(), `ovspeech-${prefix}-`));
+  createdTempDirs.push(dir);
+  return dir;
 }
 
 const fixtureModels = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'models');

@@ -1,8 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-import { tempDir } from './irFolder.js';
 
 export interface ProbedStream {
   codec: string;
@@ -12,10 +11,16 @@ export interface ProbedStream {
   duration: number;
 }
 
-function writeTemp(bytes: Buffer | string, extension: string): string {
-  const file = path.join(tempDir('probe'), `file.${extension}`);
-  writeFileSync(file, bytes);
-  return file;
+/** Runs `read` on the bytes written to a temporary file (ffprobe needs a seekable file), then removes it. */
+function withTempFile<T>(bytes: Buffer | string, extension: string, read: (file: string) => T): T {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ovspeech-probe-'));
+  try {
+    const file = path.join(dir, `file.${extension}`);
+    writeFileSync(file, bytes);
+    return read(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -23,7 +28,10 @@ function writeTemp(bytes: Buffer | string, extension: string): string {
  * a file that only starts well fails here.
  */
 export function probeAudio(bytes: Buffer, extension: string, inputArgs: string[] = []): ProbedStream {
-  const file = writeTemp(bytes, extension);
+  return withTempFile(bytes, extension, (file) => probeAudioFile(file, extension, inputArgs));
+}
+
+function probeAudioFile(file: string, extension: string, inputArgs: string[]): ProbedStream {
   const decoded = spawnSync('ffmpeg', ['-v', 'error', ...inputArgs, '-i', file, '-f', 'f32le', '-ac', '1', '-'], { maxBuffer: 1 << 28 });
   const complaints = decoded.stderr.toString().trim();
   if (decoded.status !== 0 || complaints !== '') throw new Error(`ffmpeg could not decode the ${extension} file: ${complaints}`);
@@ -38,8 +46,9 @@ export function probeAudio(bytes: Buffer, extension: string, inputArgs: string[]
 
 /** The subtitle codec ffprobe finds in a subtitle file, and the cues ffmpeg reads from it. */
 export function probeSubtitles(text: string, extension: 'srt' | 'vtt'): { codec: string; cues: number } {
-  const file = writeTemp(text, extension);
-  const out = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name:packet=pts', '-of', 'json', file], { encoding: 'utf8' });
+  const out = withTempFile(text, extension, (file) =>
+    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name:packet=pts', '-of', 'json', file], { encoding: 'utf8' }),
+  );
   const parsed = JSON.parse(out) as { streams: { codec_name: string }[]; packets?: unknown[] };
   return { codec: parsed.streams[0]?.codec_name ?? '', cues: parsed.packets?.length ?? 0 };
 }

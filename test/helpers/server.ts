@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type ServerConfig } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
+import { waitFor } from './waitFor.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -17,10 +18,6 @@ export async function startTestServer(modelsDir: string, overrides: Partial<Serv
 }
 
 /** Polls until no model is loading. */
-export async function waitForModels(server: RunningServer, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (server.registry.list().some((m) => m.state === 'loading')) {
-    if (Date.now() > deadline) throw new Error('models still loading');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+export async function waitForModels(server: RunningServer): Promise<void> {
+  await waitFor(() => !server.registry.list().some((m) => m.state === 'loading'), 'the models to load', 60_000, 20);
 }

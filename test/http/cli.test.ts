@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { tempDir, writeIrFolder } from '../helpers/irFolder.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(packageRoot, 'dist', 'cli.js');
@@ -97,10 +98,18 @@ describe('cli: commands', () => {
       listed.data.map((m) => m.id),
       ['tiny-speecht5', 'tiny-whisper'],
     );
-    let health: Response;
-    do health = await fetch(`${server.url}/health`);
-    while (health.status === 503 && ((await health.json()) as { status: string }).status === 'loading');
-    assert.equal(health.status, 200);
+    let health = { status: 0, body: { status: 'loading' } };
+    await waitFor(
+      async () => {
+        const response = await fetch(`${server.url}/health`);
+        health = { status: response.status, body: (await response.json()) as { status: string } };
+        return health.body.status !== 'loading';
+      },
+      'the models to load',
+      60_000,
+      20,
+    );
+    assert.equal(health.status, 200, JSON.stringify(health.body));
     assert.equal(await server.stop('SIGINT'), 0);
   });
 });

@@ -12,6 +12,7 @@ import { type ApiServer, startApiServer } from '../helpers/apiServer.js';
 import { fixtures } from '../helpers/audio.js';
 import { ffconcat, hls, tripwire } from '../helpers/crafted.js';
 import { tempDir } from '../helpers/irFolder.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 const clip = (name: string) => readFileSync(path.join(fixtures, 'audio', name));
 const upload = (name: string, bytes: Uint8Array = clip(name)) => toFile(bytes, name);
@@ -211,17 +212,18 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
   });
 
   it('503 with Retry-After when the model queue is full; 504 when a request outlives its time limit', async () => {
-    const api = await startApiServer({ queueLength: 0, requestTimeoutMs: 1500 });
+    // The limit leaves a loaded machine time to start the long job and refuse the second one before it.
+    const api = await startApiServer({ queueLength: 0, requestTimeoutMs: 3000 });
     try {
-      // The random tiny SpeechT5 never meets its stop threshold: 600 characters keep a worker busy for seconds.
-      const long = 'Hello there, my friend. '.repeat(25);
+      // 160 sentences: the tiny SpeechT5 makes about 50 decoder steps of each, tens of seconds on any CPU.
+      const long = 'Hello there, my friend. '.repeat(160);
       const first = api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: long, response_format: 'wav' });
       const firstResult = first.then(
         () => undefined,
         (error: unknown) => error,
       );
-      const speech = api.server.registry.get('microsoft/speecht5_tts')?.loaded?.engine;
-      while (speech?.stats().running !== 1) await sleep(10);
+      const speech = api.server.registry.get('microsoft/speecht5_tts')?.loaded?.engine ?? assert.fail('the speech model is not loaded');
+      await waitFor(() => speech.stats().running === 1, 'the long synthesis to start');
       const error = await expectError(api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.' }), 503, 'overloaded');
       assert.equal(error.headers?.get('retry-after'), '1');
       const timedOut = await firstResult;
@@ -266,9 +268,7 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
       assert.ok(((await reader.read()).value?.length ?? 0) > 0);
       assert.equal(speech.stats().running, 1);
       controller.abort();
-      const deadline = Date.now() + 3000;
-      while (speech.stats().running > 0 && Date.now() < deadline) await sleep(20);
-      assert.equal(speech.stats().running, 0, 'the synthesis still runs');
+      await waitFor(() => speech.stats().running === 0, 'the aborted synthesis to stop');
 
       const transcription = new AbortController();
       const stream = await api.client.audio.transcriptions.create(
@@ -280,8 +280,7 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
         break;
       }
       transcription.abort();
-      while (whisper.stats().running > 0 && Date.now() < deadline + 3000) await sleep(20);
-      assert.equal(whisper.stats().running, 0, 'the transcription still runs');
+      await waitFor(() => whisper.stats().running === 0, 'the aborted transcription to stop');
 
       assert.equal(await metricValue(api.server.url, /^ovspeech_jobs_cancelled_total\{model="microsoft\/speecht5_tts",reason="client_closed"\}/), 1);
       assert.equal(await metricValue(api.server.url, /^ovspeech_jobs_cancelled_total\{model="openai\/whisper-tiny",reason="client_closed"\}/), 1);
@@ -294,8 +293,9 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
 
   it('a graceful shutdown lets the request in flight finish', async () => {
     const api = await startApiServer();
+    const whisper = api.server.registry.get('openai/whisper-tiny')?.loaded?.engine ?? assert.fail('the whisper model is not loaded');
     const inFlight = api.client.audio.transcriptions.create({ file: await upload('en_29s.flac'), model: 'whisper-1', response_format: 'verbose_json' });
-    await sleep(150);
+    await waitFor(() => whisper.stats().running === 1, 'the transcription to reach the engine');
     const closed = api.server.close();
     const result = await inFlight;
     assert.ok(result.duration > 28);
