@@ -27,14 +27,6 @@ int64_t read_unknown_token_id(const std::filesystem::path& dir) {
     return -1;
 }
 
-// An output tensor copied out of the request that made it: the request's own buffer is not the caller's
-// to keep across further inferences.
-ov::Tensor owned_copy(const ov::Tensor& output) {
-    ov::Tensor copy(output.get_element_type(), output.get_shape());
-    output.copy_to(copy);
-    return copy;
-}
-
 class SpeechT5Session : public TtsSession {
 public:
     SpeechT5Session(const SpeechT5Model& model, ov::InferRequest tokenizer, ov::InferRequest encoder, ov::InferRequest decoder,
@@ -56,8 +48,13 @@ public:
         stopwatch.restart();
         encoder_.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{1, ids_.size()}, ids_.data()));
         encoder_.infer();
-        const ov::Tensor hidden_states = owned_copy(encoder_.get_tensor("last_hidden_state"));
-        const ov::Tensor attention_mask = owned_copy(encoder_.get_tensor("encoder_attention_mask"));
+        // Copied into the decoder's own input tensors, never handed to it as a new buffer: the CPU plugin
+        // computes the cross-attention states from encoder_hidden_states (the initializer of their
+        // ReadValue) and, in bf16, keeps reading the buffer it saw last until the input's shape changes.
+        // A new buffer of the same shape left it reading the previous unit's freed one (NaN audio).
+        const ov::Tensor hidden_states = encoder_.get_tensor("last_hidden_state");
+        hidden_states.copy_to(decoder_.get_tensor("encoder_hidden_states"));
+        encoder_.get_tensor("encoder_attention_mask").copy_to(decoder_.get_tensor("encoder_attention_mask"));
         timings.encoder_ms += stopwatch.elapsed_ms();
 
         // The frame limits in GenAI's float arithmetic, so that a unit stops on the same step.
@@ -72,8 +69,6 @@ public:
         voice_ = voice;
         decoder_.reset_state();
         decoder_.set_tensor("speaker_embeddings", ov::Tensor(ov::element::f32, ov::Shape{1, voice_.size()}, voice_.data()));
-        decoder_.set_tensor("encoder_hidden_states", hidden_states);
-        decoder_.set_tensor("encoder_attention_mask", attention_mask);
         decoder_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam_));
         ov::Tensor inputs_embeds(ov::element::f32, ov::Shape{1, 1, mel_bins});
         std::fill_n(inputs_embeds.data<float>(), inputs_embeds.get_size(), 0.0f);
