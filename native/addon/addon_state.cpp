@@ -14,14 +14,17 @@ void AddonState::set_speech_model_class(Napi::Function speech_model_class) {
     speech_model_class_ = Napi::Persistent(speech_model_class);
 }
 
-Napi::Error AddonState::make_error(Napi::Env env, ErrorCode code, const std::string& message) const {
+Napi::Error AddonState::make_error(Napi::Env env, ErrorCode code, const std::string& message, const std::string& param) const {
     const auto code_name = Napi::String::New(env, error_code_name(code));
     if (error_class_.IsEmpty()) {
         auto error = Napi::Error::New(env, message);
         error.Set("code", code_name);
+        if (!param.empty()) error.Set("param", param);
         return error;
     }
-    auto error = error_class_.New({Napi::String::New(env, message), code_name});
+    auto options = Napi::Object::New(env);
+    if (!param.empty()) options.Set("param", param);
+    auto error = error_class_.New({Napi::String::New(env, message), code_name, options});
     return Napi::Error(env, error);
 }
 

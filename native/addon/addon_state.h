@@ -17,7 +17,8 @@ public:
     void set_speech_model_class(Napi::Function speech_model_class);
     const Napi::FunctionReference& speech_model_class() const { return speech_model_class_; }
     // An instance of the JS error class registered by the binding loader, with .code set.
-    Napi::Error make_error(Napi::Env env, ErrorCode code, const std::string& message) const;
+    // `param`, when not empty, names the request parameter at fault.
+    Napi::Error make_error(Napi::Env env, ErrorCode code, const std::string& message, const std::string& param = {}) const;
 
 private:
     Napi::FunctionReference error_class_;

@@ -5,6 +5,7 @@
 
 #include "addon/addon_state.h"
 #include "addon/task_channel.h"
+#include "common/audio_resampler.h"
 
 namespace ovspeech::addon {
 namespace {
@@ -244,6 +245,12 @@ tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::V
     request.normalize = reader.boolean("normalize").value_or(request.normalize);
     request.split = reader.boolean("splitSentences").value_or(request.split);
     request.pause_seconds = reader.number("sentencePause").value_or(request.pause_seconds);
+    if (const auto rate = reader.number("sampleRate")) {
+        if (!(*rate >= kMinSampleRate && *rate <= kMaxSampleRate && *rate == static_cast<uint32_t>(*rate))) {
+            throw addon_state(text.Env()).make_error(text.Env(), ErrorCode::InvalidArgument, "Expected integer between 1000 and 384000 for sampleRate", "sample_rate");
+        }
+        request.sample_rate = static_cast<uint32_t>(*rate);
+    }
     auto& decoding = request.decoding;
     decoding.minlenratio = static_cast<float>(reader.number("minlenratio").value_or(decoding.minlenratio));
     decoding.maxlenratio = static_cast<float>(reader.number("maxlenratio").value_or(decoding.maxlenratio));

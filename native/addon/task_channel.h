@@ -33,6 +33,7 @@ class TaskChannel {
         std::optional<Outcome<Result>> outcome;
         ErrorCode error_code = ErrorCode::Internal;
         std::string error_message;
+        std::string error_param;
     };
 
     struct Context {
@@ -57,7 +58,7 @@ class TaskChannel {
         if (message->outcome) {
             context->deferred.Resolve(to_js(env, *message->outcome));
         } else {
-            context->deferred.Reject(addon_state(env).make_error(env, message->error_code, message->error_message).Value());
+            context->deferred.Reject(addon_state(env).make_error(env, message->error_code, message->error_message, message->error_param).Value());
         }
         if (context->on_settled) context->on_settled();
     }
@@ -95,6 +96,7 @@ public:
         } catch (const Error& e) {
             message->error_code = e.code();
             message->error_message = e.what();
+            message->error_param = e.param();
         } catch (const std::exception& e) {
             message->error_message = e.what();
         }

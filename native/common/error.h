@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace ovspeech {
 
@@ -12,11 +13,15 @@ const char* error_code_name(ErrorCode code);
 
 class Error : public std::runtime_error {
 public:
-    Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    // `param`: the request parameter at fault, when there is one (OpenAI's error `param`).
+    Error(ErrorCode code, const std::string& message, std::string param = {})
+        : std::runtime_error(message), code_(code), param_(std::move(param)) {}
     ErrorCode code() const { return code_; }
+    const std::string& param() const { return param_; }
 
 private:
     ErrorCode code_;
+    std::string param_;
 };
 
 }  // namespace ovspeech

@@ -244,4 +244,45 @@ std::vector<std::string> split_sentences(const std::string& utf8_text, size_t ma
     return Splitter(utf8_text, max_chars).run();
 }
 
+namespace {
+
+size_t count_characters(const std::string& text) {
+    size_t characters = 0;
+    for (size_t i = 0; i < text.size(); ++characters) i += decode_utf8(text, i).length;
+    return characters;
+}
+
+// Splits `text` (of `tokens` tokens, more than `max_tokens`) with a character budget in proportion to the
+// tokens it may have, and again any piece still too long with a smaller budget: each round's budget is
+// below the last, so it ends, at one character per piece if need be.
+void fit(const std::string& text, size_t tokens, size_t budget, size_t max_tokens,
+         const std::function<size_t(const std::string&)>& count_tokens, std::vector<std::string>& pieces) {
+    const size_t characters = count_characters(text);
+    budget = std::min({budget, characters - 1, characters * max_tokens / tokens});
+    if (budget == 0) {
+        throw Error(ErrorCode::InvalidArgument, "input has a character that takes " + std::to_string(tokens) +
+                                                    " tokens; the model takes at most " + std::to_string(max_tokens) +
+                                                    " at once", "input");
+    }
+    for (std::string& piece : split_sentences(text, budget)) {
+        const size_t piece_tokens = count_tokens(piece);
+        if (piece_tokens <= max_tokens) {
+            pieces.push_back(std::move(piece));
+        } else {
+            fit(piece, piece_tokens, budget - 1, max_tokens, count_tokens, pieces);
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> split_to_fit(const std::string& utf8_text, size_t max_tokens,
+                                      const std::function<size_t(const std::string&)>& count_tokens) {
+    const size_t tokens = count_tokens(utf8_text);
+    if (tokens <= max_tokens) return {utf8_text};
+    std::vector<std::string> pieces;
+    fit(utf8_text, tokens, tokens, max_tokens, count_tokens, pieces);
+    return pieces;
+}
+
 }  // namespace ovspeech::tts

@@ -125,6 +125,8 @@ private:
         return {ids.data<const int64_t>(), ids.data<const int64_t>() + ids.get_size()};
     }
 
+    size_t count_tokens(const std::string& text) override { return tokenize(text).size(); }
+
     // The unit's ids without <unk> (characters the tokenizer cannot read); empty when none of its
     // characters can be read (word-boundary pieces and </s> alone say nothing).
     std::vector<int64_t> tokenize(const std::string& text) {
@@ -192,11 +194,6 @@ std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
     return model;
-}
-
-size_t SpeechT5Model::max_unit_chars() const {
-    // One token per character, and the </s> the tokenizer appends.
-    return max_text_positions_ - 1;
 }
 
 std::unique_ptr<TtsSession> SpeechT5Model::create_session() const {

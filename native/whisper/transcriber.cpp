@@ -160,7 +160,7 @@ TranscriptionResult transcribe(WhisperSession& session, const std::vector<float>
     const float seconds_per_timestamp = static_cast<float>(frames.chunk_length) / static_cast<float>(config.max_source_positions);
     const float seconds_per_frame = static_cast<float>(frames.hop_length) / static_cast<float>(frames.sampling_rate);
     const size_t frames_per_position = frames.nb_max_frames / config.max_source_positions;
-    const bool stream_tokens = !timestamps && !options.temperature_fallback;
+    const bool stream_tokens = events.on_text && !timestamps && !options.temperature_fallback;
 
     std::vector<int64_t> start_tokens;
     std::mt19937_64 rng(options.seed);

@@ -125,8 +125,9 @@ export function checkVoice(engine: SpeechEngine, voice: string | undefined, para
   }
 }
 
-function encoderFor(engine: SpeechEngine, request: SpeechRequest): SpeechEncoder {
-  return createSpeechEncoder(request.format, { sampleRate: engine.sampleRate, outputSampleRate: request.sampleRate });
+/** The rate the speech is made at: the one asked for, else the format's default for the model. */
+function outputRate(engine: SpeechEngine, request: SpeechRequest): number {
+  return request.sampleRate ?? defaultOutputSampleRate(request.format, engine.sampleRate);
 }
 
 /** The whole file, with its length (and a WAV header with its true sizes). */
@@ -137,11 +138,8 @@ async function respondWhole(
   work: RequestSignal,
   record: (speech: Speech) => void,
 ): Promise<void> {
-  const speech = await engine.synthesize(request.input, { ...request.options, signal: work.signal });
-  const encoder = createSpeechEncoder(wholeFileEncoding(request.format), {
-    sampleRate: engine.sampleRate,
-    outputSampleRate: request.sampleRate ?? defaultOutputSampleRate(request.format, engine.sampleRate),
-  });
+  const speech = await engine.synthesize(request.input, { ...request.options, sampleRate: outputRate(engine, request), signal: work.signal });
+  const encoder = createSpeechEncoder(wholeFileEncoding(request.format), { sampleRate: speech.sampleRate });
   const encoded = buffer(encoder.output);
   encoder.write(speech.audio);
   encoder.end();
@@ -163,10 +161,12 @@ async function respondStreaming(
   work: RequestSignal,
   record: (speech: Speech) => void,
 ): Promise<void> {
-  const encoder = encoderFor(engine, request);
+  const sampleRate = outputRate(engine, request);
+  const encoder = createSpeechEncoder(request.format, { sampleRate });
   const first = new FirstOutput();
   const running = engine.synthesize(request.input, {
     ...request.options,
+    sampleRate,
     collect: false,
     signal: work.signal,
     onChunk: (chunk) => {
