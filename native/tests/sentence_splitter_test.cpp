@@ -294,6 +294,11 @@ TEST(SplitToFitTest, EveryPieceFitsTheModelsTokens) {
     for (int i = 0; i < 1300; ++i) commas += "a, ";
     expect_fits(commas, 450);
     expect_fits(std::string(4096, 'x'), 3);  // one character per piece
+    // Even pieces, as long as fit: 4,096 dots in 9 of 448 and the 64 left.
+    const Pieces dots = ovspeech::tts::split_to_fit(std::string(4096, '.'), 450, speecht5_tokens);
+    ASSERT_EQ(dots.size(), 10u);
+    EXPECT_EQ(dots.front().size(), 448u);
+    EXPECT_EQ(dots.back().size(), 64u);
 }
 
 TEST(SplitToFitTest, TextThatFitsIsOnePieceUnchanged) {
@@ -317,6 +322,6 @@ TEST(SplitToFitTest, RefusesACharacterThatAloneTakesMoreTokensThanTheModelTakes)
     } catch (const ovspeech::Error& e) {
         EXPECT_EQ(e.code(), ovspeech::ErrorCode::InvalidArgument);
         EXPECT_EQ(e.param(), "input");
-        EXPECT_STREQ(e.what(), "input has a character that takes 3 tokens; the model takes at most 2 at once");
+        EXPECT_STREQ(e.what(), "input has a character that takes more than 2 tokens, all the model takes at once");
     }
 }

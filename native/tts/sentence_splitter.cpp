@@ -252,25 +252,24 @@ size_t count_characters(const std::string& text) {
     return characters;
 }
 
-// Splits `text` (of `tokens` tokens, more than `max_tokens`) with a character budget in proportion to the
-// tokens it may have, and again any piece still too long with a smaller budget: each round's budget is
-// below the last, so it ends, at one character per piece if need be.
-void fit(const std::string& text, size_t tokens, size_t budget, size_t max_tokens,
-         const std::function<size_t(const std::string&)>& count_tokens, std::vector<std::string>& pieces) {
+// The pieces of `text` (of `tokens` tokens, more than `max_tokens`) under a character budget in proportion
+// to the tokens it may have; while a piece is still too long, the whole text again under a budget cut in
+// proportion to that piece's excess. Each budget is below the last, so it ends, at one character per piece
+// if need be; one budget for the whole text keeps the pieces even.
+std::vector<std::string> fit(const std::string& text, size_t tokens, size_t max_tokens,
+                             const std::function<size_t(const std::string&)>& count_tokens) {
     const size_t characters = count_characters(text);
-    budget = std::min({budget, characters - 1, characters * max_tokens / tokens});
-    if (budget == 0) {
-        throw Error(ErrorCode::InvalidArgument, "input has a character that takes " + std::to_string(tokens) +
-                                                    " tokens; the model takes at most " + std::to_string(max_tokens) +
-                                                    " at once", "input");
-    }
-    for (std::string& piece : split_sentences(text, budget)) {
-        const size_t piece_tokens = count_tokens(piece);
-        if (piece_tokens <= max_tokens) {
-            pieces.push_back(std::move(piece));
-        } else {
-            fit(piece, piece_tokens, budget - 1, max_tokens, count_tokens, pieces);
+    size_t budget = std::min(characters - 1, characters * max_tokens / tokens);
+    while (true) {
+        if (budget == 0) {
+            throw Error(ErrorCode::InvalidArgument, "input has a character that takes more than " + std::to_string(max_tokens) +
+                                                        " tokens, all the model takes at once", "input");
         }
+        std::vector<std::string> pieces = split_sentences(text, budget);
+        const auto too_long = std::find_if(pieces.begin(), pieces.end(),
+                                           [&](const std::string& piece) { return count_tokens(piece) > max_tokens; });
+        if (too_long == pieces.end()) return pieces;
+        budget = std::min(budget - 1, count_characters(*too_long) * max_tokens / count_tokens(*too_long));
     }
 }
 
@@ -280,9 +279,7 @@ std::vector<std::string> split_to_fit(const std::string& utf8_text, size_t max_t
                                       const std::function<size_t(const std::string&)>& count_tokens) {
     const size_t tokens = count_tokens(utf8_text);
     if (tokens <= max_tokens) return {utf8_text};
-    std::vector<std::string> pieces;
-    fit(utf8_text, tokens, tokens, max_tokens, count_tokens, pieces);
-    return pieces;
+    return fit(utf8_text, tokens, max_tokens, count_tokens);
 }
 
 }  // namespace ovspeech::tts

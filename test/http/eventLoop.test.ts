@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import type OpenAI from 'openai';
-
-import type { RunningServer } from '../../src/http/server.js';
-import { startApiServer } from '../helpers/apiServer.js';
+import { type ApiServer, startApiServer } from '../helpers/apiServer.js';
 import { assertLoopKeepsTicking } from '../helpers/eventLoop.js';
 import { completionOf, FakeChatUpstream, sendJson } from '../helpers/fakeChatUpstream.js';
 
@@ -22,27 +19,30 @@ const MAX_STALL_MS = 100;
 const MINUTE_OF_SPEECH = 'Hello world. '.repeat(14).trim();
 const PCM_RATE = 24000;
 
-describe('http: the event loop while speech is served', () => {
-  let upstream: FakeChatUpstream;
-  let server: RunningServer;
-  let client: OpenAI;
+/** The API server of the tiny models, its audio chat in front of a fake upstream. */
+async function startChatServer(): Promise<{ upstream: FakeChatUpstream } & ApiServer> {
+  const upstream = await FakeChatUpstream.start();
+  const api = await startApiServer({ chatCompletion: { baseUrl: `${upstream.url}/v1`, model: 'upstream-model', apiKey: 'upstream-key' } }, 'client-key');
+  return { upstream, ...api };
+}
 
+describe('http: the event loop while speech is served', () => {
+  let chat: Awaited<ReturnType<typeof startChatServer>>;
   before(async () => {
-    upstream = await FakeChatUpstream.start();
-    ({ server, client } = await startApiServer({ chatCompletion: { baseUrl: `${upstream.url}/v1`, model: 'upstream-model', apiKey: 'upstream-key' } }, 'client-key'));
+    chat = await startChatServer();
   });
   after(async () => {
-    await server.close();
-    await upstream.close();
+    await chat.server.close();
+    await chat.upstream.close();
   });
 
   const speechPcm = async (body: Record<string, unknown>): Promise<Buffer> => {
-    const response = await fetch(`${server.url}/v1/audio/speech`, {
+    const response = await fetch(`${chat.server.url}/v1/audio/speech`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: 'Bearer client-key' },
       body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: MINUTE_OF_SPEECH, response_format: 'pcm', ...body }),
     });
-    assert.equal(response.status, 200, await response.clone().text());
+    if (response.status !== 200) assert.fail(`${response.status}: ${await response.text()}`);
     assert.equal(response.headers.get('x-sample-rate'), String(PCM_RATE));
     return Buffer.from(await response.arrayBuffer());
   };
@@ -58,10 +58,10 @@ describe('http: the event loop while speech is served', () => {
   });
 
   it('audio chat, a reply spoken as one WAV file and as streamed pcm16: no stall of 100 ms', { timeout: 300_000 }, async () => {
-    upstream.handler = (response) => sendJson(response, 200, completionOf(MINUTE_OF_SPEECH));
+    chat.upstream.handler = (response) => sendJson(response, 200, completionOf(MINUTE_OF_SPEECH));
     const whole = await assertLoopKeepsTicking(
       () =>
-        client.chat.completions.create({
+        chat.client.chat.completions.create({
           model: 'client-model',
           modalities: ['text', 'audio'],
           audio: { voice: 'alloy', format: 'wav' },
@@ -73,10 +73,10 @@ describe('http: the event loop while speech is served', () => {
     const wav = Buffer.from(whole.choices[0]!.message.audio!.data, 'base64');
     assert.ok((wav.length - 44) / 2 / PCM_RATE >= 60, `${(wav.length - 44) / 2 / PCM_RATE} s of audio`);
 
-    upstream.handler = upstream.streaming({ pieces: MINUTE_OF_SPEECH.split(/(?<=\.) /).map((s) => `${s} `), delayMs: 5 });
+    chat.upstream.handler = chat.upstream.streaming({ pieces: MINUTE_OF_SPEECH.split(/(?<=\.) /).map((s) => `${s} `), delayMs: 5 });
     const bytes = await assertLoopKeepsTicking(
       async () => {
-        const stream = await client.chat.completions.create({
+        const stream = await chat.client.chat.completions.create({
           model: 'client-model',
           modalities: ['text', 'audio'],
           audio: { voice: 'alloy', format: 'pcm16' },
