@@ -130,7 +130,10 @@ function outputRate(engine: SpeechEngine, request: SpeechRequest): number {
   return request.sampleRate ?? defaultOutputSampleRate(request.format, engine.sampleRate);
 }
 
-/** The whole file, with its length (and a WAV header with its true sizes). */
+/**
+ * The whole file, with its length (and a WAV header with its true sizes). Each sentence is encoded as it
+ * arrives, so that no single step on the event loop converts a whole minute of audio.
+ */
 async function respondWhole(
   ctx: Context,
   engine: SpeechEngine,
@@ -138,10 +141,17 @@ async function respondWhole(
   work: RequestSignal,
   record: (speech: Speech) => void,
 ): Promise<void> {
-  const speech = await engine.synthesize(request.input, { ...request.options, sampleRate: outputRate(engine, request), signal: work.signal });
-  const encoder = createSpeechEncoder(wholeFileEncoding(request.format), { sampleRate: speech.sampleRate });
+  const encoder = createSpeechEncoder(wholeFileEncoding(request.format), { sampleRate: outputRate(engine, request) });
   const encoded = buffer(encoder.output);
-  encoder.write(speech.audio);
+  // Awaited only after the synthesis; an encoder that fails before then is reported there, not as unhandled.
+  encoded.catch(() => undefined);
+  let speech: Speech;
+  try {
+    speech = await engine.synthesize(request.input, { ...request.options, sampleRate: encoder.sampleRate, collect: false, signal: work.signal, onChunk: (chunk) => encoder.write(chunk) });
+  } catch (error) {
+    encoder.abort();
+    throw error;
+  }
   encoder.end();
   ctx.type = SPEECH_CONTENT_TYPES[request.format];
   ctx.set('X-Sample-Rate', String(encoder.sampleRate));
