@@ -6,6 +6,7 @@
 
 #include "addon/addon_state.h"
 #include "addon/task_channel.h"
+#include "common/audio_resampler.h"
 #include "tts/time_stretch.h"
 
 namespace ovspeech::addon {
@@ -279,6 +280,7 @@ tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::V
     request.normalize = reader.boolean("normalize").value_or(request.normalize);
     request.split = reader.boolean("splitSentences").value_or(request.split);
     request.pause_seconds = reader.number("sentencePause", {false, 0, 5}).value_or(request.pause_seconds);
+    if (const auto rate = reader.number("sampleRate", {true, kMinSampleRate, kMaxSampleRate})) request.sample_rate = static_cast<uint32_t>(*rate);
     auto& decoding = request.decoding;
     decoding.minlenratio = static_cast<float>(reader.number("minlenratio", {false, 0, 100}).value_or(decoding.minlenratio));
     decoding.maxlenratio = static_cast<float>(reader.number("maxlenratio", {false, 0.01, 100}).value_or(decoding.maxlenratio));

@@ -37,6 +37,8 @@ struct TranscriptionJob {
     uint32_t sample_rate = 0;
     uint32_t channels = 0;
     whisper::TranscriptionOptions options;
+    // Whether the caller listens to text as it is decoded: without, no text is detokenized or posted per token.
+    bool text_events = false;
     std::shared_ptr<CancellationFlag> cancellation = std::make_shared<CancellationFlag>();
     TranscriptionChannel::Clock::time_point submitted = TranscriptionChannel::Clock::now();
     std::unique_ptr<TranscriptionChannel> channel;
@@ -48,7 +50,7 @@ whisper::TranscriptionResult run(TranscriptionJob& job, whisper::WhisperSession&
     const std::vector<float> mono = to_mono(job.samples.data(), job.samples.size(), job.channels, job.sample_rate, rate);
     std::vector<float>().swap(job.samples);
     whisper::TranscriptionEvents events;
-    events.on_text = [&job](const whisper::TextDelta& delta) { job.channel->emit({delta}); };
+    if (job.text_events) events.on_text = [&job](const whisper::TextDelta& delta) { job.channel->emit({delta}); };
     events.on_segment = [&job](const whisper::TranscriptionSegment& segment) { job.channel->emit({segment}); };
     return whisper::transcribe(session, mono, job.options, *job.cancellation, events);
 }
@@ -91,6 +93,7 @@ Napi::Value WhisperModelWrap::transcribe(const Napi::CallbackInfo& info) {
     job->sample_rate = require_uint32(info[1], "sampleRate");
     job->channels = require_uint32(info[2], "channels");
     job->options = transcription_options_from_js(info[3], model_->config().max_length);
+    job->text_events = info[4].IsFunction() && info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
     const auto cancellation = job->cancellation;
     job->channel = std::make_unique<TranscriptionChannel>(env, "ovspeech.transcribe", info[4], [this, cancellation] { settled(cancellation); });
     const Napi::Promise promise = job->channel->promise();

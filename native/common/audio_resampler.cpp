@@ -135,28 +135,31 @@ std::vector<float> AudioResampler::resample(const float* mono, size_t count) con
     // Zeros around the input so that every output reads whole taps.
     std::vector<float> padded(count + taps_, 0.0f);
     std::copy(mono, mono + count, padded.begin() + static_cast<std::ptrdiff_t>(taps_before_));
-
     std::vector<float> output(output_length(count));
-    uint64_t input_index = 0;
-    uint64_t phase = 0;
-    for (float& sample : output) {
-        const float* window = padded.data() + input_index;
+    render(padded.data(), 0, 0, output.size(), output.data());
+    return output;
+}
+
+void AudioResampler::render(const float* padded, uint64_t padded_begin, uint64_t first, size_t count, float* output) const {
+    const uint64_t position = first * input_step_;
+    uint64_t input_index = position / phases_;
+    uint64_t phase = position % phases_;
+    for (size_t n = 0; n < count; ++n) {
+        const float* window = padded + (input_index - padded_begin);
         if (grid_steps_ == 0) {
-            sample = dot(window, table_.data() + phase * taps_, taps_);
+            output[n] = dot(window, table_.data() + phase * taps_, taps_);
         } else {
-            const double position =
+            const double grid_position =
                 static_cast<double>(phase) * static_cast<double>(grid_steps_) / static_cast<double>(phases_);
-            const auto row = static_cast<size_t>(position);
-            const auto weight = static_cast<float>(position - static_cast<double>(row));
+            const auto row = static_cast<size_t>(grid_position);
+            const auto weight = static_cast<float>(grid_position - static_cast<double>(row));
             const float* coefficients = table_.data() + row * taps_;
-            sample = (1.0f - weight) * dot(window, coefficients, taps_) +
-                     weight * dot(window, coefficients + taps_, taps_);
+            output[n] = (1.0f - weight) * dot(window, coefficients, taps_) + weight * dot(window, coefficients + taps_, taps_);
         }
         phase += input_step_;
         input_index += phase / phases_;
         phase %= phases_;
     }
-    return output;
 }
 
 std::vector<float> to_mono(const float* interleaved, size_t sample_count, uint32_t channels, uint32_t sample_rate,

@@ -36,6 +36,16 @@ public:
     // its samples. Equal rates copy the input unchanged.
     std::vector<float> resample(const float* mono, size_t count) const;
 
+    // The pieces resample() is made of, for resampling in a stream (StreamingResampler). Output n reads
+    // the zero-padded input from padded index window_begin(n) on, taps() samples; padded index k is input
+    // sample k - taps_before(). Not for equal rates.
+    size_t taps() const { return taps_; }
+    size_t taps_before() const { return taps_before_; }
+    uint64_t window_begin(uint64_t n) const { return n * input_step_ / phases_; }
+    // Outputs [first, first + count) into `output`, `padded` holding the padded input from padded index
+    // `padded_begin` on (at least up to the last output's window end).
+    void render(const float* padded, uint64_t padded_begin, uint64_t first, size_t count, float* output) const;
+
 private:
     // The windowed sinc at `offset` input samples from the output instant.
     double kernel(double offset) const;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -262,3 +263,65 @@ TEST(SentenceSplitterTest, RejectsZeroMaxChars) {
 }
 
 }  // namespace
+
+namespace {
+
+// SpeechT5's character tokenizer as the synthesizer counts it: a word-boundary piece before the text, one
+// token per character and </s>.
+size_t speecht5_tokens(const std::string& text) { return text.size() + 2; }
+
+// Every piece fits the limit, and the pieces, joined, give back the text's non-space characters in order.
+void expect_fits(const std::string& text, size_t max_tokens) {
+    const Pieces pieces = ovspeech::tts::split_to_fit(text, max_tokens, speecht5_tokens);
+    std::string joined;
+    for (const std::string& piece : pieces) {
+        EXPECT_LE(speecht5_tokens(piece), max_tokens) << piece;
+        joined += piece;
+    }
+    std::string expected = text;
+    expected.erase(std::remove(expected.begin(), expected.end(), ' '), expected.end());
+    joined.erase(std::remove(joined.begin(), joined.end(), ' '), joined.end());
+    EXPECT_EQ(joined, expected);
+}
+
+}  // namespace
+
+// The inputs that gave 500 with the tiny SpeechT5, whose max_text_positions is 450.
+TEST(SplitToFitTest, EveryPieceFitsTheModelsTokens) {
+    expect_fits(std::string(449, 'a'), 450);
+    expect_fits(std::string(4096, '.'), 450);
+    std::string commas;
+    for (int i = 0; i < 1300; ++i) commas += "a, ";
+    expect_fits(commas, 450);
+    expect_fits(std::string(4096, 'x'), 3);  // one character per piece
+    // Even pieces, as long as fit: 4,096 dots in 9 of 448 and the 64 left.
+    const Pieces dots = ovspeech::tts::split_to_fit(std::string(4096, '.'), 450, speecht5_tokens);
+    ASSERT_EQ(dots.size(), 10u);
+    EXPECT_EQ(dots.front().size(), 448u);
+    EXPECT_EQ(dots.back().size(), 64u);
+}
+
+TEST(SplitToFitTest, TextThatFitsIsOnePieceUnchanged) {
+    EXPECT_EQ(ovspeech::tts::split_to_fit(" Hello world. ", 450, speecht5_tokens), (Pieces{" Hello world. "}));
+    EXPECT_EQ(ovspeech::tts::split_to_fit(std::string(448, 'a'), 450, speecht5_tokens), (Pieces{std::string(448, 'a')}));
+}
+
+TEST(SplitToFitTest, CutsAtClauseMarksThenSpacesThenAnywhere) {
+    EXPECT_EQ(ovspeech::tts::split_to_fit("one two, three four", 14, speecht5_tokens), (Pieces{"one two,", "three four"}));
+    EXPECT_EQ(ovspeech::tts::split_to_fit("one two three four", 12, speecht5_tokens), (Pieces{"one two", "three four"}));
+    EXPECT_EQ(ovspeech::tts::split_to_fit("abcdefgh", 6, speecht5_tokens), (Pieces{"abcd", "efgh"}));
+    // 449 a's: 451 tokens, one over; the cut keeps the first piece as long as it can be.
+    const Pieces pieces = ovspeech::tts::split_to_fit(std::string(449, 'a'), 450, speecht5_tokens);
+    EXPECT_EQ(pieces, (Pieces{std::string(448, 'a'), "a"}));
+}
+
+TEST(SplitToFitTest, RefusesACharacterThatAloneTakesMoreTokensThanTheModelTakes) {
+    try {
+        ovspeech::tts::split_to_fit("ab", 2, speecht5_tokens);
+        FAIL() << "no error";
+    } catch (const ovspeech::Error& e) {
+        EXPECT_EQ(e.code(), ovspeech::ErrorCode::InvalidArgument);
+        EXPECT_EQ(e.param(), "input");
+        EXPECT_STREQ(e.what(), "input has a character that takes more than 2 tokens, all the model takes at once");
+    }
+}

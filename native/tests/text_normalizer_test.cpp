@@ -334,3 +334,50 @@ TEST(TextNormalizerTest, EdgeCases) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string repeated(const std::string& word, size_t count, const std::string& separator = " ") {
+    std::string text;
+    for (size_t i = 0; i < count; ++i) text += (i == 0 ? "" : separator) + word;
+    return text;
+}
+
+}  // namespace
+
+// Finding 3 of issue 10: a request of "1" x 4000 or "$" and 40 digits must not spell out without bound.
+TEST(TextNormalizerTest, DigitRunsOfAnyLengthAreReadDigitByDigit) {
+    expect_normalized({
+        {std::string(40, '1'), repeated("one", 40)},
+        {std::string(4000, '1'), repeated("one", 4000)},
+        {"$" + std::string(40, '9'), repeated("nine", 40) + " dollars"},
+        {"$1234567890123456789012345678901234567890",
+         repeated("one two three four five six seven eight nine zero", 4) + " dollars"},
+        {"$" + std::string(40, '9') + ".99", repeated("nine", 40) + " dollars and ninety-nine cents"},
+        {"$" + std::string(20, '1') + " million", repeated("one", 20) + " million dollars"},
+        // Amounts beyond the quadrillions, the largest named scale, are digits too.
+        {"$1,000,000,000,000,000,000", "one zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero dollars"},
+        {"-" + std::string(30, '2') + "%", "minus " + repeated("two", 30) + " percent"},
+    });
+}
+
+// The output grows in proportion to the input: doubling a pathological input doubles the output, give or
+// take a word at the ends, and no input writes more than kMaxSpokenBytesPerByte bytes per byte. (Lengths,
+// not times: the cost of every rule is bounded per byte it consumes, so the output length tracks the work.)
+TEST(TextNormalizerTest, OutputIsBoundedByAConstantFactorOfTheInput) {
+    const std::vector<std::string> units = {"1",      "777,",   "$9",     "%",       "&",         "=",       "#5 ",   "7%",
+                                            "3/4 ",   "1 1/2 ", "7\xC2\xBE", "7\xC2\xB0" "F ", "12:45 pm ", "21st ", "1990s ", "Dr. ",
+                                            "etc. ",  "1-",     "1.",     "$1.5M ",  "No. 5 ",    "1e",      "5 ",    "777/777 ",
+                                            "-1 ",    "\xE2\x88\x92" "7 ", "\xC2\xA3" "5 ", "7km/h ", "$ ",  "a.m. "};
+    for (const std::string& unit : units) {
+        for (const size_t count : {size_t{1}, size_t{10}, size_t{500}}) {
+            const std::string input = repeated(unit, count, "");
+            const std::string spoken = normalize_english(input);
+            EXPECT_LE(spoken.size(), ovspeech::tts::kMaxSpokenBytesPerByte * input.size()) << input.substr(0, 40);
+        }
+        const size_t single = normalize_english(repeated(unit, 1000, "")).size();
+        const size_t twice = normalize_english(repeated(unit, 2000, "")).size();
+        EXPECT_LE(twice, 2 * single + 64) << unit;
+        EXPECT_GE(twice + 64, 2 * single) << unit;
+    }
+}

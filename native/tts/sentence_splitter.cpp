@@ -244,4 +244,42 @@ std::vector<std::string> split_sentences(const std::string& utf8_text, size_t ma
     return Splitter(utf8_text, max_chars).run();
 }
 
+namespace {
+
+size_t count_characters(const std::string& text) {
+    size_t characters = 0;
+    for (size_t i = 0; i < text.size(); ++characters) i += decode_utf8(text, i).length;
+    return characters;
+}
+
+// The pieces of `text` (of `tokens` tokens, more than `max_tokens`) under a character budget in proportion
+// to the tokens it may have; while a piece is still too long, the whole text again under a budget cut in
+// proportion to that piece's excess. Each budget is below the last, so it ends, at one character per piece
+// if need be; one budget for the whole text keeps the pieces even.
+std::vector<std::string> fit(const std::string& text, size_t tokens, size_t max_tokens,
+                             const std::function<size_t(const std::string&)>& count_tokens) {
+    const size_t characters = count_characters(text);
+    size_t budget = std::min(characters - 1, characters * max_tokens / tokens);
+    while (true) {
+        if (budget == 0) {
+            throw Error(ErrorCode::InvalidArgument, "input has a character that takes more than " + std::to_string(max_tokens) +
+                                                        " tokens, all the model takes at once", "input");
+        }
+        std::vector<std::string> pieces = split_sentences(text, budget);
+        const auto too_long = std::find_if(pieces.begin(), pieces.end(),
+                                           [&](const std::string& piece) { return count_tokens(piece) > max_tokens; });
+        if (too_long == pieces.end()) return pieces;
+        budget = std::min(budget - 1, count_characters(*too_long) * max_tokens / count_tokens(*too_long));
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> split_to_fit(const std::string& utf8_text, size_t max_tokens,
+                                      const std::function<size_t(const std::string&)>& count_tokens) {
+    const size_t tokens = count_tokens(utf8_text);
+    if (tokens <= max_tokens) return {utf8_text};
+    return fit(utf8_text, tokens, max_tokens, count_tokens);
+}
+
 }  // namespace ovspeech::tts

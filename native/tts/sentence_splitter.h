@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,12 @@ namespace ovspeech::tts {
 // - Bytes that are not valid UTF-8 pass through, each counting as one character.
 // Throws Error(InvalidArgument) when max_chars is 0.
 std::vector<std::string> split_sentences(const std::string& utf8_text, size_t max_chars);
+
+// Splits `utf8_text` into pieces of at most `max_tokens` tokens each as `count_tokens` counts them (special
+// tokens included), cutting where split_sentences() cuts a piece too long: after a clause mark, else at a
+// space, else anywhere between characters. Text that fits is one piece. Throws Error(InvalidArgument) when
+// a single character takes more than `max_tokens` tokens.
+std::vector<std::string> split_to_fit(const std::string& utf8_text, size_t max_tokens,
+                                      const std::function<size_t(const std::string&)>& count_tokens);
 
 }  // namespace ovspeech::tts

@@ -18,7 +18,7 @@ public:
     std::string family() const override { return "speecht5"; }
     uint32_t sample_rate() const override { return 16000; }
     size_t voice_size() const override { return 512; }
-    size_t max_unit_chars() const override;
+    size_t max_unit_tokens() const override { return max_text_positions_; }
     std::unique_ptr<TtsSession> create_session() const override;
 
     size_t reduction_factor() const { return reduction_factor_; }

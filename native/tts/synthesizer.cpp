@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/streaming_resampler.h"
 #include "common/stopwatch.h"
 #include "common/utf8.h"
 #include "tts/sentence_splitter.h"
@@ -13,8 +14,8 @@
 namespace ovspeech::tts {
 namespace {
 
-[[noreturn]] void invalid(const std::string& message) {
-    throw Error(ErrorCode::InvalidArgument, message);
+[[noreturn]] void invalid(const std::string& message, const std::string& param = "input") {
+    throw Error(ErrorCode::InvalidArgument, message, param);
 }
 
 // Counts the characters (code points) of UTF-8 text, refusing malformed text and control characters.
@@ -42,34 +43,45 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
     if (characters > kMaxInputCharacters) {
         invalid("input has " + std::to_string(characters) + " characters; at most " + std::to_string(kMaxInputCharacters) + " are allowed");
     }
-    if (!(request.speed >= 0.25 && request.speed <= 4.0)) invalid("speed must be between 0.25 and 4.0");
-    if (!(request.pause_seconds >= 0 && request.pause_seconds <= 5)) invalid("the pause between sentences must be between 0 and 5 seconds");
+    if (!(request.speed >= 0.25 && request.speed <= 4.0)) invalid("speed must be between 0.25 and 4.0", "speed");
+    if (!(request.pause_seconds >= 0 && request.pause_seconds <= 5)) {
+        invalid("the pause between sentences must be between 0 and 5 seconds", "sentence_pause");
+    }
     const auto& decoding = request.decoding;
     if (!(decoding.minlenratio >= 0 && decoding.maxlenratio > 0 && decoding.minlenratio <= decoding.maxlenratio && decoding.threshold > 0)) {
-        invalid("decoding needs 0 <= minlenratio <= maxlenratio, maxlenratio > 0 and threshold > 0");
+        invalid("decoding needs 0 <= minlenratio <= maxlenratio, maxlenratio > 0 and threshold > 0", {});
     }
+    StreamingResampler resampler(model.sample_rate(), request.sample_rate == 0 ? model.sample_rate() : request.sample_rate);
     const std::vector<float>& voice = voices.resolve(request.voice);
 
     SpeechSummary summary;
-    summary.sample_rate = model.sample_rate();
+    summary.sample_rate = resampler.resampler().to_rate();
     // Split first (line breaks end sentences; the normalizer would fold them), then spell each sentence
-    // out, splitting again any that spelling out made too long for the model.
+    // out, cutting again any that has more tokens than the model takes.
     std::vector<std::string> units;
     Stopwatch stopwatch;
-    const size_t max_chars = model.max_unit_chars();
-    for (const std::string& sentence : request.split ? split_sentences(request.text, max_chars) : std::vector<std::string>{request.text}) {
+    const size_t max_tokens = model.max_unit_tokens();
+    const auto count_tokens = [&session](const std::string& text) { return session.count_tokens(text); };
+    for (const std::string& sentence : request.split ? split_sentences(request.text, kMaxInputCharacters) : std::vector<std::string>{request.text}) {
         const std::string spoken = request.normalize ? normalize_english(sentence) : sentence;
-        if (spoken.size() <= max_chars) {
-            units.push_back(spoken);
-        } else if (request.split) {
-            for (std::string& piece : split_sentences(spoken, max_chars)) units.push_back(std::move(piece));
-        } else {
-            invalid("without sentence splitting the input must fit in one unit of " + std::to_string(max_chars) + " characters");
+        if (request.split) {
+            for (std::string& piece : split_to_fit(spoken, max_tokens, count_tokens)) units.push_back(std::move(piece));
+            continue;
         }
+        const size_t tokens = count_tokens(spoken);
+        if (tokens > max_tokens) {
+            invalid("input has " + std::to_string(tokens) + " tokens" + (request.normalize ? " once spelled out" : "") +
+                    "; without sentence splitting the model takes at most " + std::to_string(max_tokens));
+        }
+        units.push_back(spoken);
     }
     summary.normalize_ms = stopwatch.elapsed_ms();
 
     const auto pause = static_cast<size_t>(std::lround(request.pause_seconds * model.sample_rate()));
+    const auto emit = [&](std::vector<float>&& chunk) {
+        summary.samples += chunk.size();
+        if (!chunk.empty()) on_chunk(std::move(chunk));
+    };
     for (const std::string& unit : units) {
         std::vector<float> samples = session.synthesize(unit, voice, decoding, cancellation, summary.units);
         if (samples.empty()) continue;
@@ -80,10 +92,10 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
         }
         if (summary.unit_count > 0 && pause > 0) samples.insert(samples.begin(), pause, 0.0f);
         ++summary.unit_count;
-        summary.samples += samples.size();
-        on_chunk(std::move(samples));
+        emit(resampler.push(samples.data(), samples.size()));
     }
     if (summary.unit_count == 0) invalid("the model's tokenizer can read none of the characters in the input");
+    emit(resampler.flush());
     return summary;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct SpeechRequest {
     bool normalize = true;  // spell out numbers, currency, abbreviations (English)
     bool split = true;      // synthesize sentence by sentence (needed to stream); off: the text is one unit
     double pause_seconds = 0.25;  // silence between sentences
+    uint32_t sample_rate = 0;     // of the audio handed out, resampled on the worker; 0: the model's own
     DecodingOptions decoding;
 };
 
@@ -31,9 +33,12 @@ struct SpeechSummary {
     uint32_t sample_rate = 0;
 };
 
-// Synthesizes a request unit by unit, handing each unit's audio (pause included) to `on_chunk` as soon
-// as it is done. Throws Error: INVALID_ARGUMENT (empty, over 4096 characters, a control character,
-// invalid UTF-8, an unknown voice, speed out of range, nothing the tokenizer can read), CANCELLED.
+// Synthesizes a request unit by unit, handing each unit's audio (pause included, at the request's sample
+// rate) to `on_chunk` as soon as it is done. A unit is a sentence, spelled out, and cut further where it
+// has more tokens than the model takes (TtsModel::max_unit_tokens). Throws Error: INVALID_ARGUMENT (empty,
+// over 4096 characters, a control character, invalid UTF-8, an unknown voice, speed or sample rate out of
+// range, nothing the tokenizer can read, more tokens than the model takes without sentence splitting),
+// CANCELLED.
 SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, const VoiceLibrary& voices, const SpeechRequest& request,
                                 const CancellationFlag& cancellation, const std::function<void(std::vector<float>&& chunk)>& on_chunk);
 

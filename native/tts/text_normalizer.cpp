@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.h"
 #include "common/utf8.h"
 
 namespace ovspeech::tts {
@@ -928,6 +929,13 @@ private:
 
 }  // namespace
 
-std::string normalize_english(const std::string& utf8_text) { return Normalizer(utf8_text).run(); }
+std::string normalize_english(const std::string& utf8_text) {
+    std::string spoken = Normalizer(utf8_text).run();
+    if (spoken.size() > kMaxSpokenBytesPerByte * utf8_text.size()) {
+        throw Error(ErrorCode::Internal, "the text normalizer wrote " + std::to_string(spoken.size()) + " bytes for " +
+                                             std::to_string(utf8_text.size()) + ": more than its bound");
+    }
+    return spoken;
+}
 
 }  // namespace ovspeech::tts

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace ovspeech::tts {
@@ -43,6 +44,15 @@ namespace ovspeech::tts {
 //   otherwise ("Main St."). "No." is "number" before a number. a.m./p.m. read as letters "a m"/"p m" (also
 //   "10am", "10 PM"). The period stays when the abbreviation ends the sentence ("..., etc." at the end).
 // - "&" -> "and", "+" -> "plus", "=" -> "equals", "@" -> "at", "%" -> "percent", "#5" -> "number five".
+//
+// Bounds: the output has at most kMaxSpokenBytesPerByte bytes per byte of input (the worst is a group of
+// three digits, "777," -> "seven hundred seventy-seven", under 9 a byte), and the time taken grows in
+// proportion to the input: every rule looks a bounded distance ahead, except over one run of digits or
+// hyphen- and dot-joined digit groups, which it then consumes. Spelled-out text, and with it the
+// synthesis work and memory of a request, so grow at most linearly with its input. Throws
+// Error(Internal) if the bound is ever broken, rather than handing on unbounded text.
 std::string normalize_english(const std::string& utf8_text);
+
+constexpr size_t kMaxSpokenBytesPerByte = 12;
 
 }  // namespace ovspeech::tts

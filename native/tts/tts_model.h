@@ -35,6 +35,8 @@ public:
     // knows none of its characters. Checks `cancellation` before every decoder step.
     virtual std::vector<float> synthesize(const std::string& text, const std::vector<float>& voice, const DecodingOptions& options,
                                           const CancellationFlag& cancellation, UnitTimings& timings) = 0;
+    // How many tokens synthesize() would feed the model for `text`, special tokens included.
+    virtual size_t count_tokens(const std::string& text) = 0;
 };
 
 // A text-to-speech model folder compiled for a device; one implementation per family (config.json's
@@ -45,8 +47,8 @@ public:
     virtual std::string family() const = 0;
     virtual uint32_t sample_rate() const = 0;
     virtual size_t voice_size() const = 0;
-    // The longest unit of text the model takes at once, in characters.
-    virtual size_t max_unit_chars() const = 0;
+    // The most tokens (as count_tokens() counts them) the model takes in one unit of text.
+    virtual size_t max_unit_tokens() const = 0;
     virtual std::unique_ptr<TtsSession> create_session() const = 0;
 
     // Reads config.json's model_type and loads the matching family. Throws Error: MODEL_NOT_FOUND,

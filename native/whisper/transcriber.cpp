@@ -208,7 +208,7 @@ Transcription::State::State(WhisperSession& session_, const std::vector<float>& 
     result.timings.features_ms = stopwatch.elapsed_ms();
 
     timestamps = options.timestamps || features.n_frames > frames.nb_max_frames;
-    stream_tokens = !timestamps && !options.temperature_fallback;
+    stream_tokens = static_cast<bool>(events.on_text) && !timestamps && !options.temperature_fallback;
     seconds_per_timestamp = static_cast<float>(frames.chunk_length) / static_cast<float>(config.max_source_positions);
     seconds_per_frame = static_cast<float>(frames.hop_length) / static_cast<float>(frames.sampling_rate);
     frames_per_position = frames.nb_max_frames / config.max_source_positions;

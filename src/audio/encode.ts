@@ -25,24 +25,22 @@ export const SPEECH_CONTENT_TYPES: Record<SpeechFormat, string> = {
 };
 
 /**
- * OpenAI's `pcm` is headerless 24 kHz s16le mono, so a client cannot learn any other rate: pcm output is
- * resampled to it unless the caller asks otherwise. The other formats name their rate and keep the input's.
+ * OpenAI's `pcm` is headerless 24 kHz s16le mono, so a client cannot learn any other rate: pcm speech is
+ * made at it unless the caller asks otherwise. The other formats name their rate and keep the model's.
  */
 export const OPENAI_PCM_SAMPLE_RATE = 24000;
 
-/** Output rates offered; all are common, which keeps the resampler's phase tables small. */
+/** Output rates offered; all are common, which keeps the native resampler's phase tables small. */
 export const OUTPUT_SAMPLE_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
 
 export interface SpeechEncoderOptions {
-  /** Rate of the samples written. */
+  /** Rate of the samples written, which is the rate they are encoded at: speech is made at it. */
   sampleRate: number;
-  /** Rate of the encoded audio; see OPENAI_PCM_SAMPLE_RATE for the default. */
-  outputSampleRate?: number | undefined;
 }
 
-/** The rate `format` is encoded at unless asked otherwise: see OPENAI_PCM_SAMPLE_RATE. */
-export function defaultOutputSampleRate(format: SpeechFormat, inputRate: number): number {
-  return format === 'pcm' ? OPENAI_PCM_SAMPLE_RATE : inputRate;
+/** The rate `format` is made at unless asked otherwise, for a model of `modelRate`: see OPENAI_PCM_SAMPLE_RATE. */
+export function defaultOutputSampleRate(format: SpeechFormat, modelRate: number): number {
+  return format === 'pcm' ? OPENAI_PCM_SAMPLE_RATE : modelRate;
 }
 
 /**
@@ -82,11 +80,7 @@ export function createSpeechEncoder(format: SpeechFormat, options: SpeechEncoder
   if (!(SPEECH_FORMATS as readonly string[]).includes(format)) throw invalidParameter(`one of ${SPEECH_FORMATS.join(', ')}`, 'response_format', format);
   const { sampleRate } = options;
   if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw invalidParameter('positive integer', 'sampleRate', sampleRate);
-  const outputSampleRate = options.outputSampleRate ?? defaultOutputSampleRate(format, sampleRate);
-  if (!(OUTPUT_SAMPLE_RATES as readonly number[]).includes(outputSampleRate) && outputSampleRate !== sampleRate) {
-    throw invalidParameter(`one of ${OUTPUT_SAMPLE_RATES.join(', ')}`, 'sample_rate', outputSampleRate);
-  }
   const contentType = SPEECH_CONTENT_TYPES[format];
-  if (format === 'wav' || format === 'pcm') return createPcmEncoder(format, contentType, sampleRate, outputSampleRate);
-  return createFfmpegEncoder(format, contentType, sampleRate, outputSampleRate, (cause) => missingFfmpeg(format, cause));
+  if (format === 'wav' || format === 'pcm') return createPcmEncoder(format, contentType, sampleRate);
+  return createFfmpegEncoder(format, contentType, sampleRate, (cause) => missingFfmpeg(format, cause));
 }

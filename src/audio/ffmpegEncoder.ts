@@ -22,18 +22,19 @@ const CODECS: Record<FfmpegSpeechFormat, string[]> = {
 /**
  * Mono float32 in on stdin at `inputRate`; the encoded stream out on stdout, each packet flushed as soon
  * as it is muxed. The input is described in full, so there is nothing to probe: without the smallest
- * probe size ffmpeg holds back everything until it has read a few seconds of input. ffmpeg's resampler converts to `outputRate` when it differs (libopus picks its own of
- * 8/12/16/24/48 kHz). `+bitexact` and no metadata keep ffmpeg's version out of the file.
+ * probe size ffmpeg holds back everything until it has read a few seconds of input. The samples come at
+ * the rate they are to be encoded at (the speech job resamples them), so ffmpeg resamples nothing, except
+ * that libopus picks its own of 8/12/16/24/48 kHz. `+bitexact` and no metadata keep ffmpeg's version out
+ * of the file.
  */
-export function ffmpegEncodeArgs(format: FfmpegSpeechFormat, inputRate: number, outputRate: number): string[] {
+export function ffmpegEncodeArgs(format: FfmpegSpeechFormat, sampleRate: number): string[] {
   return [
     '-hide_banner',
     '-loglevel', 'error',
     '-protocol_whitelist', 'pipe',
     '-probesize', '32',
-    '-f', 'f32le', '-ar', String(inputRate), '-ac', '1',
+    '-f', 'f32le', '-ar', String(sampleRate), '-ac', '1',
     '-i', 'pipe:0',
-    ...(outputRate === inputRate ? [] : ['-ar', String(outputRate)]),
     ...CODECS[format],
     '-map_metadata', '-1',
     '-fflags', '+bitexact',
@@ -50,11 +51,10 @@ export function ffmpegEncodeArgs(format: FfmpegSpeechFormat, inputRate: number, 
 export function createFfmpegEncoder(
   format: FfmpegSpeechFormat,
   contentType: string,
-  inputRate: number,
-  outputRate: number,
+  sampleRate: number,
   missingFfmpeg: (cause: Error) => Error,
 ): SpeechEncoder {
-  const { child, stderr } = spawnFfmpeg(ffmpegEncodeArgs(format, inputRate, outputRate));
+  const { child, stderr } = spawnFfmpeg(ffmpegEncodeArgs(format, sampleRate));
   const output = new PassThrough();
   const state = new EncoderState();
   let failure: Error | undefined;
@@ -76,7 +76,7 @@ export function createFfmpegEncoder(
 
   return {
     contentType,
-    sampleRate: outputRate,
+    sampleRate,
     output,
     write(chunk) {
       if (state.writable() && chunk.length > 0) child.stdin.write(float32le(chunk));

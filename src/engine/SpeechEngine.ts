@@ -23,7 +23,7 @@ export interface SpeakOptions extends NativeSpeechOptions {
 export interface SpeechTimings extends NativeSpeechTimings {}
 
 export interface Speech {
-  /** Mono float samples at sampleRate (empty when collect is off). */
+  /** Mono float samples at sampleRate, the one asked for or the model's (empty when collect is off). */
   audio: Float32Array;
   sampleRate: number;
   /** Seconds of audio. */
@@ -36,6 +36,9 @@ export interface Speech {
 }
 
 export const MAX_INPUT_CHARACTERS = 4096;
+/** The output rates the native resampler takes. */
+const MIN_SAMPLE_RATE = 1000;
+const MAX_SAMPLE_RATE = 384_000;
 
 function toNativeOptions(options: SpeakOptions): NativeSpeechOptions {
   const native: NativeSpeechOptions = {};
@@ -58,6 +61,11 @@ function toNativeOptions(options: SpeakOptions): NativeSpeechOptions {
   if (normalize !== undefined) native.normalize = normalize;
   const split = optionalBoolean(options.splitSentences, 'split_sentences');
   if (split !== undefined) native.splitSentences = split;
+  const sampleRate = optionalNumber(options.sampleRate, 'sample_rate', MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
+  if (sampleRate !== undefined) {
+    if (!Number.isInteger(sampleRate)) throw invalidParameter(`integer between ${MIN_SAMPLE_RATE} and ${MAX_SAMPLE_RATE}`, 'sample_rate', sampleRate);
+    native.sampleRate = sampleRate;
+  }
   return native;
 }
 

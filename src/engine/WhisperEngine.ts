@@ -149,7 +149,7 @@ export class WhisperEngine extends NativeEngine<NativeWhisperModel> {
           }
         : undefined;
     return runTask(
-      (onEvent) => this.model.transcribe(audio.samples, audio.sampleRate, audio.channels, native, onEvent),
+      (onEvent) => this.model.transcribe(audio.samples, audio.sampleRate, audio.channels, native, onEvent, onText !== undefined),
       listener,
       options.signal,
       caller,

@@ -153,6 +153,8 @@ export interface NativeWhisperModel {
     channels: number,
     options: NativeTranscriptionOptions,
     onEvent?: (event: NativeTranscriptionEvent) => void,
+    /** Whether onEvent wants text as it is decoded; without it only segments are posted, and no text is detokenized per token. */
+    textEvents?: boolean,
   ): NativeTask<NativeTranscription>;
   stats(): PoolStats;
   dispose(): Promise<void>;
@@ -176,6 +178,8 @@ export interface NativeSpeechOptions {
   splitSentences?: boolean;
   /** Seconds of silence between sentences (0.25 by default). */
   sentencePause?: number;
+  /** Rate of the audio handed out (1000 to 384000 Hz), resampled on the worker; the model's own by default. */
+  sampleRate?: number;
   /** SpeechT5's decoding limits: frames per input token at least/at most, and the stop threshold. */
   minlenratio?: number;
   maxlenratio?: number;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { SpeechEngine, type SpeakOptions, type Speech } from '../../src/engine/SpeechEngine.js';
+import type { OvSpeechError } from '../../src/errors.js';
 import { fixtures } from '../helpers/audio.js';
 import { assertLoopKeepsTicking } from '../helpers/eventLoop.js';
 import { tempDir } from '../helpers/irFolder.js';
@@ -33,6 +34,8 @@ describe('speech engine: errors', () => {
     ['a control character', () => engine.synthesize('Hello\u0007 world.'), /^input contains the control character U\+0007 at character 5$/],
     ['text in a script the tokenizer cannot read', () => engine.synthesize('你好，世界。'), /^the model's tokenizer can read none of the characters in the input$/],
     ['a speed out of range', () => engine.synthesize('Hello.', { speed: 5 }), /^Expected number between 0.25 and 4 for speed but received 5 of type number$/],
+    ['a sample rate out of range', () => engine.synthesize('Hello.', { sampleRate: 999 }), /^Expected number between 1000 and 384000 for sample_rate but received 999 of type number$/],
+    ['a fractional sample rate', () => engine.synthesize('Hello.', { sampleRate: 22050.5 }), /^Expected integer between 1000 and 384000 for sample_rate but received 22050.5 of type number$/],
   ];
   for (const [what, call, message] of cases) {
     it(`rejects ${what} with INVALID_ARGUMENT and keeps serving`, async () => {
@@ -123,6 +126,36 @@ describe('speech engine: voices, speed, normalizer', () => {
       const stretched = await engine.synthesize('Hello world.', { speed });
       const target = base.audio.length / speed;
       assert.ok(Math.abs(stretched.audio.length - target) / target < 0.01, `speed ${speed}: ${stretched.audio.length} vs ${target}`);
+    }
+  });
+
+  // The tiny SpeechT5's max_text_positions is 450: 449 characters are 451 tokens with the word-boundary
+  // piece and </s>; "$" and 100 sevens spell out to 607 characters.
+  it('refuses, without sentence splitting, text of more tokens than the model takes, naming input', async () => {
+    for (const [input, tokens] of [
+      ['a'.repeat(449), 451],
+      [`$${'7'.repeat(100)}`, 609],
+    ] as const) {
+      const error = await rejection(engine.synthesize(input, { splitSentences: false }));
+      assert.equal(error.code, 'INVALID_ARGUMENT');
+      assert.equal((error as OvSpeechError).param, 'input');
+      assert.equal(error.message, `input has ${tokens} tokens once spelled out; without sentence splitting the model takes at most 450`);
+    }
+    const literal = await rejection(engine.synthesize('.'.repeat(4096), { splitSentences: false, normalize: false }));
+    assert.equal(literal.message, 'input has 4098 tokens; without sentence splitting the model takes at most 450');
+  });
+
+  it('with sentence splitting, cuts text of more tokens than the model takes so that every unit fits', async () => {
+    // The shortest decoding keeps this fast: the units are what is tested.
+    const options: SpeakOptions = { maxlenratio: 0.05, voice: 'alloy' };
+    for (const [input, units] of [
+      ['a'.repeat(449), 2],
+      [`$${'7'.repeat(100)}`, 2],
+      ['.'.repeat(4096), 10],
+      ['a, '.repeat(1300), 9],
+    ] as const) {
+      const speech = await engine.synthesize(input, options);
+      assert.equal(speech.units, units, input.slice(0, 10));
     }
   });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { WhisperEngine, type TokenLogprob, type Transcription, type TranscribeOptions } from '../../src/engine/WhisperEngine.js';
+import { addon } from '../../src/native/binding.js';
 import { fixtures, loadClip } from '../helpers/audio.js';
 import { assertLoopKeepsTicking } from '../helpers/eventLoop.js';
 import { rejection } from '../helpers/rejection.js';
@@ -239,6 +240,27 @@ describe('whisper engine: streaming, sampling, fallback', () => {
     assertMatchesReference(result, item);
     assert.ok(deltas.length > 20, `${deltas.length} deltas`);
     assert.equal(deltas.join(''), result.text);
+  });
+
+  it('posts no text events for a request that does not listen to text: no per-token detokenizing or messages', async () => {
+    // The addon itself, so that every event it posts is seen (the engine drops the kinds nobody asked for).
+    const model = await addon.loadWhisperModel(modelDir, { inferencePrecision: 'f32' }, { workers: 1, maxQueued: 4 });
+    try {
+      const item = caseById('en_5s');
+      const clip = loadClip(item.audio);
+      const posted = async (textEvents: boolean) => {
+        const kinds: string[] = [];
+        const result = await model.transcribe(clip.samples, clip.sampleRate, clip.channels, { language: 'en' }, (event) => kinds.push(event.type), textEvents).promise;
+        return { kinds, result };
+      };
+      const plain = await posted(false);
+      assert.deepEqual(plain.kinds, plain.result.segments.map(() => 'segment'), 'segments only, no text');
+      const streamed = await posted(true);
+      assert.ok(streamed.kinds.filter((kind) => kind === 'text').length > 20, 'text token by token when listened to');
+      assert.deepEqual(streamed.result.tokens, plain.result.tokens);
+    } finally {
+      await model.dispose();
+    }
   });
 
   it('streams each segment once final, long-form included', async () => {

@@ -42,7 +42,7 @@ export class ReplySpeaker {
     this.#options = options;
     this.#splitter = new SentenceSplitter(options.maxCharacters);
     this.#signal = AbortSignal.any([options.signal, this.#stopped.signal]);
-    this.#encoder = createSpeechEncoder(options.format, { sampleRate: options.engine.sampleRate, outputSampleRate: OPENAI_PCM_SAMPLE_RATE });
+    this.#encoder = createSpeechEncoder(options.format, { sampleRate: OPENAI_PCM_SAMPLE_RATE });
     this.#encoder.output.on('data', (data: Buffer) => this.#tell(data));
     // An encoder process that fails ends the reply's audio; finish() reports it.
     this.#encoder.output.on('error', (error) => void (this.#failure ??= error));
@@ -83,6 +83,7 @@ export class ReplySpeaker {
     const { engine, voice, onSpeech } = this.#options;
     const speech = await engine.synthesize(text, {
       ...(voice === undefined ? {} : { voice }),
+      sampleRate: OPENAI_PCM_SAMPLE_RATE,
       collect: false,
       signal: this.#signal,
       onChunk: (chunk) => this.#encoder.write(chunk),

@@ -135,11 +135,15 @@ export function checkVoice(engine: SpeechEngine, voice: string | undefined, para
   }
 }
 
-function encoderFor(engine: SpeechEngine, request: SpeechRequest): SpeechEncoder {
-  return createSpeechEncoder(request.format, { sampleRate: engine.sampleRate, outputSampleRate: request.sampleRate });
+/** The rate the speech is made at: the one asked for, else the format's default for the model. */
+function outputRate(engine: SpeechEngine, request: SpeechRequest): number {
+  return request.sampleRate ?? defaultOutputSampleRate(request.format, engine.sampleRate);
 }
 
-/** The whole file, with its length (and a WAV header with its true sizes). */
+/**
+ * The whole file, with its length (and a WAV header with its true sizes). Each sentence is encoded as it
+ * arrives, so that no single step on the event loop converts a whole minute of audio.
+ */
 async function respondWhole(
   ctx: Context,
   engine: SpeechEngine,
@@ -147,13 +151,17 @@ async function respondWhole(
   work: RequestSignal,
   record: (speech: Speech) => void,
 ): Promise<void> {
-  const speech = await engine.synthesize(request.input, { ...request.options, signal: work.signal });
-  const encoder = createSpeechEncoder(wholeFileEncoding(request.format), {
-    sampleRate: engine.sampleRate,
-    outputSampleRate: request.sampleRate ?? defaultOutputSampleRate(request.format, engine.sampleRate),
-  });
+  const encoder = createSpeechEncoder(wholeFileEncoding(request.format), { sampleRate: outputRate(engine, request) });
   const encoded = buffer(encoder.output);
-  encoder.write(speech.audio);
+  // Awaited only after the synthesis; an encoder that fails before then is reported there, not as unhandled.
+  encoded.catch(() => undefined);
+  let speech: Speech;
+  try {
+    speech = await engine.synthesize(request.input, { ...request.options, sampleRate: encoder.sampleRate, collect: false, signal: work.signal, onChunk: (chunk) => encoder.write(chunk) });
+  } catch (error) {
+    encoder.abort();
+    throw error;
+  }
   encoder.end();
   ctx.type = SPEECH_CONTENT_TYPES[request.format];
   ctx.set('X-Sample-Rate', String(encoder.sampleRate));
@@ -173,10 +181,12 @@ async function respondStreaming(
   work: RequestSignal,
   record: (speech: Speech) => void,
 ): Promise<void> {
-  const encoder = encoderFor(engine, request);
+  const sampleRate = outputRate(engine, request);
+  const encoder = createSpeechEncoder(request.format, { sampleRate });
   const first = new FirstOutput();
   const running = engine.synthesize(request.input, {
     ...request.options,
+    sampleRate,
     collect: false,
     signal: work.signal,
     onChunk: (chunk) => {

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { type ApiServer, startApiServer } from '../helpers/apiServer.js';
+import { fixtures } from '../helpers/audio.js';
+
+const CLIP = path.join(fixtures, 'audio', 'en_1s.wav');
+const REQUESTS = 1000;
+const SAMPLE_AFTER = 100;
+/** The acceptance bound: RSS after all the requests within 10% of RSS after the first 100. */
+const MAX_GROWTH = 0.1;
+
+/** A long digit string, spelled out one digit at a time (16,000 characters, 36 units of speech). */
+const DIGITS = `Hi. ${'1'.repeat(4000)}`;
+/** An amount beyond the named scales, read as 40 digits and "dollars". */
+const MONEY = `$${'9'.repeat(40)}`;
+
+describe('http: memory over many mixed requests', () => {
+  let api: ApiServer;
+  before(async () => {
+    // Two workers per model, so that requests overlap as they do in service.
+    api = await startApiServer({ workers: 2 });
+  });
+  after(() => api.server.close());
+
+  const speech = async (body: Record<string, unknown>): Promise<Response> => {
+    const response = await fetch(`${api.server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', voice: 'alloy', ...body }),
+    });
+    if (response.status !== 200) assert.fail(`${response.status}: ${await response.text()}`);
+    return response;
+  };
+
+  /**
+   * Request i of the mix: mostly transcriptions (plain, streamed, with timestamps), and speech as a whole
+   * WAV, as pcm resampled to 24 kHz and streamed, "$" and 40 digits, and the 4,000 digits, whose speech
+   * is cancelled after its first sentence (its normalization and splitting run in full first).
+   */
+  const request = async (i: number): Promise<void> => {
+    if (i % 100 === 7) {
+      const response = await speech({ input: DIGITS, response_format: 'pcm', stream_format: 'audio' });
+      const reader = response.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+      return;
+    }
+    if (i % 100 === 57) {
+      assert.ok((await (await speech({ input: MONEY, response_format: 'wav' })).arrayBuffer()).byteLength > 44);
+      return;
+    }
+    switch (i % 20) {
+      case 3:
+        assert.ok((await (await speech({ input: 'Hi.', response_format: 'wav' })).arrayBuffer()).byteLength > 44);
+        return;
+      case 13:
+        assert.ok((await (await speech({ input: 'No.', response_format: 'pcm', stream_format: 'audio' })).arrayBuffer()).byteLength > 0);
+        return;
+      case 5:
+      case 15: {
+        const stream = await api.client.audio.transcriptions.create({ file: createReadStream(CLIP), model: 'whisper-1', stream: true });
+        for await (const event of stream) void event;
+        return;
+      }
+      case 9: {
+        const verbose = await api.client.audio.transcriptions.create({
+          file: createReadStream(CLIP),
+          model: 'whisper-1',
+          response_format: 'verbose_json',
+          timestamp_granularities: ['segment'],
+        });
+        assert.equal(typeof verbose.duration, 'number');
+        return;
+      }
+      default: {
+        const { text } = await api.client.audio.transcriptions.create({ file: createReadStream(CLIP), model: 'whisper-1' });
+        assert.equal(typeof text, 'string');
+      }
+    }
+  };
+
+  // The random tiny models run to their limits (Whisper 444 tokens, SpeechT5 to maxlenratio), about 0.5 s of
+  // CPU a request: some 4 minutes on an idle 2-core machine, over 8 on a busy one.
+  it(`holds RSS within ${MAX_GROWTH * 100}% from request ${SAMPLE_AFTER} to request ${REQUESTS}`, { timeout: 1_200_000 }, async () => {
+    let next = 0;
+    let rssAtSample = 0;
+    const run = async (until: number) => {
+      const lane = async () => {
+        while (next < until) await request(next++);
+      };
+      // Four requests in flight: two per model's workers.
+      await Promise.all(Array.from({ length: 4 }, lane));
+    };
+    const started = performance.now();
+    await run(SAMPLE_AFTER);
+    rssAtSample = process.memoryUsage().rss;
+    await run(REQUESTS);
+    const rssAtEnd = process.memoryUsage().rss;
+    const growth = rssAtEnd / rssAtSample - 1;
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+    const summary = `RSS ${mb(rssAtSample)} MB after ${SAMPLE_AFTER} requests, ${mb(rssAtEnd)} MB after ${REQUESTS} (${(growth * 100).toFixed(1)}%), in ${((performance.now() - started) / 1000).toFixed(0)} s`;
+    console.log(summary);
+    assert.ok(growth <= MAX_GROWTH, summary);
+  });
+});
