@@ -7,6 +7,10 @@
 #include "addon/speech_model_wrap.h"
 #include "addon/whisper_model_wrap.h"
 #include "common/runtime.h"
+#include "tts/synthesizer.h"
+#include "tts/time_stretch.h"
+#include "tts/tts_model.h"
+#include "whisper/whisper_config.h"
 
 namespace {
 
@@ -28,6 +32,18 @@ Napi::Object InitOvSpeech(Napi::Env env, Napi::Object exports) {
     state->set_whisper_model_class(addon::WhisperModelWrap::define(env));
     state->set_speech_model_class(addon::SpeechModelWrap::define(env));
     exports.Set("openvinoVersion", Napi::String::New(env, ovspeech::openvino_version()));
+    auto speech_limits = Napi::Object::New(env);
+    speech_limits.Set("maxInputCharacters", static_cast<double>(ovspeech::tts::kMaxInputCharacters));
+    speech_limits.Set("minSpeed", ovspeech::tts::kMinSpeed);
+    speech_limits.Set("maxSpeed", ovspeech::tts::kMaxSpeed);
+    speech_limits.Freeze();
+    exports.Set("speechLimits", speech_limits);
+    // The one list of families, each with the kind of engine that serves it.
+    auto families = Napi::Object::New(env);
+    families.Set(ovspeech::whisper::kWhisperModelType, "transcription");
+    for (const std::string& family : ovspeech::tts::TtsModel::families()) families.Set(family, "speech");
+    families.Freeze();
+    exports.Set("modelFamilies", families);
     exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
     exports.Set("availableDevices", Napi::Function::New(env, addon::available_devices, "availableDevices"));
     exports.Set("inspectModel", Napi::Function::New(env, addon::inspect_model, "inspectModel"));

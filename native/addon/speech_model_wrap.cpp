@@ -59,6 +59,7 @@ struct SpeechJob {
 Napi::Function SpeechModelWrap::define(Napi::Env env) {
     return DefineClass(env, "SpeechModel",
                        {InstanceMethod<&SpeechModelWrap::synthesize>("synthesize"), InstanceMethod<&SpeechModelWrap::voices>("voices"),
+                        InstanceMethod<&SpeechModelWrap::has_voice>("hasVoice"), InstanceMethod<&SpeechModelWrap::check_voice>("checkVoice"),
                         stats_method(), dispose_method()});
 }
 
@@ -81,6 +82,23 @@ Napi::Value SpeechModelWrap::voices(const Napi::CallbackInfo& info) {
     result.Set("names", list);
     result.Set("default", voices_->default_voice());
     return result;
+}
+
+Napi::Value SpeechModelWrap::has_voice(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), voices_->contains(require_string(info[0], "voice")));
+}
+
+// The check synthesize() makes of a voice, made before any work starts (a lookup in memory).
+Napi::Value SpeechModelWrap::check_voice(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const std::string name = require_string(info[0], "voice");
+    const std::string param = require_string(info[1], "param");
+    try {
+        voices_->resolve(name);
+    } catch (const Error& e) {
+        throw addon_state(env).make_error(env, e.code(), e.what(), param);
+    }
+    return env.Undefined();
 }
 
 Napi::Value SpeechModelWrap::synthesize(const Napi::CallbackInfo& info) {

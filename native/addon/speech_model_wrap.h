@@ -28,6 +28,8 @@ public:
 private:
     Napi::Value synthesize(const Napi::CallbackInfo& info);
     Napi::Value voices(const Napi::CallbackInfo& info);
+    Napi::Value has_voice(const Napi::CallbackInfo& info);
+    Napi::Value check_voice(const Napi::CallbackInfo& info);
 
     std::shared_ptr<const tts::TtsModel> model_;
     std::shared_ptr<const tts::VoiceLibrary> voices_;

@@ -31,15 +31,6 @@ std::vector<Character> decode(const std::string& text) {
     return characters;
 }
 
-bool is_line_break(char32_t c) {
-    return c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0x85 || c == 0x2028 || c == 0x2029;
-}
-
-bool is_space(char32_t c) {
-    return c == ' ' || c == '\t' || is_line_break(c) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-           c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
 // Full-width sentence ends of CJK text, which puts no space after them.
 bool is_wide_terminator(char32_t c) { return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF0E || c == 0xFF61; }
 

@@ -43,7 +43,7 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
     if (characters > kMaxInputCharacters) {
         invalid("input has " + std::to_string(characters) + " characters; at most " + std::to_string(kMaxInputCharacters) + " are allowed");
     }
-    if (!(request.speed >= 0.25 && request.speed <= 4.0)) invalid("speed must be between 0.25 and 4.0", "speed");
+    if (!(request.speed >= kMinSpeed && request.speed <= kMaxSpeed)) invalid("speed must be between 0.25 and 4.0", "speed");
     if (!(request.pause_seconds >= 0 && request.pause_seconds <= 5)) {
         invalid("the pause between sentences must be between 0 and 5 seconds", "sentence_pause");
     }
@@ -77,7 +77,8 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
     }
     summary.normalize_ms = stopwatch.elapsed_ms();
 
-    const auto pause = static_cast<size_t>(std::lround(request.pause_seconds * model.sample_rate()));
+    // The pauses between sentences go faster or slower with the speech.
+    const auto pause = static_cast<size_t>(std::lround(request.pause_seconds * model.sample_rate() / request.speed));
     const auto emit = [&](std::vector<float>&& chunk) {
         summary.samples += chunk.size();
         if (!chunk.empty()) on_chunk(std::move(chunk));

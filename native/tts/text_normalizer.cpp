@@ -34,15 +34,6 @@ char32_t decode_before(std::string_view text, size_t i) {
     return start + length == i ? value : static_cast<unsigned char>(text[i - 1]);
 }
 
-bool is_line_break(char32_t c) {
-    return c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0x85 || c == 0x2028 || c == 0x2029;
-}
-
-bool is_space(char32_t c) {
-    return c == ' ' || c == '\t' || is_line_break(c) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-           c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
 bool is_digit(char32_t c) { return c >= '0' && c <= '9'; }
 bool is_upper(char32_t c) { return c >= 'A' && c <= 'Z'; }
 bool is_letter(char32_t c) { return (c >= 'a' && c <= 'z') || is_upper(c); }

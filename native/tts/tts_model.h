@@ -54,6 +54,9 @@ public:
     // Reads config.json's model_type and loads the matching family. Throws Error: MODEL_NOT_FOUND,
     // UNSUPPORTED_MODEL (unknown family, missing or broken file, naming it), INVALID_ARGUMENT (device).
     static std::shared_ptr<const TtsModel> load(const std::filesystem::path& dir, const CompileOptions& options);
+
+    // The model_type of every family load() knows, sorted.
+    static std::vector<std::string> families();
 };
 
 }  // namespace ovspeech::tts

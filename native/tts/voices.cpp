@@ -75,16 +75,21 @@ VoiceLibrary VoiceLibrary::load(const std::filesystem::path& model_dir, const st
     return library;
 }
 
-const std::vector<float>& VoiceLibrary::resolve(const std::string& name) const {
+const std::vector<float>* VoiceLibrary::find(const std::string& name) const {
     const std::string& wanted = name.empty() ? default_voice_ : name;
     const auto alias = aliases_.find(wanted);
     const auto voice = voices_.find(alias != aliases_.end() ? alias->second : wanted);
-    if (voice == voices_.end()) {
+    return voice == voices_.end() ? nullptr : &voice->second;
+}
+
+const std::vector<float>& VoiceLibrary::resolve(const std::string& name) const {
+    const std::vector<float>* voice = find(name);
+    if (voice == nullptr) {
         std::string known;
         for (const auto& candidate : names()) known += (known.empty() ? "" : ", ") + candidate;
         throw Error(ErrorCode::InvalidArgument, "unknown voice \"" + name + "\"; this model has: " + known);
     }
-    return voice->second;
+    return *voice;
 }
 
 std::vector<std::string> VoiceLibrary::names() const {

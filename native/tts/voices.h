@@ -23,12 +23,17 @@ public:
     // The embedding of `name` (a voice, an alias or an OpenAI name); the default voice when empty.
     // Unknown names are an INVALID_ARGUMENT error listing the voices there are.
     const std::vector<float>& resolve(const std::string& name) const;
+    // Whether resolve() accepts `name`.
+    bool contains(const std::string& name) const { return find(name) != nullptr; }
 
     // Every name that resolve() accepts, sorted.
     std::vector<std::string> names() const;
     const std::string& default_voice() const { return default_voice_; }
 
 private:
+    // The embedding `name` resolves to, or nullptr.
+    const std::vector<float>* find(const std::string& name) const;
+
     std::map<std::string, std::vector<float>> voices_;
     std::map<std::string, std::string> aliases_;
     std::string default_voice_;

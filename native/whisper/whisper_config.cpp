@@ -44,7 +44,7 @@ WhisperConfig WhisperConfig::from_folder(const std::filesystem::path& dir) {
     JsonReader model(dir / "config.json");
     std::string model_type;
     model.require("model_type", model_type);
-    if (model_type != "whisper") {
+    if (model_type != kWhisperModelType) {
         throw Error(ErrorCode::UnsupportedModel, "config.json: model_type is " + model_type + ", not whisper");
     }
     model.read("max_source_positions", config.max_source_positions);

@@ -10,6 +10,9 @@
 
 namespace ovspeech::whisper {
 
+// config.json's model_type of the Whisper family.
+constexpr const char* kWhisperModelType = "whisper";
+
 // What the decoding rules need from a Whisper folder's config.json and generation_config.json.
 struct WhisperConfig {
     // config.json

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
+import { MAX_INPUT_CHARACTERS } from '../engine/SpeechEngine.js';
 import { invalidParameter, OvSpeechError } from '../errors.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -155,7 +156,7 @@ const SETTINGS = {
     key: 'maxAudioSeconds', flag: '--max-audio-seconds', env: 'OVSPEECH_MAX_AUDIO_SECONDS', parse: rangeParser(1, 86_400, { integer: false, unit: ' of seconds' }),
   },
   maxInputChars: {
-    key: 'maxInputChars', flag: '--max-input-chars', env: 'OVSPEECH_MAX_INPUT_CHARS', parse: rangeParser(1, 4096, { integer: true }),
+    key: 'maxInputChars', flag: '--max-input-chars', env: 'OVSPEECH_MAX_INPUT_CHARS', parse: rangeParser(1, MAX_INPUT_CHARACTERS, { integer: true }),
   },
   requestTimeoutMs: { key: 'requestTimeout', flag: '--request-timeout', env: 'OVSPEECH_REQUEST_TIMEOUT', parse: parseSeconds },
   transcriptionModel: { key: 'transcriptionModel', flag: '--transcription-model', env: 'OVSPEECH_TRANSCRIPTION_MODEL', parse: parseText },
@@ -179,7 +180,7 @@ const DEFAULTS = {
   maxUploadMb: 25,
   // 30 minutes: decoded 48 kHz stereo float audio of that length takes 700 MB.
   maxAudioSeconds: 1800,
-  maxInputChars: 4096,
+  maxInputChars: MAX_INPUT_CHARACTERS,
   requestTimeoutMs: 600_000,
 };
 

@@ -11,10 +11,10 @@ import { WhisperEngine } from './WhisperEngine.js';
 /** A loaded model: what it does and the engine that does it. */
 export type LoadedEngine = { kind: 'transcription'; engine: WhisperEngine } | { kind: 'speech'; engine: SpeechEngine };
 
-/** The engine of each family ovspeech serves, by config.json's model_type. */
-const FAMILIES: Record<string, (dir: string, options: EngineOptions) => Promise<LoadedEngine>> = {
-  whisper: async (dir, options) => ({ kind: 'transcription', engine: await WhisperEngine.load(dir, options) }),
-  speecht5: async (dir, options) => ({ kind: 'speech', engine: await SpeechEngine.load(dir, options) }),
+/** The engine of each kind; which family is of which kind, the addon says (addon.modelFamilies). */
+const LOAD_ENGINE: Record<LoadedEngine['kind'], (dir: string, options: EngineOptions) => Promise<LoadedEngine>> = {
+  transcription: async (dir, options) => ({ kind: 'transcription', engine: await WhisperEngine.load(dir, options) }),
+  speech: async (dir, options) => ({ kind: 'speech', engine: await SpeechEngine.load(dir, options) }),
 };
 
 export type ModelState = 'loading' | 'ready' | 'failed';
@@ -115,14 +115,14 @@ export class ModelRegistry {
       try {
         entry.info = await callNative(() => addon.inspectModel(entry.path));
         entry.family = entry.info.modelType;
-        const loader = FAMILIES[entry.family];
-        if (loader === undefined) {
+        const kind = Object.hasOwn(addon.modelFamilies, entry.family) ? addon.modelFamilies[entry.family] : undefined;
+        if (kind === undefined) {
           throw new OvSpeechError(
-            `model_type "${entry.family}" is not a family ovspeech serves (${Object.keys(FAMILIES).join(', ')})`,
+            `model_type "${entry.family}" is not a family ovspeech serves (${Object.keys(addon.modelFamilies).sort().join(', ')})`,
             'UNSUPPORTED_MODEL',
           );
         }
-        entry.loaded = await loader(entry.path, options);
+        entry.loaded = await LOAD_ENGINE[kind](entry.path, options);
         entry.state = 'ready';
       } catch (error) {
         entry.error = loadError(error);

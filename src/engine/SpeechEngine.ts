@@ -2,7 +2,7 @@ import { invalidParameter, OvSpeechError } from '../errors.js';
 import type { NativeSpeechModel, NativeSpeechOptions, NativeSpeechTimings, VoiceSettings } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
 import { NativeEngine, runTask } from './nativeTask.js';
-import { optionalBoolean, optionalNumber, poolAndCompile, type EngineOptions } from './options.js';
+import { optionalBoolean, poolAndCompile, type EngineOptions } from './options.js';
 
 export interface SpeechEngineOptions extends EngineOptions {
   /** A folder of further <name>.bin speaker embeddings. */
@@ -35,10 +35,9 @@ export interface Speech {
   realTimeFactor: number;
 }
 
-export const MAX_INPUT_CHARACTERS = 4096;
-/** The output rates the native resampler takes. */
-const MIN_SAMPLE_RATE = 1000;
-const MAX_SAMPLE_RATE = 384_000;
+/** The native synthesizer's limits, so that every layer checks the same numbers. */
+export const SPEECH_LIMITS = addon.speechLimits;
+export const MAX_INPUT_CHARACTERS = SPEECH_LIMITS.maxInputCharacters;
 
 function toNativeOptions(options: SpeakOptions): NativeSpeechOptions {
   const native: NativeSpeechOptions = {};
@@ -46,26 +45,14 @@ function toNativeOptions(options: SpeakOptions): NativeSpeechOptions {
     if (typeof options.voice !== 'string' || options.voice === '') throw invalidParameter('non-empty string', 'voice', options.voice);
     native.voice = options.voice;
   }
-  const numbers: [keyof NativeSpeechOptions & keyof SpeakOptions, string, number, number][] = [
-    ['speed', 'speed', 0.25, 4],
-    ['sentencePause', 'sentence_pause', 0, 5],
-    ['minlenratio', 'minlenratio', 0, 100],
-    ['maxlenratio', 'maxlenratio', 0.01, 100],
-    ['threshold', 'threshold', 0.001, 2],
-  ];
-  for (const [key, name, min, max] of numbers) {
-    const value = optionalNumber(options[key], name, min, max);
-    if (value !== undefined) (native as Record<string, unknown>)[key] = value;
+  // The addon checks the numbers itself, with invalidParameter's wording and each option's own range.
+  for (const key of ['speed', 'sentencePause', 'minlenratio', 'maxlenratio', 'threshold', 'sampleRate'] as const) {
+    if (options[key] !== undefined) native[key] = options[key];
   }
   const normalize = optionalBoolean(options.normalize, 'normalize');
   if (normalize !== undefined) native.normalize = normalize;
   const split = optionalBoolean(options.splitSentences, 'split_sentences');
   if (split !== undefined) native.splitSentences = split;
-  const sampleRate = optionalNumber(options.sampleRate, 'sample_rate', MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
-  if (sampleRate !== undefined) {
-    if (!Number.isInteger(sampleRate)) throw invalidParameter(`integer between ${MIN_SAMPLE_RATE} and ${MAX_SAMPLE_RATE}`, 'sample_rate', sampleRate);
-    native.sampleRate = sampleRate;
-  }
   return native;
 }
 
@@ -103,6 +90,16 @@ export class SpeechEngine extends NativeEngine<NativeSpeechModel> {
   /** Every voice name synthesize() accepts, and the one it uses when none is given. */
   voices(): { names: string[]; default: string } {
     return this.model.voices();
+  }
+
+  /** Whether synthesize() takes `voice`. */
+  hasVoice(voice: string): boolean {
+    return this.model.hasVoice(voice);
+  }
+
+  /** Fails as synthesize() would for a voice it does not have, before any work starts; `param` names the field. */
+  checkVoice(voice: string | undefined, param = 'voice'): void {
+    if (voice !== undefined) this.model.checkVoice(voice, param);
   }
 
   /**

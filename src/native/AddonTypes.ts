@@ -29,8 +29,18 @@ export interface DeviceInfo {
   fullName: string;
 }
 
+/** Limits of the native synthesizer, which every layer checks against. */
+export interface SpeechLimits {
+  readonly maxInputCharacters: number;
+  readonly minSpeed: number;
+  readonly maxSpeed: number;
+}
+
 export interface Addon {
   readonly openvinoVersion: string;
+  readonly speechLimits: SpeechLimits;
+  /** Every family ovspeech serves, by config.json's model_type, with the kind of engine that runs it. */
+  readonly modelFamilies: Readonly<Record<string, 'transcription' | 'speech'>>;
   /** Native errors are created as `new errorClass(message, code)`. */
   setErrorClass(errorClass: typeof OvSpeechError): void;
   availableDevices(): Promise<DeviceInfo[]>;
@@ -176,7 +186,7 @@ export interface NativeSpeechOptions {
   normalize?: boolean;
   /** Synthesize sentence by sentence, streaming each one. On by default; off, the input is one unit. */
   splitSentences?: boolean;
-  /** Seconds of silence between sentences (0.25 by default). */
+  /** Seconds of silence between sentences at speed 1 (0.25 by default); it scales with the speed. */
   sentencePause?: number;
   /** Rate of the audio handed out (1000 to 384000 Hz), resampled on the worker; the model's own by default. */
   sampleRate?: number;
@@ -211,6 +221,10 @@ export interface NativeSpeechModel {
   readonly family: string;
   synthesize(text: string, options: NativeSpeechOptions, onChunk?: (chunk: Float32Array) => void): NativeTask<NativeSpeechSummary>;
   voices(): { names: string[]; default: string };
+  /** Whether synthesize() takes the voice name. */
+  hasVoice(voice: string): boolean;
+  /** Throws synthesize()'s own INVALID_ARGUMENT for a voice it would refuse, with `param` as the error's param. */
+  checkVoice(voice: string, param: string): void;
   stats(): PoolStats;
   dispose(): Promise<void>;
 }

@@ -34,8 +34,8 @@ describe('speech engine: errors', () => {
     ['a control character', () => engine.synthesize('Hello\u0007 world.'), /^input contains the control character U\+0007 at character 5$/],
     ['text in a script the tokenizer cannot read', () => engine.synthesize('你好，世界。'), /^the model's tokenizer can read none of the characters in the input$/],
     ['a speed out of range', () => engine.synthesize('Hello.', { speed: 5 }), /^Expected number between 0.25 and 4 for speed but received 5 of type number$/],
-    ['a sample rate out of range', () => engine.synthesize('Hello.', { sampleRate: 999 }), /^Expected number between 1000 and 384000 for sample_rate but received 999 of type number$/],
-    ['a fractional sample rate', () => engine.synthesize('Hello.', { sampleRate: 22050.5 }), /^Expected integer between 1000 and 384000 for sample_rate but received 22050.5 of type number$/],
+    ['a sample rate out of range', () => engine.synthesize('Hello.', { sampleRate: 999 }), /^Expected integer between 1000 and 384000 for sampleRate but received 999 of type number$/],
+    ['a fractional sample rate', () => engine.synthesize('Hello.', { sampleRate: 22050.5 }), /^Expected integer between 1000 and 384000 for sampleRate but received 22050.5 of type number$/],
   ];
   for (const [what, call, message] of cases) {
     it(`rejects ${what} with INVALID_ARGUMENT and keeps serving`, async () => {

@@ -44,15 +44,14 @@ async function runPython(dir: string, name: string, source: string, baseUrl: [do
 }
 
 /**
- * A speech WAV as the model makes it: 16 kHz mono s16 that ffmpeg decodes whole, and not silent. The
- * samples are not compared with the engine's: the same input does not always give the same speech (see
- * SAME_LENGTH_UNIT_BUG below).
+ * A speech WAV as the model makes it: 16 kHz mono s16 that ffmpeg decodes whole, and not silent (the
+ * random tiny model's length for a text is arbitrary, so only that there is audio is asserted).
  */
 function assertSpeechWav(bytes: Buffer, label: string): void {
   const probed = probeAudio(bytes, 'wav');
   assert.deepEqual([probed.codec, probed.sampleRate, probed.channels], ['pcm_s16le', 16000, 1], label);
   const samples = wavSamples(bytes, readWavLayout(bytes));
-  assert.ok(samples.length >= 16000, `${label}: ${samples.length} samples`);
+  assert.ok(samples.length > 0, `${label}: no samples`);
   assert.equal(Math.round(probed.duration * 16000), samples.length, `${label}: ffmpeg decodes every sample`);
   const rms = Math.sqrt(samples.reduce((sum, x) => sum + x * x, 0) / samples.length);
   assert.ok(rms > 1e-3, `${label}: RMS ${rms}`);
@@ -116,15 +115,15 @@ print("Generation finished")
     assertSpeechWav(wav, 'OVMS python');
   });
 
-  // It runs right after the Python demo with the same prompt, and that exposes a bug of the native SpeechT5
-  // session: a unit with as many tokens as the unit before it on the same worker comes out silent, run to
-  // maxlenratio (14.72 s of zeros here instead of 2.08 s of speech). Fixing it is outside this change.
-  const SAME_LENGTH_UNIT_BUG = 'native SpeechT5: a unit of the same token count as the previous one comes out silent';
-  it("OVMS's curl speech demo against /v3: no voice, no format, a WAV", { todo: SAME_LENGTH_UNIT_BUG }, async () => {
+  it("OVMS's curl speech demo against /v3: no voice, no format, a WAV; the Python demo's \"unused\" voice was the default", async () => {
     // As documented, only the host changed.
     const body = `{"model": "microsoft/speecht5_tts", "input": "${OVMS_PROMPT}"}`;
     await run('curl', ['-sS', '--fail-with-body', `${api.server.url}/v3/audio/speech`, '-H', 'Content-Type: application/json', '-d', body, '-o', 'ovms_speech.wav'], dir);
-    assertSpeechWav(readFileSync(path.join(dir, 'ovms_speech.wav')), 'OVMS curl');
+    const wav = readFileSync(path.join(dir, 'ovms_speech.wav'));
+    assertSpeechWav(wav, 'OVMS curl');
+    // Same text, no voice: the default voice. Synthesis of a text is repeatable, so equal bytes mean the
+    // Python demo's voice "unused" took the default voice too.
+    assert.ok(wav.equals(readFileSync(path.join(dir, 'speech.wav'))), 'voice "unused" under /v3 is the default voice');
   });
 
   it('/v1 keeps OpenAI\'s behaviour for the same requests: mp3 by default, an unknown voice refused', async () => {
@@ -140,7 +139,7 @@ print("Generation finished")
     assert.equal(refused.status, 400);
     const { error } = (await refused.json()) as { error: { message: string; param: string; code: string } };
     assert.deepEqual([error.param, error.code], ['voice', 'invalid_argument']);
-    assert.match(error.message, /^Unknown voice "unused"; this model has /);
+    assert.match(error.message, /^unknown voice "unused"; this model has: /);
   });
 
   // https://github.com/h2oai/h2ogpt/blob/main/docs/README_CLIENT.md, "Text to Speech" and "Speech to Text".

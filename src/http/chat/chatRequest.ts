@@ -1,7 +1,7 @@
 import type { SpeechFormat } from '../../audio/encode.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
 import { JsonFields } from '../params/jsonBody.js';
-import { readVoice } from '../routes/speech.js';
+import { readVoice } from '../schemas/speech.js';
 
 /** OpenAI's audio.format values for chat; `pcm16` is what /audio/speech calls `pcm` (24 kHz s16le). */
 export const CHAT_AUDIO_FORMATS = ['wav', 'mp3', 'flac', 'opus', 'pcm16', 'aac'] as const;

@@ -4,12 +4,13 @@ import type { Context } from 'koa';
 import { checkSpeechFormatAvailable, MissingFfmpegError } from '../../audio/encode.js';
 import type { ServerConfig } from '../../config/config.js';
 import { OvSpeechError } from '../../errors.js';
+import { decodeLimits } from '../../speech/uploadLimits.js';
 import type { AppState } from '../state.js';
 import { AudioTranscripts } from '../chat/audioTranscripts.js';
 import { readChatRequest, replaceInputAudio, restoreAssistantAudio, type ChatRequest, type ReplyAudioRequest } from '../chat/chatRequest.js';
 import { relayChatStream, type SpokenStream } from '../chat/chatStream.js';
 import { transcribeInputAudio } from '../chat/inputAudio.js';
-import { ReplySpeaker, speakWhole, type ReplySpeakerOptions } from '../chat/replySpeaker.js';
+import { ReplySpeaker, speakWhole, type ReplySpeakerOptions } from '../../speech/replySpeaker.js';
 import { responseText, sseData } from '../chat/sseEvents.js';
 import { ChatUpstream, readCompletion } from '../chat/upstream.js';
 import { ApiError } from '../errors.js';
@@ -18,8 +19,6 @@ import type { ModelResolver } from '../modelResolver.js';
 import { readJsonObject } from '../params/jsonBody.js';
 import { requestSignal, type RequestSignal } from '../requestSignal.js';
 import { EventStream } from '../sse.js';
-import { checkVoice } from './speech.js';
-import { decodeLimits } from './transcriptions.js';
 
 export interface ChatRouteOptions {
   resolver: ModelResolver;
@@ -72,7 +71,7 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
   /** Fails before anything runs when the reply cannot be spoken as asked. */
   const replyVoice = async (request: ReplyAudioRequest): Promise<ReplyVoice> => {
     const { id, engine } = resolver.resolve('speech', request.model);
-    checkVoice(engine, request.voice, 'audio.voice');
+    engine.checkVoice(request.voice, 'audio.voice');
     await checkSpeechFormatAvailable(request.format).catch((error: unknown) => {
       throw error instanceof MissingFfmpegError ? new OvSpeechError(error.message, error.code, { param: 'audio.format' }) : error;
     });

@@ -7,74 +7,22 @@ import {
   checkSpeechFormatAvailable,
   createSpeechEncoder,
   defaultOutputSampleRate,
-  OUTPUT_SAMPLE_RATES,
   SPEECH_CONTENT_TYPES,
-  SPEECH_FORMATS,
   wholeFile,
   wholeFileEncoding,
   type SpeechEncoder,
-  type SpeechFormat,
 } from '../../audio/encode.js';
 import type { ServerConfig } from '../../config/config.js';
-import type { SpeakOptions, Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
-import { invalidParameter, OvSpeechError } from '../../errors.js';
+import type { Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
 import type { ApiDialect } from '../dialect.js';
 import type { AppState } from '../state.js';
 import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
 import type { ModelResolver } from '../modelResolver.js';
-import { readJsonObject, type JsonFields } from '../params/jsonBody.js';
+import { readJsonObject } from '../params/jsonBody.js';
 import { requestSignal, type RequestSignal } from '../requestSignal.js';
+import { readSpeechRequest, type SpeechRequest } from '../schemas/speech.js';
 import { EventStream } from '../sse.js';
-
-/** How the audio goes out: one file once it is all made, its bytes as they are made, or SSE events. */
-type Delivery = 'whole' | 'audio' | 'sse';
-
-export interface SpeechRequest {
-  model: string | undefined;
-  input: string;
-  /** Characters of `input` (code points): its length as a limit and as usage counts it. */
-  characters: number;
-  format: SpeechFormat;
-  delivery: Delivery;
-  /** Rate of the encoded audio, when the client asks for one. */
-  sampleRate: number | undefined;
-  options: SpeakOptions;
-}
-
-/** A voice is a name, or OpenAI's custom-voice object `{"id": ...}`. */
-export function readVoice(body: JsonFields): string | undefined {
-  const voice = body.value('voice');
-  if (voice === undefined || typeof voice === 'string') return voice === '' ? undefined : voice;
-  if (typeof voice === 'object' && !Array.isArray(voice) && typeof (voice as { id?: unknown }).id === 'string') return (voice as { id: string }).id;
-  throw invalidParameter('voice name or object {"id": name}', body.param('voice'), voice);
-}
-
-/** The speech request as `dialect` reads it: its default format applies when the body names none. */
-export function readSpeechRequest(body: JsonFields, maxCharacters: number, dialect: ApiDialect): SpeechRequest {
-  const input = body.requiredString('input');
-  if (input.trim() === '') throw new OvSpeechError('input is empty; give the text to speak', 'INVALID_ARGUMENT', { param: 'input' });
-  const characters = [...input].length;
-  if (characters > maxCharacters) {
-    throw new OvSpeechError(`input has ${characters} characters; at most ${maxCharacters} are allowed`, 'INVALID_ARGUMENT', { param: 'input' });
-  }
-  // Accepted for OpenAI's clients; SpeechT5 has no way to follow instructions.
-  body.string('instructions');
-  const streamFormat = body.oneOf('stream_format', ['audio', 'sse'] as const);
-  // h2oGPT asks for streamed audio with `stream: true`.
-  const delivery: Delivery = streamFormat ?? (body.boolean('stream') ? 'audio' : 'whole');
-  const sampleRate = body.integer('sample_rate', 1, 384_000);
-  if (sampleRate !== undefined && !(OUTPUT_SAMPLE_RATES as readonly number[]).includes(sampleRate)) {
-    throw invalidParameter(`one of ${OUTPUT_SAMPLE_RATES.join(', ')}`, 'sample_rate', sampleRate);
-  }
-  const options: SpeakOptions = {};
-  const voice = readVoice(body);
-  if (voice !== undefined) options.voice = voice;
-  const speed = body.number('speed', 0.25, 4);
-  if (speed !== undefined) options.speed = speed;
-  const format = body.oneOf('response_format', SPEECH_FORMATS) ?? dialect.defaultSpeechFormat;
-  return { model: body.string('model'), input, characters, format, delivery, sampleRate, options };
-}
 
 export interface SpeechRouteOptions {
   resolver: ModelResolver;
@@ -91,8 +39,9 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
   router.post('/audio/speech', async (ctx) => {
     const request = readSpeechRequest(await readJsonObject(ctx), config.maxInputCharacters, dialect);
     const { id, engine } = resolver.resolve('speech', request.model);
-    if (dialect.unknownVoice === 'default' && !isVoiceOf(engine, request.options.voice)) delete request.options.voice;
-    checkVoice(engine, request.options.voice);
+    const { voice } = request.options;
+    if (voice !== undefined && dialect.unknownVoice === 'default' && !engine.hasVoice(voice)) delete request.options.voice;
+    engine.checkVoice(request.options.voice);
     await checkSpeechFormatAvailable(request.format);
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
     const record = (speech: Speech) => metrics.recordSpeech(id, speech);
@@ -122,17 +71,6 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
     };
   });
   return router;
-}
-
-function isVoiceOf(engine: SpeechEngine, voice: string | undefined): boolean {
-  return voice === undefined || engine.voices().names.includes(voice);
-}
-
-export function checkVoice(engine: SpeechEngine, voice: string | undefined, param = 'voice'): void {
-  if (!isVoiceOf(engine, voice)) {
-    const { names } = engine.voices();
-    throw new OvSpeechError(`Unknown voice "${voice}"; this model has ${names.join(', ')}`, 'INVALID_ARGUMENT', { param });
-  }
 }
 
 /** The rate the speech is made at: the one asked for, else the format's default for the model. */
