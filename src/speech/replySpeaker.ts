@@ -1,7 +1,7 @@
 import { finished } from 'node:stream/promises';
 
-import { createSpeechEncoder, OPENAI_PCM_SAMPLE_RATE, wholeFile, wholeFileEncoding, type SpeechEncoder, type SpeechFormat } from '../../audio/encode.js';
-import type { Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
+import { createSpeechEncoder, OPENAI_PCM_SAMPLE_RATE, wholeFile, wholeFileEncoding, type SpeechEncoder, type SpeechFormat } from '../audio/encode.js';
+import type { Speech, SpeechEngine } from '../engine/SpeechEngine.js';
 import { SentenceSplitter } from './sentences.js';
 
 export interface ReplySpeakerOptions {

@@ -211,28 +211,37 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
     }
   });
 
-  it('503 with Retry-After when the model queue is full; 504 when a request outlives its time limit', async () => {
-    // The limit leaves a loaded machine time to start the long job and refuse the second one before it.
-    const api = await startApiServer({ queueLength: 0, requestTimeoutMs: 3000 });
+  // 4,096 characters in 160 sentences: seconds of work for the tiny SpeechT5 on any CPU (1.7 s on an idle
+  // 2-core EPYC), far longer than the 100 ms limit below and than the moment it takes to be refused.
+  const LONG_INPUT = 'Hello there, my friend. '.repeat(160);
+
+  it('503 with Retry-After when the model queue is full', async () => {
+    const api = await startApiServer({ queueLength: 0 });
     try {
-      // 160 sentences: the tiny SpeechT5 makes about 50 decoder steps of each, tens of seconds on any CPU.
-      const long = 'Hello there, my friend. '.repeat(160);
-      const first = api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: long, response_format: 'wav' });
-      const firstResult = first.then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const first = api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: LONG_INPUT, response_format: 'wav' });
       const speech = api.server.registry.get('microsoft/speecht5_tts')?.loaded?.engine ?? assert.fail('the speech model is not loaded');
       await waitFor(() => speech.stats().running === 1, 'the long synthesis to start');
       const error = await expectError(api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.' }), 503, 'overloaded');
       assert.equal(error.headers?.get('retry-after'), '1');
-      const timedOut = await firstResult;
-      assert.ok(timedOut instanceof OpenAI.APIError);
+      assert.equal((await first).status, 200);
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('504 when a request outlives its time limit, and the job is cancelled', async () => {
+    const api = await startApiServer({ requestTimeoutMs: 100 });
+    try {
+      const timedOut = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: LONG_INPUT, response_format: 'wav' }).then(
+        () => assert.fail('the request finished within 100 ms'),
+        (error: unknown) => error,
+      );
+      assert.ok(timedOut instanceof OpenAI.APIError, String(timedOut));
       assert.equal(timedOut.status, 504);
       assert.equal(timedOut.code, 'timeout');
       assert.equal(await metricValue(api.server.url, /^ovspeech_jobs_cancelled_total\{.*reason="timeout"/), 1);
-      const later = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'wav' });
-      assert.equal(later.status, 200);
+      const speech = api.server.registry.get('microsoft/speecht5_tts')?.loaded?.engine ?? assert.fail('the speech model is not loaded');
+      await waitFor(() => speech.stats().running === 0, 'the cancelled synthesis to stop');
     } finally {
       await api.server.close();
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { SentenceSplitter } from '../../src/http/chat/sentences.js';
+import { SentenceSplitter } from '../../src/speech/sentences.js';
 import { sseData } from '../../src/http/chat/sseEvents.js';
 
 /** Every sentence the splitter gives for text arriving in `pieces`, the rest included. */

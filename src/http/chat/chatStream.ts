@@ -1,6 +1,6 @@
 import type { EventStream } from '../sse.js';
 import type { AudioIdentity } from './audioTranscripts.js';
-import type { ReplySpeaker } from './replySpeaker.js';
+import type { ReplySpeaker } from '../../speech/replySpeaker.js';
 import { parseChunk } from './upstream.js';
 
 /** The audio a streamed reply is spoken into. */
