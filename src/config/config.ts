@@ -40,14 +40,31 @@ export interface ServerConfig {
   chatCompletion: { baseUrl: string | undefined; model: string | undefined; apiKey: string | undefined };
 }
 
-const RAW_KEYS = [
-  'models', 'host', 'port', 'logLevel', 'shutdownTimeout', 'device', 'workers', 'queueLength', 'apiKey', 'apiKeyFile',
-  'maxUploadMb', 'maxAudioSeconds', 'maxInputChars', 'requestTimeout', 'transcriptionModel', 'speechModel',
-  'chatCompletionBaseUrl', 'chatCompletionModel', 'chatCompletionApiKey', 'config',
-] as const;
+/** The settings as they come from flags, the environment or the config file, before checking. */
+type RawKey =
+  | 'models'
+  | 'host'
+  | 'port'
+  | 'logLevel'
+  | 'shutdownTimeout'
+  | 'device'
+  | 'workers'
+  | 'queueLength'
+  | 'apiKey'
+  | 'apiKeyFile'
+  | 'maxUploadMb'
+  | 'maxAudioSeconds'
+  | 'maxInputChars'
+  | 'requestTimeout'
+  | 'transcriptionModel'
+  | 'speechModel'
+  | 'chatCompletionBaseUrl'
+  | 'chatCompletionModel'
+  | 'chatCompletionApiKey'
+  | 'config';
 
 /** Values as given: CLI flags by their long name (`models`, `port`, ...). */
-export type RawSettings = Partial<Record<(typeof RAW_KEYS)[number], string>>;
+export type RawSettings = Partial<Record<RawKey, string>>;
 
 interface Setting<T> {
   key: keyof RawSettings;

@@ -20,7 +20,7 @@ export interface SpeakOptions extends NativeSpeechOptions {
   onChunk?: (chunk: Float32Array) => void;
 }
 
-export interface SpeechTimings extends NativeSpeechTimings {}
+export type SpeechTimings = NativeSpeechTimings;
 
 export interface Speech {
   /** Mono float samples at sampleRate, the one asked for or the model's (empty when collect is off). */

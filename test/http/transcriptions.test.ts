@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import OpenAI, { toFile } from 'openai';
+import type OpenAI from 'openai';
+import { toFile } from 'openai';
 
 import { WhisperEngine } from '../../src/engine/WhisperEngine.js';
 import { type ApiServer, startApiServer } from '../helpers/apiServer.js';
