@@ -23,13 +23,23 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/http/app.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/routes/*'], message: 'Route modules are mounted by src/http/app.ts only; move what you need into a module both can use.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/routes/*'], message: 'Route modules are mounted by src/http/app.ts only; move what you need into a module both can use.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/http/routes/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'Route modules do not import each other; move what you need into a module both can use.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['./*'], message: 'Route modules do not import each other; move what you need into a module both can use.' }] },
+      ],
     },
   },
 );

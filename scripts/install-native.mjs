@@ -52,16 +52,11 @@ function openvinoPaths() {
 }
 
 ensureVirtualEnvironment();
-run(
-  venvPython,
-  ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements],
-  'Installing the OpenVINO wheels',
-);
+run(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements], 'Installing the OpenVINO wheels');
 const { cmakeDir, tokenizersLib } = openvinoPaths();
 const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
 run(
   process.execPath,
-  [cmakeJs, 'compile', '--directory', root, '--parallel', '2',
-    `--CDOpenVINO_DIR=${cmakeDir}`, `--CDOVSPEECH_TOKENIZERS_LIB=${tokenizersLib}`],
+  [cmakeJs, 'compile', '--directory', root, '--parallel', '2', `--CDOpenVINO_DIR=${cmakeDir}`, `--CDOVSPEECH_TOKENIZERS_LIB=${tokenizersLib}`],
   'Building the native addon',
 );

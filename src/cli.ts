@@ -27,9 +27,7 @@ async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: Object.fromEntries(
-      [...SERVE_FLAGS.map((f) => f.flag.slice(2)), 'config'].map((flag) => [flag, { type: 'string' as const }]),
-    ),
+    options: Object.fromEntries([...SERVE_FLAGS.map((f) => f.flag.slice(2)), 'config'].map((flag) => [flag, { type: 'string' as const }])),
   });
   const flags: RawSettings = {};
   for (const f of [...SERVE_FLAGS, { key: 'config' as const, flag: '--config' }]) {
@@ -38,7 +36,10 @@ async function serve(argv: string[]): Promise<void> {
   }
   const config = loadConfig(flags, process.env, packageRoot);
   const logger = createLogger(config.logLevel);
-  logger.info({ modelsDir: config.modelsDir, source: config.modelsSource }, `ovspeech ${version} serving models from ${config.modelsDir} (${config.modelsSource})`);
+  logger.info(
+    { modelsDir: config.modelsDir, source: config.modelsSource },
+    `ovspeech ${version} serving models from ${config.modelsDir} (${config.modelsSource})`,
+  );
   const server = await startServer(config, logger);
 
   const shutdown = (signal: NodeJS.Signals) => {

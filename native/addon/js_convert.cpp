@@ -94,7 +94,12 @@ std::string describe(const Napi::Value& value) {
     if (value.IsString()) return "\"" + value.As<Napi::String>().Utf8Value() + "\" of type string";
     if (value.IsArray()) return "array";
     if (value.IsObject() && !value.IsFunction()) return "object";
-    const char* type = value.IsNumber() ? "number" : value.IsBoolean() ? "boolean" : value.IsUndefined() ? "undefined" : value.IsBigInt() ? "bigint" : value.IsSymbol() ? "symbol" : "function";
+    const char* type = value.IsNumber()      ? "number"
+                       : value.IsBoolean()   ? "boolean"
+                       : value.IsUndefined() ? "undefined"
+                       : value.IsBigInt()    ? "bigint"
+                       : value.IsSymbol()    ? "symbol"
+                                             : "function";
     return js_string(value) + " of type " + type;
 }
 
@@ -119,8 +124,9 @@ public:
         if (value.IsUndefined()) return std::nullopt;
         const double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : NAN;
         if (!(value.IsNumber() && number >= range.min && number <= range.max && (!range.integer || std::floor(number) == number))) {
-            const std::string expected = std::string(range.integer ? "integer" : "number") + " between " + js_string(Napi::Number::New(env_, range.min)) +
-                                         " and " + js_string(Napi::Number::New(env_, range.max));
+            const std::string expected = std::string(range.integer ? "integer" : "number") + " between " +
+                                         js_string(Napi::Number::New(env_, range.min)) + " and " +
+                                         js_string(Napi::Number::New(env_, range.max));
             throw addon_state(env_).make_error(env_, ErrorCode::InvalidArgument, expected_message(expected, key, describe(value)), key);
         }
         return number;
@@ -144,7 +150,8 @@ public:
         for (uint32_t i = 0; i < names.Length(); ++i) {
             const std::string name = names.Get(i).As<Napi::String>().Utf8Value();
             const Napi::Value item = object.Get(name);
-            if (!item.IsString() && !item.IsNumber() && !item.IsBoolean()) fail(expected("string, number or boolean", (std::string(key) + "." + name).c_str()));
+            if (!item.IsString() && !item.IsNumber() && !item.IsBoolean())
+                fail(expected("string, number or boolean", (std::string(key) + "." + name).c_str()));
             map[name] = item.ToString().Utf8Value();
         }
         return map;
@@ -280,7 +287,8 @@ tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::V
     request.normalize = reader.boolean("normalize").value_or(request.normalize);
     request.split = reader.boolean("splitSentences").value_or(request.split);
     request.pause_seconds = reader.number("sentencePause", {false, 0, 5}).value_or(request.pause_seconds);
-    if (const auto rate = reader.number("sampleRate", {true, kMinSampleRate, kMaxSampleRate})) request.sample_rate = static_cast<uint32_t>(*rate);
+    if (const auto rate = reader.number("sampleRate", {true, kMinSampleRate, kMaxSampleRate}))
+        request.sample_rate = static_cast<uint32_t>(*rate);
     auto& decoding = request.decoding;
     decoding.minlenratio = static_cast<float>(reader.number("minlenratio", {false, 0, 100}).value_or(decoding.minlenratio));
     decoding.maxlenratio = static_cast<float>(reader.number("maxlenratio", {false, 0.01, 100}).value_or(decoding.maxlenratio));
@@ -307,10 +315,13 @@ namespace ovspeech::addon {
 Napi::Object make_task(Napi::Env env, const Napi::Promise& promise, const std::shared_ptr<CancellationFlag>& cancellation) {
     auto task = Napi::Object::New(env);
     task.Set("promise", promise);
-    task.Set("cancel", Napi::Function::New(env, [cancellation](const Napi::CallbackInfo& call) {
-                 cancellation->cancel();
-                 return call.Env().Undefined();
-             }, "cancel"));
+    task.Set("cancel", Napi::Function::New(
+                           env,
+                           [cancellation](const Napi::CallbackInfo& call) {
+                               cancellation->cancel();
+                               return call.Env().Undefined();
+                           },
+                           "cancel"));
     return task;
 }
 

@@ -85,9 +85,7 @@ private:
 
     Napi::Value stats(const Napi::CallbackInfo& info) { return to_js(info.Env(), pool_ ? pool_->stats() : PoolStats{}); }
 
-    Napi::Value dispose(const Napi::CallbackInfo& info) {
-        return (new ClosePoolWorker(info.Env(), std::move(pool_)))->queue();
-    }
+    Napi::Value dispose(const Napi::CallbackInfo& info) { return (new ClosePoolWorker(info.Env(), std::move(pool_)))->queue(); }
 
     // Cancels what is running, abandons what is queued, joins the workers.
     void shut_down() {

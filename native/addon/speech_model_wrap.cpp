@@ -59,8 +59,8 @@ struct SpeechJob {
 Napi::Function SpeechModelWrap::define(Napi::Env env) {
     return DefineClass(env, "SpeechModel",
                        {InstanceMethod<&SpeechModelWrap::synthesize>("synthesize"), InstanceMethod<&SpeechModelWrap::voices>("voices"),
-                        InstanceMethod<&SpeechModelWrap::has_voice>("hasVoice"), InstanceMethod<&SpeechModelWrap::check_voice>("checkVoice"),
-                        stats_method(), dispose_method()});
+                        InstanceMethod<&SpeechModelWrap::has_voice>("hasVoice"),
+                        InstanceMethod<&SpeechModelWrap::check_voice>("checkVoice"), stats_method(), dispose_method()});
 }
 
 SpeechModelWrap::SpeechModelWrap(const Napi::CallbackInfo& info) : PooledModelWrap(info) {
@@ -110,15 +110,15 @@ Napi::Value SpeechModelWrap::synthesize(const Napi::CallbackInfo& info) {
     const auto cancellation = job->cancellation;
     job->channel = std::make_unique<SpeechChannel>(env, "ovspeech.synthesize", info[2], [this, cancellation] { settled(cancellation); });
     const Napi::Promise promise = job->channel->promise();
-    submit(cancellation,
-           {[job](tts::TtsSession& session) {
-                job->channel->complete(job->submitted, [&](double) {
-                    job->cancellation->throw_if_cancelled();
-                    return tts::synthesize_speech(session, *job->model, *job->voices, job->request, *job->cancellation,
-                                                  [&](std::vector<float>&& chunk) { job->channel->emit({std::move(chunk)}); });
-                });
-            },
-            [job](const Error& error) { job->channel->fail(error); }});
+    submit(cancellation, {[job](tts::TtsSession& session) {
+                              job->channel->complete(job->submitted, [&](double) {
+                                  job->cancellation->throw_if_cancelled();
+                                  return tts::synthesize_speech(
+                                      session, *job->model, *job->voices, job->request, *job->cancellation,
+                                      [&](std::vector<float>&& chunk) { job->channel->emit({std::move(chunk)}); });
+                              });
+                          },
+                          [job](const Error& error) { job->channel->fail(error); }});
     return make_task(env, promise, cancellation);
 }
 

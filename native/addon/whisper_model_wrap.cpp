@@ -72,7 +72,8 @@ Napi::Value load_whisper_model(const Napi::CallbackInfo& info) {
 }
 
 Napi::Function WhisperModelWrap::define(Napi::Env env) {
-    return DefineClass(env, "WhisperModel", {InstanceMethod<&WhisperModelWrap::transcribe>("transcribe"), stats_method(), dispose_method()});
+    return DefineClass(env, "WhisperModel",
+                       {InstanceMethod<&WhisperModelWrap::transcribe>("transcribe"), stats_method(), dispose_method()});
 }
 
 WhisperModelWrap::WhisperModelWrap(const Napi::CallbackInfo& info) : PooledModelWrap(info) {
@@ -95,12 +96,11 @@ Napi::Value WhisperModelWrap::transcribe(const Napi::CallbackInfo& info) {
     job->options = transcription_options_from_js(info[3], model_->config().max_length);
     job->text_events = info[4].IsFunction() && info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
     const auto cancellation = job->cancellation;
-    job->channel = std::make_unique<TranscriptionChannel>(env, "ovspeech.transcribe", info[4], [this, cancellation] { settled(cancellation); });
+    job->channel =
+        std::make_unique<TranscriptionChannel>(env, "ovspeech.transcribe", info[4], [this, cancellation] { settled(cancellation); });
     const Napi::Promise promise = job->channel->promise();
     submit(cancellation,
-           {[job](whisper::WhisperSession& session) {
-                job->channel->complete(job->submitted, [&](double) { return run(*job, session); });
-            },
+           {[job](whisper::WhisperSession& session) { job->channel->complete(job->submitted, [&](double) { return run(*job, session); }); },
             [job](const Error& error) { job->channel->fail(error); }});
     return make_task(env, promise, cancellation);
 }

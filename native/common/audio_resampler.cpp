@@ -31,10 +31,8 @@ constexpr size_t kLanes = 8;
 
 void check_rate(uint32_t rate, const char* what) {
     if (rate < kMinSampleRate || rate > kMaxSampleRate) {
-        throw Error(ErrorCode::InvalidArgument, std::string(what) + " must be between " +
-                                                    std::to_string(kMinSampleRate) + " and " +
-                                                    std::to_string(kMaxSampleRate) + " Hz, got " +
-                                                    std::to_string(rate));
+        throw Error(ErrorCode::InvalidArgument, std::string(what) + " must be between " + std::to_string(kMinSampleRate) + " and " +
+                                                    std::to_string(kMaxSampleRate) + " Hz, got " + std::to_string(rate));
     }
 }
 
@@ -104,8 +102,7 @@ AudioResampler::AudioResampler(uint32_t from_rate, uint32_t to_rate) : from_rate
     for (size_t row = 0; row < rows; ++row) {
         const double frac = static_cast<double>(row) * row_spacing;
         for (size_t tap = 0; tap < taps_; ++tap) {
-            table_[row * taps_ + tap] =
-                static_cast<float>(kernel(frac + static_cast<double>(taps_before_) - static_cast<double>(tap)));
+            table_[row * taps_ + tap] = static_cast<float>(kernel(frac + static_cast<double>(taps_before_) - static_cast<double>(tap)));
         }
     }
 }
@@ -149,8 +146,7 @@ void AudioResampler::render(const float* padded, uint64_t padded_begin, uint64_t
         if (grid_steps_ == 0) {
             output[n] = dot(window, table_.data() + phase * taps_, taps_);
         } else {
-            const double grid_position =
-                static_cast<double>(phase) * static_cast<double>(grid_steps_) / static_cast<double>(phases_);
+            const double grid_position = static_cast<double>(phase) * static_cast<double>(grid_steps_) / static_cast<double>(phases_);
             const auto row = static_cast<size_t>(grid_position);
             const auto weight = static_cast<float>(grid_position - static_cast<double>(row));
             const float* coefficients = table_.data() + row * taps_;
@@ -162,29 +158,25 @@ void AudioResampler::render(const float* padded, uint64_t padded_begin, uint64_t
     }
 }
 
-std::vector<float> to_mono(const float* interleaved, size_t sample_count, uint32_t channels, uint32_t sample_rate,
-                           uint32_t target_rate) {
+std::vector<float> to_mono(const float* interleaved, size_t sample_count, uint32_t channels, uint32_t sample_rate, uint32_t target_rate) {
     if (sample_count == 0 || interleaved == nullptr) {
         throw Error(ErrorCode::InvalidArgument, "audio is empty: it has no samples");
     }
     if (channels == 0 || channels > kMaxChannels) {
-        throw Error(ErrorCode::InvalidArgument, "channel count must be between 1 and " +
-                                                    std::to_string(kMaxChannels) + ", got " +
-                                                    std::to_string(channels));
+        throw Error(ErrorCode::InvalidArgument,
+                    "channel count must be between 1 and " + std::to_string(kMaxChannels) + ", got " + std::to_string(channels));
     }
     if (sample_count % channels != 0) {
-        throw Error(ErrorCode::InvalidArgument, "sample count " + std::to_string(sample_count) +
-                                                    " is not a multiple of the channel count " +
-                                                    std::to_string(channels));
+        throw Error(ErrorCode::InvalidArgument,
+                    "sample count " + std::to_string(sample_count) + " is not a multiple of the channel count " + std::to_string(channels));
     }
     check_rate(sample_rate, "sample rate");
     check_rate(target_rate, "target sample rate");
     for (size_t i = 0; i < sample_count; ++i) {
         if (!std::isfinite(interleaved[i])) {
-            throw Error(ErrorCode::InvalidArgument,
-                        "sample " + std::to_string(i) + " (frame " + std::to_string(i / channels) + ", channel " +
-                            std::to_string(i % channels) + ") is " + non_finite_name(interleaved[i]) +
-                            ": audio samples must be finite");
+            throw Error(ErrorCode::InvalidArgument, "sample " + std::to_string(i) + " (frame " + std::to_string(i / channels) +
+                                                        ", channel " + std::to_string(i % channels) + ") is " +
+                                                        non_finite_name(interleaved[i]) + ": audio samples must be finite");
         }
     }
 

@@ -13,8 +13,7 @@ constexpr uint32_t kMaxChannels = 64;
 // Validates any PCM input and converts it to mono at `target_rate`: the mean of the channels, then
 // band-limited resampling. Throws Error(InvalidArgument) for empty input, a sample count that is not a
 // multiple of `channels`, channels outside [1, 64], rates outside [1000, 384000] Hz and non-finite samples.
-std::vector<float> to_mono(const float* interleaved, size_t sample_count, uint32_t channels, uint32_t sample_rate,
-                           uint32_t target_rate);
+std::vector<float> to_mono(const float* interleaved, size_t sample_count, uint32_t channels, uint32_t sample_rate, uint32_t target_rate);
 
 // Band-limited resampler: a Kaiser-windowed sinc, centered on each output instant (linear phase, no delay),
 // flat to 91.75% of the lower Nyquist frequency, -3 dB at 95% and 135 dB down from 99.375% on, as sox's
@@ -52,10 +51,10 @@ private:
 
     uint32_t from_rate_;
     uint32_t to_rate_;
-    uint64_t phases_;           // to_rate / gcd: output instants fall on this many sub-sample positions
-    uint64_t input_step_;       // from_rate / gcd: input samples advanced per `phases_` outputs
-    double cutoff_ = 0.0;       // -6 dB frequency in cycles per input sample
-    double half_width_ = 0.0;   // kernel half-length in input samples
+    uint64_t phases_;          // to_rate / gcd: output instants fall on this many sub-sample positions
+    uint64_t input_step_;      // from_rate / gcd: input samples advanced per `phases_` outputs
+    double cutoff_ = 0.0;      // -6 dB frequency in cycles per input sample
+    double half_width_ = 0.0;  // kernel half-length in input samples
     double kaiser_beta_ = 0.0;
     size_t taps_ = 0;           // taps per output, rounded up for the vectorized dot product
     size_t taps_before_ = 0;    // taps before the input sample at or before the output instant

@@ -8,10 +8,15 @@ ov::AnyMap CompileOptions::properties() const {
     ov::AnyMap properties;
     if (performance_hint) {
         ov::hint::PerformanceMode mode;
-        if (*performance_hint == "LATENCY") mode = ov::hint::PerformanceMode::LATENCY;
-        else if (*performance_hint == "THROUGHPUT") mode = ov::hint::PerformanceMode::THROUGHPUT;
-        else if (*performance_hint == "CUMULATIVE_THROUGHPUT") mode = ov::hint::PerformanceMode::CUMULATIVE_THROUGHPUT;
-        else throw Error(ErrorCode::InvalidArgument, "performance hint must be LATENCY, THROUGHPUT or CUMULATIVE_THROUGHPUT, got " + *performance_hint);
+        if (*performance_hint == "LATENCY")
+            mode = ov::hint::PerformanceMode::LATENCY;
+        else if (*performance_hint == "THROUGHPUT")
+            mode = ov::hint::PerformanceMode::THROUGHPUT;
+        else if (*performance_hint == "CUMULATIVE_THROUGHPUT")
+            mode = ov::hint::PerformanceMode::CUMULATIVE_THROUGHPUT;
+        else
+            throw Error(ErrorCode::InvalidArgument,
+                        "performance hint must be LATENCY, THROUGHPUT or CUMULATIVE_THROUGHPUT, got " + *performance_hint);
         properties.emplace(ov::hint::performance_mode(mode));
     }
     if (num_streams) properties.emplace(ov::num_streams(*num_streams));

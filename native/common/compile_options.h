@@ -12,8 +12,8 @@ namespace ovspeech {
 // absent device or an unsupported setting.
 struct CompileOptions {
     std::string device = "CPU";
-    std::optional<std::string> performance_hint;  // "LATENCY" | "THROUGHPUT" | "CUMULATIVE_THROUGHPUT"
-    std::optional<int> num_streams;  // at least 1 (the addon checks what JS passes)
+    std::optional<std::string> performance_hint;     // "LATENCY" | "THROUGHPUT" | "CUMULATIVE_THROUGHPUT"
+    std::optional<int> num_streams;                  // at least 1 (the addon checks what JS passes)
     std::optional<std::string> inference_precision;  // "f32" | "f16" | "bf16"
     std::optional<std::string> cache_dir;
     // Any other OpenVINO property by name, as OpenVINO Model Server's plugin_config (values as text,

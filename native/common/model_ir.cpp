@@ -16,7 +16,8 @@ std::string reason(const std::exception& e) {
     std::string line;
     std::string text;
     while (std::getline(lines, line)) {
-        if (line.empty() || line.rfind("Exception from ", 0) == 0 || (line.rfind("Check '", 0) == 0 && line.find("' failed at ") != std::string::npos)) {
+        if (line.empty() || line.rfind("Exception from ", 0) == 0 ||
+            (line.rfind("Check '", 0) == 0 && line.find("' failed at ") != std::string::npos)) {
             continue;
         }
         text += (text.empty() ? "" : " ") + line;
@@ -80,8 +81,8 @@ Error classify_compile_failure(const std::exception& failure, const std::shared_
     }
     for (const auto& named : named_devices(device)) {
         if (!is_available(named, available)) {
-            return Error(ErrorCode::InvalidArgument, what + "device " + named + " is not available (available devices: " + joined(available) + ")",
-                         "device");
+            return Error(ErrorCode::InvalidArgument,
+                         what + "device " + named + " is not available (available devices: " + joined(available) + ")", "device");
         }
     }
     if (has_line(failure, "Not Implemented:")) {

@@ -26,8 +26,7 @@ ov::Core make_core() {
     ov::Core core;
     const auto library = tokenizers_library_path();
     if (!std::filesystem::exists(library)) {
-        throw Error(ErrorCode::Internal, "libopenvino_tokenizers.so is missing at " + library.string() +
-                                             ": reinstall with npm ci");
+        throw Error(ErrorCode::Internal, "libopenvino_tokenizers.so is missing at " + library.string() + ": reinstall with npm ci");
     }
     core.add_extension(library.string());
     return core;

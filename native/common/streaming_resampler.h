@@ -29,7 +29,7 @@ private:
     std::vector<float> produce(uint64_t end);
 
     AudioResampler resampler_;
-    std::vector<float> padded_;    // the zero-padded input from padded index padded_begin_ on
+    std::vector<float> padded_;  // the zero-padded input from padded index padded_begin_ on
     uint64_t padded_begin_ = 0;
     uint64_t inputs_ = 0;
     uint64_t outputs_ = 0;

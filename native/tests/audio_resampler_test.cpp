@@ -59,7 +59,9 @@ double rms(const std::vector<float>& samples, size_t first, size_t count) {
     return std::sqrt(sum / static_cast<double>(count));
 }
 
-double decibels(double ratio) { return 20.0 * std::log10(ratio); }
+double decibels(double ratio) {
+    return 20.0 * std::log10(ratio);
+}
 
 ovspeech::test::WavFile read_clip(const std::string& name) {
     return ovspeech::test::read_wav(kFixtures / "audio" / name);
@@ -76,8 +78,7 @@ ovspeech::whisper::WhisperFeatures features_of(const std::vector<float>& samples
 }
 
 // Max |a - b| over the mel bins [0, bins) of two feature sets of the same shape.
-double max_difference(const ovspeech::whisper::WhisperFeatures& a, const ovspeech::whisper::WhisperFeatures& b,
-                      size_t bins) {
+double max_difference(const ovspeech::whisper::WhisperFeatures& a, const ovspeech::whisper::WhisperFeatures& b, size_t bins) {
     EXPECT_EQ(a.n_frames, b.n_frames);
     double result = 0.0;
     for (size_t i = 0; i < bins * a.n_frames; ++i) {
@@ -129,15 +130,14 @@ TEST_P(ResamplerTone, KeepsAOneKilohertzToneAndAddsNothing) {
         spurious_power += k == 1000 ? 0.0 : amplitudes[k] * amplitudes[k];
     }
     const double spurious_db = decibels(std::sqrt(spurious_power) / amplitudes[1000]);
-    std::cout << "[ figures  ] " << from << " -> " << to << " Hz: 1 kHz amplitude " << amplitudes[1000]
-              << ", everything else " << spurious_db << " dB\n";
+    std::cout << "[ figures  ] " << from << " -> " << to << " Hz: 1 kHz amplitude " << amplitudes[1000] << ", everything else "
+              << spurious_db << " dB\n";
     EXPECT_LT(spurious_db, -60.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(AudioResampler, ResamplerTone,
-                         testing::Values(RatePair{8000, 16000}, RatePair{22050, 16000}, RatePair{44100, 16000},
-                                         RatePair{48000, 16000}, RatePair{96000, 16000}, RatePair{44056, 16000},
-                                         RatePair{16000, 44100}, RatePair{16000, 48000}),
+                         testing::Values(RatePair{8000, 16000}, RatePair{22050, 16000}, RatePair{44100, 16000}, RatePair{48000, 16000},
+                                         RatePair{96000, 16000}, RatePair{44056, 16000}, RatePair{16000, 44100}, RatePair{16000, 48000}),
                          rate_pair_name);
 
 class ResamplerAlias : public testing::TestWithParam<RatePair> {};
@@ -150,24 +150,20 @@ TEST_P(ResamplerAlias, RemovesTonesAboveTheTargetNyquist) {
         const auto input = sine(tone, from, 2 * size_t{from}, 0.5);
         const auto output = AudioResampler(from, to).resample(input.data(), input.size());
         const double attenuation_db = decibels(rms(output, to / 2, to) / rms(input, from / 2, from));
-        std::cout << "[ figures  ] " << tone << " Hz tone, " << from << " -> " << to << " Hz: " << attenuation_db
-                  << " dB\n";
+        std::cout << "[ figures  ] " << tone << " Hz tone, " << from << " -> " << to << " Hz: " << attenuation_db << " dB\n";
         EXPECT_LT(attenuation_db, -60.0) << tone << " Hz";
     }
 }
 
 INSTANTIATE_TEST_SUITE_P(AudioResampler, ResamplerAlias,
-                         testing::Values(RatePair{22050, 16000}, RatePair{44100, 16000}, RatePair{48000, 16000},
-                                         RatePair{96000, 16000}, RatePair{44056, 16000}),
+                         testing::Values(RatePair{22050, 16000}, RatePair{44100, 16000}, RatePair{48000, 16000}, RatePair{96000, 16000},
+                                         RatePair{44056, 16000}),
                          rate_pair_name);
 
 // The kernel is centered on each output instant: output n is the band-limited input at n / to_rate.
 TEST(AudioResampler, HasNoDelayOrPhaseShift) {
-    const auto signal = [](double t) {
-        return 0.4 * std::sin(2.0 * kPi * 100.0 * t) + 0.3 * std::cos(2.0 * kPi * 2500.0 * t);
-    };
-    for (const auto& [from, to] : {RatePair{44100, 16000}, RatePair{48000, 16000}, RatePair{8000, 16000},
-                                   RatePair{44056, 16000}}) {
+    const auto signal = [](double t) { return 0.4 * std::sin(2.0 * kPi * 100.0 * t) + 0.3 * std::cos(2.0 * kPi * 2500.0 * t); };
+    for (const auto& [from, to] : {RatePair{44100, 16000}, RatePair{48000, 16000}, RatePair{8000, 16000}, RatePair{44056, 16000}}) {
         std::vector<float> input(from);
         for (size_t i = 0; i < input.size(); ++i) {
             input[i] = static_cast<float>(signal(static_cast<double>(i) / from));
@@ -191,8 +187,8 @@ TEST(AudioResampler, OutputLengthIsTheRoundedRatio) {
     for (const auto& c : {Case{44100, 44100, 16000, 16000}, Case{1000, 44100, 16000, 363},  // 362.81
                           Case{1001, 44100, 16000, 363},                                    // 363.17
                           Case{3, 48000, 16000, 1}, Case{1, 32000, 16000, 1},               // 0.5 rounds up
-                          Case{1, 44100, 16000, 0}, Case{12345, 8000, 16000, 24690},
-                          Case{7, 22050, 16000, 5}, Case{10, 16000, 44100, 28}}) {         // 5.08, 27.56
+                          Case{1, 44100, 16000, 0}, Case{12345, 8000, 16000, 24690}, Case{7, 22050, 16000, 5},
+                          Case{10, 16000, 44100, 28}}) {  // 5.08, 27.56
         const AudioResampler resampler(c.from, c.to);
         EXPECT_EQ(resampler.output_length(c.count), c.expected) << c.count << " at " << c.from << " -> " << c.to;
         const std::vector<float> input(c.count, 0.25f);
@@ -239,23 +235,18 @@ TEST(ToMono, RejectsInvalidInput) {
     const std::vector<float> audio(1600, 0.1f);
     const float* samples = audio.data();
     expect_invalid_argument([&] { to_mono(samples, 0, 1, 16000, 16000); }, "empty");
-    expect_invalid_argument([&] { to_mono(samples, 1600, 1, 0, 16000); },
-                            "sample rate must be between 1000 and 384000 Hz, got 0");
+    expect_invalid_argument([&] { to_mono(samples, 1600, 1, 0, 16000); }, "sample rate must be between 1000 and 384000 Hz, got 0");
     expect_invalid_argument([&] { to_mono(samples, 1600, 1, 400000, 16000); },
                             "sample rate must be between 1000 and 384000 Hz, got 400000");
     expect_invalid_argument([&] { to_mono(samples, 1600, 1, 16000, 999); },
                             "target sample rate must be between 1000 and 384000 Hz, got 999");
-    expect_invalid_argument([&] { to_mono(samples, 1600, 0, 16000, 16000); },
-                            "channel count must be between 1 and 64, got 0");
-    expect_invalid_argument([&] { to_mono(samples, 1600, 65, 16000, 16000); },
-                            "channel count must be between 1 and 64, got 65");
-    expect_invalid_argument([&] { to_mono(samples, 1599, 2, 16000, 16000); },
-                            "sample count 1599 is not a multiple of the channel count 2");
+    expect_invalid_argument([&] { to_mono(samples, 1600, 0, 16000, 16000); }, "channel count must be between 1 and 64, got 0");
+    expect_invalid_argument([&] { to_mono(samples, 1600, 65, 16000, 16000); }, "channel count must be between 1 and 64, got 65");
+    expect_invalid_argument([&] { to_mono(samples, 1599, 2, 16000, 16000); }, "sample count 1599 is not a multiple of the channel count 2");
 
     std::vector<float> with_nan = audio;
     with_nan[13] = std::numeric_limits<float>::quiet_NaN();
-    expect_invalid_argument([&] { to_mono(with_nan.data(), with_nan.size(), 2, 16000, 16000); },
-                            "sample 13 (frame 6, channel 1) is NaN");
+    expect_invalid_argument([&] { to_mono(with_nan.data(), with_nan.size(), 2, 16000, 16000); }, "sample 13 (frame 6, channel 1) is NaN");
     std::vector<float> with_inf = audio;
     with_inf[700] = -std::numeric_limits<float>::infinity();
     expect_invalid_argument([&] { to_mono(with_inf.data(), with_inf.size(), 1, 44100, 16000); },
@@ -263,10 +254,8 @@ TEST(ToMono, RejectsInvalidInput) {
 }
 
 TEST(AudioResampler, RejectsRatesOutOfRange) {
-    expect_invalid_argument([] { AudioResampler(999, 16000); },
-                            "input sample rate must be between 1000 and 384000 Hz, got 999");
-    expect_invalid_argument([] { AudioResampler(16000, 384001); },
-                            "output sample rate must be between 1000 and 384000 Hz, got 384001");
+    expect_invalid_argument([] { AudioResampler(999, 16000); }, "input sample rate must be between 1000 and 384000 Hz, got 999");
+    expect_invalid_argument([] { AudioResampler(16000, 384001); }, "output sample rate must be between 1000 and 384000 Hz, got 384001");
 }
 
 // --- Through the feature extractor ---------------------------------------------------------------------
@@ -296,11 +285,9 @@ TEST(ToMono, OtherRatesMatchTheSixteenKilohertzClipInWhisperFeatures) {
     // below 3.8 kHz are compared: the 60 lowest of 80. Measured: 0.016 (22.05 kHz), 0.020 (48 kHz) and 0.029
     // (8 kHz), all in quiet frames near the clamp floor and at the clip's end, where each clip has its own
     // PCM16 rounding noise and sox's filters cut it off differently. The bounds leave 50% on top.
-    for (const auto& c : {Case{"en_5s_8k.wav", 60, 0.045}, Case{"en_5s_22k.wav", 80, 0.03},
-                          Case{"en_5s_48k.wav", 80, 0.03}}) {
+    for (const auto& c : {Case{"en_5s_8k.wav", 60, 0.045}, Case{"en_5s_22k.wav", 80, 0.03}, Case{"en_5s_48k.wav", 80, 0.03}}) {
         const double difference = max_difference(features_of(clip_at_16k(c.clip)), reference, c.mel_bins);
-        std::cout << "[ figures  ] " << c.clip << ": max |difference| over " << c.mel_bins
-                  << " mel bins = " << difference << "\n";
+        std::cout << "[ figures  ] " << c.clip << ": max |difference| over " << c.mel_bins << " mel bins = " << difference << "\n";
         EXPECT_LE(difference, c.bound) << c.clip;
     }
 }

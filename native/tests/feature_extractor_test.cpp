@@ -75,8 +75,7 @@ ErrorCode error_code_of(Function&& function, const std::string& expected_message
     try {
         function();
     } catch (const ovspeech::Error& e) {
-        EXPECT_NE(std::string(e.what()).find(expected_message_part), std::string::npos)
-            << "message: " << e.what();
+        EXPECT_NE(std::string(e.what()).find(expected_message_part), std::string::npos) << "message: " << e.what();
         return e.code();
     }
     ADD_FAILURE() << "no ovspeech::Error thrown";
@@ -141,8 +140,7 @@ std::vector<ReferenceCase> reference_cases() {
     const auto index = ovspeech::read_json_file(kFixtures / "reference" / "features.json");
     std::vector<ReferenceCase> cases;
     for (const auto& entry : index.at("features")) {
-        cases.push_back({entry.at("audio").get<std::string>(), entry.at("mel_bins").get<size_t>(),
-                         entry.at("file").get<std::string>()});
+        cases.push_back({entry.at("audio").get<std::string>(), entry.at("mel_bins").get<size_t>(), entry.at("file").get<std::string>()});
     }
     return cases;
 }
@@ -168,8 +166,8 @@ size_t check_reference_features(size_t mel_bins) {
         for (size_t i = 0; i < reference.size(); ++i) {
             max_difference = std::max(max_difference, std::abs(double(features.data[i]) - double(reference[i])));
         }
-        std::cout << "[ figures  ] " << reference_case.audio << ", " << mel_bins
-                  << " mel: max |ours - Transformers| = " << max_difference << "\n";
+        std::cout << "[ figures  ] " << reference_case.audio << ", " << mel_bins << " mel: max |ours - Transformers| = " << max_difference
+                  << "\n";
         // Transformers computes in float64 with numpy's FFT, ours in float32 with its own: log-mel values
         // (about -1.5 to 1.5) differ by up to 4.2e-5 (measured); 1e-4 leaves twice that. Plain C++ built
         // for baseline x86-64, so the instruction set of the machine does not change these figures.
@@ -179,9 +177,13 @@ size_t check_reference_features(size_t mel_bins) {
     return checked;
 }
 
-TEST(WhisperFeatures, MatchTransformersReferenceAt80MelBins) { EXPECT_EQ(check_reference_features(80), 3u); }
+TEST(WhisperFeatures, MatchTransformersReferenceAt80MelBins) {
+    EXPECT_EQ(check_reference_features(80), 3u);
+}
 
-TEST(WhisperFeatures, MatchTransformersReferenceAt128MelBins) { EXPECT_EQ(check_reference_features(128), 1u); }
+TEST(WhisperFeatures, MatchTransformersReferenceAt128MelBins) {
+    EXPECT_EQ(check_reference_features(128), 1u);
+}
 
 // --- Frame counts, padding and windows ---------------------------------------------------------------
 
@@ -262,8 +264,7 @@ TEST(WhisperFeatures, SilenceIsConstant) {
 
 TEST(WhisperFeatures, AudioNotLongerThanHalfAWindowIsRejected) {
     const auto extractor = extractor_with_mels(80);
-    EXPECT_EQ(error_code_of([&] { extractor.extract(std::vector<float>(200, 0.1f)); }, "too short"),
-              ErrorCode::InvalidArgument);
+    EXPECT_EQ(error_code_of([&] { extractor.extract(std::vector<float>(200, 0.1f)); }, "too short"), ErrorCode::InvalidArgument);
     EXPECT_EQ(error_code_of([&] { extractor.extract({}); }, "got 0"), ErrorCode::InvalidArgument);
     EXPECT_EQ(extractor.extract(std::vector<float>(201, 0.1f)).n_frames, 3000u);
 }
@@ -307,8 +308,8 @@ TEST(WhisperFeatures, ThirtySecondsExtractQuickly) {
 // --- Configuration -----------------------------------------------------------------------------------
 
 TEST(FeatureExtractorConfig, ReadsTheModelFolderConfig) {
-    const auto config = FeatureExtractorConfig::from_json(
-        ovspeech::read_json_file(kFixtures / "models" / "tiny-whisper" / "preprocessor_config.json"));
+    const auto config =
+        FeatureExtractorConfig::from_json(ovspeech::read_json_file(kFixtures / "models" / "tiny-whisper" / "preprocessor_config.json"));
     EXPECT_EQ(config.feature_size, 80u);
     EXPECT_EQ(config.sampling_rate, 16000u);
     EXPECT_EQ(config.hop_length, 160u);
@@ -326,11 +327,18 @@ TEST(FeatureExtractorConfig, MissingOrNullKeysKeepDefaults) {
 }
 
 TEST(FeatureExtractorConfig, BadTypesAreUnsupportedModel) {
-    EXPECT_EQ(error_code_of([] { FeatureExtractorConfig::from_json({{"n_fft", "400"}}); }, "\"n_fft\""),
+    EXPECT_EQ(error_code_of([] { FeatureExtractorConfig::from_json({{"n_fft", "400"}}); }, "\"n_fft\""), ErrorCode::UnsupportedModel);
+    EXPECT_EQ(error_code_of(
+                  [] {
+                      FeatureExtractorConfig::from_json({{"hop_length", -160}});
+                  },
+                  "\"hop_length\""),
               ErrorCode::UnsupportedModel);
-    EXPECT_EQ(error_code_of([] { FeatureExtractorConfig::from_json({{"hop_length", -160}}); }, "\"hop_length\""),
-              ErrorCode::UnsupportedModel);
-    EXPECT_EQ(error_code_of([] { FeatureExtractorConfig::from_json({{"feature_size", 80.5}}); }, "\"feature_size\""),
+    EXPECT_EQ(error_code_of(
+                  [] {
+                      FeatureExtractorConfig::from_json({{"feature_size", 80.5}});
+                  },
+                  "\"feature_size\""),
               ErrorCode::UnsupportedModel);
     EXPECT_EQ(error_code_of([] { FeatureExtractorConfig::from_json(nlohmann::json::array()); }, "JSON object"),
               ErrorCode::UnsupportedModel);

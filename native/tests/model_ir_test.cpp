@@ -94,8 +94,8 @@ TEST_F(ModelIrTest, AMissingBinIsAnUnsupportedModelNamingTheFile) {
     fs::remove(dir_ / (kEncoder + ".bin"));
     const auto error = read_error();
     EXPECT_EQ(error.code(), ErrorCode::UnsupportedModel);
-    EXPECT_EQ(std::string(error.what()),
-              "cannot read openvino_encoder_model.xml in " + dir_.string() + ": Empty weights data in bin file or bin file cannot be found!");
+    EXPECT_EQ(std::string(error.what()), "cannot read openvino_encoder_model.xml in " + dir_.string() +
+                                             ": Empty weights data in bin file or bin file cannot be found!");
 }
 
 TEST(CompileIrTest, AnAbsentDeviceIsAnInvalidArgumentNamingItAndTheAvailableOnes) {
@@ -105,7 +105,8 @@ TEST(CompileIrTest, AnAbsentDeviceIsAnInvalidArgumentNamingItAndTheAvailableOnes
         EXPECT_EQ(error.code(), ErrorCode::InvalidArgument) << device;
         EXPECT_EQ(error.param(), "device");
         const std::string named = device.find(':') == std::string::npos ? device : "FOO";
-        const std::string expected = "cannot compile test_model for device " + device + ": device " + named + " is not available (available devices: ";
+        const std::string expected =
+            "cannot compile test_model for device " + device + ": device " + named + " is not available (available devices: ";
         EXPECT_EQ(std::string(error.what()).rfind(expected, 0), 0u) << error.what();
         EXPECT_NE(std::string(error.what()).find("CPU"), std::string::npos) << error.what();
     }
@@ -115,18 +116,23 @@ TEST(CompileIrTest, SettingsTheDeviceRefusesAreAnInvalidArgument) {
     const auto model = relu_model({1, 4});
     const auto unknown = compile_error(model, "CPU", {{"NO_SUCH_PROPERTY", "1"}});
     EXPECT_EQ(unknown.code(), ErrorCode::InvalidArgument);
-    EXPECT_STREQ(unknown.what(), "cannot compile test_model for device CPU: the compile settings are not valid: NotFound: Unsupported property NO_SUCH_PROPERTY by CPU plugin.");
+    EXPECT_STREQ(unknown.what(),
+                 "cannot compile test_model for device CPU: the compile settings are not valid: NotFound: Unsupported property "
+                 "NO_SUCH_PROPERTY by CPU plugin.");
     const auto wrong = compile_error(model, "CPU", {{"INFERENCE_NUM_THREADS", "abc"}});
     EXPECT_EQ(wrong.code(), ErrorCode::InvalidArgument);
-    EXPECT_STREQ(wrong.what(), "cannot compile test_model for device CPU: the compile settings are not valid: Wrong value for property key "
-                               "INFERENCE_NUM_THREADS. Expected only non negative integer numbers.");
+    EXPECT_STREQ(wrong.what(),
+                 "cannot compile test_model for device CPU: the compile settings are not valid: Wrong value for property key "
+                 "INFERENCE_NUM_THREADS. Expected only non negative integer numbers.");
     // A cache folder that cannot be made.
     const fs::path file = fs::temp_directory_path() / ("ovspeech-not-a-folder-" + std::to_string(std::random_device{}()));
     std::ofstream(file) << "a file";
     const auto cache = compile_error(model, "CPU", {ov::cache_dir((file / "cache").string())});
     fs::remove(file);
     EXPECT_EQ(cache.code(), ErrorCode::InvalidArgument);
-    EXPECT_EQ(std::string(cache.what()).rfind("cannot compile test_model for device CPU: the compile settings are not valid: Couldn't create directory", 0), 0u)
+    EXPECT_EQ(std::string(cache.what())
+                  .rfind("cannot compile test_model for device CPU: the compile settings are not valid: Couldn't create directory", 0),
+              0u)
         << cache.what();
 }
 
@@ -135,10 +141,13 @@ TEST(CompileIrTest, AModelTheDeviceCannotRunIsAnUnsupportedModel) {
     const auto dynamic_rank = compile_error(relu_model(ov::PartialShape::dynamic()), "CPU");
     EXPECT_EQ(dynamic_rank.code(), ErrorCode::UnsupportedModel);
     EXPECT_EQ(std::string(dynamic_rank.what()).rfind("cannot compile test_model for device CPU: ", 0), 0u) << dynamic_rank.what();
-    EXPECT_NE(std::string(dynamic_rank.what()).find("doesn't support Parameter operation with dynamic rank"), std::string::npos) << dynamic_rank.what();
+    EXPECT_NE(std::string(dynamic_rank.what()).find("doesn't support Parameter operation with dynamic rank"), std::string::npos)
+        << dynamic_rank.what();
     const auto bits = compile_error(relu_model({1, 8}, ov::element::u1), "CPU");
     EXPECT_EQ(bits.code(), ErrorCode::UnsupportedModel);
-    EXPECT_STREQ(bits.what(), "cannot compile test_model for device CPU: the device does not support it: Not Implemented: CPU plugin: Input image format u1 is not supported yet...");
+    EXPECT_STREQ(bits.what(),
+                 "cannot compile test_model for device CPU: the device does not support it: Not Implemented: CPU plugin: Input image "
+                 "format u1 is not supported yet...");
 }
 
 TEST(CompileIrTest, OutOfMemoryIsInternalWithOpenVinosMessage) {
@@ -150,7 +159,8 @@ TEST(CompileIrTest, OutOfMemoryIsInternalWithOpenVinosMessage) {
     auto model = std::make_shared<ov::Model>(ov::ResultVector{std::make_shared<ov::op::v0::Result>(product)}, ov::ParameterVector{input});
     const auto error = compile_error(model, "CPU");
     EXPECT_EQ(error.code(), ErrorCode::Internal);
-    EXPECT_EQ(std::string(error.what()).rfind("cannot compile test_model for device CPU: out of memory: Exception from ", 0), 0u) << error.what();
+    EXPECT_EQ(std::string(error.what()).rfind("cannot compile test_model for device CPU: out of memory: Exception from ", 0), 0u)
+        << error.what();
     EXPECT_NE(std::string(error.what()).find("\nstd::bad_alloc\n"), std::string::npos) << error.what();
 }
 

@@ -115,8 +115,7 @@ TEST(SentenceSplitterTest, EllipsesEndSentences) {
 TEST(SentenceSplitterTest, KeepsClosingQuotesAndBracketsWithTheSentence) {
     expect_splits({
         {"He said \"Stop.\" Then left.", {"He said \"Stop.\"", "Then left."}},
-        {"She asked, \xE2\x80\x9CWhy?\xE2\x80\x9D He shrugged.",
-         {"She asked, \xE2\x80\x9CWhy?\xE2\x80\x9D", "He shrugged."}},
+        {"She asked, \xE2\x80\x9CWhy?\xE2\x80\x9D He shrugged.", {"She asked, \xE2\x80\x9CWhy?\xE2\x80\x9D", "He shrugged."}},
         {"(This is an aside.) Back to work.", {"(This is an aside.)", "Back to work."}},
         {"'Yes!' she said. \"Go?\" he asked.", {"'Yes!' she said.", "\"Go?\" he asked."}},
         {"He said \"no.\"Then nothing.", {"He said \"no.\"Then nothing."}},
@@ -188,13 +187,13 @@ TEST(SentenceSplitterTest, SplitsALongSentenceAtCommasWithinMaxChars) {
 }
 
 TEST(SentenceSplitterTest, SplitsAtSemicolonsColonsAndDashes) {
-    EXPECT_EQ(split_sentences("First part; second part: third part\xE2\x80\x94" "fourth part.", 15),
+    EXPECT_EQ(split_sentences("First part; second part: third part\xE2\x80\x94"
+                              "fourth part.",
+                              15),
               (Pieces{"First part;", "second part:", "third part\xE2\x80\x94", "fourth part."}));
-    EXPECT_EQ(split_sentences("First part; second part: third part", 25),
-              (Pieces{"First part; second part:", "third part"}))
+    EXPECT_EQ(split_sentences("First part; second part: third part", 25), (Pieces{"First part; second part:", "third part"}))
         << "as many clauses as fit";
-    EXPECT_EQ(split_sentences("It is 10:45 and 1,000 people wait here.", 20),
-              (Pieces{"It is 10:45 and", "1,000 people wait", "here."}))
+    EXPECT_EQ(split_sentences("It is 10:45 and 1,000 people wait here.", 20), (Pieces{"It is 10:45 and", "1,000 people wait", "here."}))
         << "no clause break inside numbers: word boundaries instead";
 }
 
@@ -207,16 +206,14 @@ TEST(SentenceSplitterTest, FallsBackToWordBoundaries) {
             EXPECT_LE(piece.size(), max_chars) << piece;
         }
     }
-    EXPECT_EQ(split_sentences(text, 16),
-              (Pieces{"the quick brown", "fox jumps over", "the lazy dog and", "keeps running", "far away"}));
+    EXPECT_EQ(split_sentences(text, 16), (Pieces{"the quick brown", "fox jumps over", "the lazy dog and", "keeps running", "far away"}));
 }
 
 TEST(SentenceSplitterTest, CutsAWordLongerThanMaxCharsByCharacters) {
     const std::string word(300, 'a');
     const std::string hundred(100, 'a');
     EXPECT_EQ(split_sentences(word, 100), (Pieces{hundred, hundred, hundred}));
-    EXPECT_EQ(split_sentences("go " + word + " now", 100),
-              (Pieces{"go", hundred, hundred, hundred, "now"}));
+    EXPECT_EQ(split_sentences("go " + word + " now", 100), (Pieces{"go", hundred, hundred, hundred, "now"}));
 
     std::string accented;
     for (int i = 0; i < 300; ++i) {
@@ -234,8 +231,8 @@ TEST(SentenceSplitterTest, CutsAWordLongerThanMaxCharsByCharacters) {
 
 TEST(SentenceSplitterTest, SplitsLongCjkTextAtItsCommasThenByCharacters) {
     const std::string clause = "\xE6\x88\x91\xE4\xBB\xAC\xE5\x8E\xBB\xE5\x85\xAC\xE5\x9B\xAD";  // 我们去公园
-    const std::string comma = "\xEF\xBC\x8C";                                                       // ，
-    const std::string text = clause + comma + clause + comma + clause + "\xE3\x80\x82";            // 。
+    const std::string comma = "\xEF\xBC\x8C";                                                   // ，
+    const std::string text = clause + comma + clause + comma + clause + "\xE3\x80\x82";         // 。
     EXPECT_EQ(split_sentences(text, 8), (Pieces{clause + comma, clause + comma, clause + "\xE3\x80\x82"}));
 
     const Pieces pieces = split_sentences(clause + clause + clause, 4);
@@ -268,7 +265,9 @@ namespace {
 
 // SpeechT5's character tokenizer as the synthesizer counts it: a word-boundary piece before the text, one
 // token per character and </s>.
-size_t speecht5_tokens(const std::string& text) { return text.size() + 2; }
+size_t speecht5_tokens(const std::string& text) {
+    return text.size() + 2;
+}
 
 // Every piece fits the limit, and the pieces, joined, give back the text's non-space characters in order.
 void expect_fits(const std::string& text, size_t max_tokens) {

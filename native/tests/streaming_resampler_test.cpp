@@ -24,7 +24,8 @@ std::vector<float> noise(size_t count, unsigned seed) {
 
 std::vector<float> tone(double frequency, double amplitude, uint32_t rate, size_t count) {
     std::vector<float> samples(count);
-    for (size_t i = 0; i < count; ++i) samples[i] = static_cast<float>(amplitude * std::sin(2 * kPi * frequency * static_cast<double>(i) / rate));
+    for (size_t i = 0; i < count; ++i)
+        samples[i] = static_cast<float>(amplitude * std::sin(2 * kPi * frequency * static_cast<double>(i) / rate));
     return samples;
 }
 
@@ -52,7 +53,8 @@ TEST(StreamingResampler, ChunksOfAnySizeGiveTheWholeResampleExactly) {
     const std::vector<std::vector<size_t>> chunkings = {{40000}, {1}, {0, 1000, 0, 17}, {3, 997, 4096, 1}, {160}, {12345, 1}};
     // 16 -> 24 kHz (pcm and chat audio), 16 -> 22.05 kHz (441 phases), downsampling, and 16 -> 44.1 kHz,
     // whose 441 phases of taps overflow the table budget into the interpolated grid.
-    for (const auto& [from, to] : std::vector<std::pair<uint32_t, uint32_t>>{{16000, 24000}, {16000, 22050}, {48000, 16000}, {16000, 8000}, {16000, 44100}, {16000, 16000}}) {
+    for (const auto& [from, to] : std::vector<std::pair<uint32_t, uint32_t>>{
+             {16000, 24000}, {16000, 22050}, {48000, 16000}, {16000, 8000}, {16000, 44100}, {16000, 16000}}) {
         const std::vector<float> whole = AudioResampler(from, to).resample(input.data(), input.size());
         ASSERT_EQ(whole.size(), AudioResampler(from, to).output_length(input.size()));
         for (const auto& chunks : chunkings) {
@@ -69,16 +71,19 @@ TEST(StreamingResampler, ChunksOfAnySizeGiveTheWholeResampleExactly) {
 TEST(StreamingResampler, LengthIsRoundedOutputLengthForShortAndEmptyStreams) {
     for (const size_t count : {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{1001}}) {
         const std::vector<float> input(count, 0.25f);
-        for (const auto& [from, to] : std::vector<std::pair<uint32_t, uint32_t>>{{16000, 24000}, {16000, 22050}, {44100, 16000}, {16000, 8000}}) {
+        for (const auto& [from, to] :
+             std::vector<std::pair<uint32_t, uint32_t>>{{16000, 24000}, {16000, 22050}, {44100, 16000}, {16000, 8000}}) {
             const std::vector<float> output = streamed(input, from, to, {1});
-            EXPECT_EQ(output.size(), static_cast<size_t>(std::llround(static_cast<double>(count) * to / from))) << count << ": " << from << " -> " << to;
+            EXPECT_EQ(output.size(), static_cast<size_t>(std::llround(static_cast<double>(count) * to / from)))
+                << count << ": " << from << " -> " << to;
         }
     }
 }
 
 // Ported from the TypeScript resampler's tests it replaces: gain, frequency, no images, no aliases.
 TEST(StreamingResampler, UnitGainAtDcForAnyRatio) {
-    for (const auto& [from, to] : std::vector<std::pair<uint32_t, uint32_t>>{{16000, 24000}, {16000, 22050}, {44100, 16000}, {16000, 8000}}) {
+    for (const auto& [from, to] :
+         std::vector<std::pair<uint32_t, uint32_t>>{{16000, 24000}, {16000, 22050}, {44100, 16000}, {16000, 8000}}) {
         const std::vector<float> output = streamed(std::vector<float>(1001, 0.25f), from, to, {100});
         EXPECT_NEAR(output[output.size() / 2], 0.25f, 1e-6) << from << " -> " << to;
     }

@@ -34,8 +34,9 @@ TEST(TextNormalizerTest, Cardinals) {
         {"1234567", "one million two hundred thirty-four thousand five hundred sixty-seven"},
         {"3,000,000,012", "three billion twelve"},
         {"10000", "ten thousand"},
-        {"999999999999999", "nine hundred ninety-nine trillion nine hundred ninety-nine billion nine hundred "
-                            "ninety-nine million nine hundred ninety-nine thousand nine hundred ninety-nine"},
+        {"999999999999999",
+         "nine hundred ninety-nine trillion nine hundred ninety-nine billion nine hundred "
+         "ninety-nine million nine hundred ninety-nine thousand nine hundred ninety-nine"},
         {"1,000,000,000,000,000", "one quadrillion"},
         {"I have 42 apples.", "I have forty-two apples."},
         {"(42)", "(forty-two)"},
@@ -48,7 +49,9 @@ TEST(TextNormalizerTest, NegativeNumbers) {
         {"It was -12 outside.", "It was minus twelve outside."},
         {"(-3)", "(minus three)"},
         {"x=-7", "x equals minus seven"},
-        {"\xE2\x88\x92" "4", "minus four"},  // U+2212 MINUS SIGN
+        {"\xE2\x88\x92"
+         "4",
+         "minus four"},  // U+2212 MINUS SIGN
         {"-2.5", "minus two point five"},
         {"5-10", "five-ten"},
         {"5 - 3", "five - three"},
@@ -103,13 +106,27 @@ TEST(TextNormalizerTest, Currency) {
         {"$0", "zero dollars"},
         {"$1,234.56", "one thousand two hundred thirty-four dollars and fifty-six cents"},
         {"$3.14159", "three point one four one five nine dollars"},
-        {"\xE2\x82\xAC" "5", "five euros"},
-        {"\xE2\x82\xAC" "1", "one euro"},
-        {"\xE2\x82\xAC" "2.50", "two euros and fifty cents"},
-        {"\xC2\xA3" "3.20", "three pounds and twenty pence"},
-        {"\xC2\xA3" "0.01", "one penny"},
-        {"\xC2\xA5" "100", "one hundred yen"},
-        {"\xC2\xA5" "1", "one yen"},
+        {"\xE2\x82\xAC"
+         "5",
+         "five euros"},
+        {"\xE2\x82\xAC"
+         "1",
+         "one euro"},
+        {"\xE2\x82\xAC"
+         "2.50",
+         "two euros and fifty cents"},
+        {"\xC2\xA3"
+         "3.20",
+         "three pounds and twenty pence"},
+        {"\xC2\xA3"
+         "0.01",
+         "one penny"},
+        {"\xC2\xA5"
+         "100",
+         "one hundred yen"},
+        {"\xC2\xA5"
+         "1",
+         "one yen"},
         {"5\xE2\x82\xAC", "five euros"},
         {"It costs 5 \xE2\x82\xAC.", "It costs five euros."},
         {"-$5", "minus five dollars"},
@@ -258,9 +275,15 @@ TEST(TextNormalizerTest, Units) {
         {"born in 1990 in Paris", "born in nineteen ninety in Paris"},
         {"60 mph", "sixty miles per hour"},
         {"100 km/h", "one hundred kilometers per hour"},
-        {"20\xC2\xB0" "C", "twenty degrees Celsius"},
-        {"-1 \xC2\xB0" "C", "minus one degree Celsius"},
-        {"98.6\xC2\xB0" "F", "ninety-eight point six degrees Fahrenheit"},
+        {"20\xC2\xB0"
+         "C",
+         "twenty degrees Celsius"},
+        {"-1 \xC2\xB0"
+         "C",
+         "minus one degree Celsius"},
+        {"98.6\xC2\xB0"
+         "F",
+         "ninety-eight point six degrees Fahrenheit"},
         {"90\xC2\xB0", "ninety degrees"},
         {"5 min", "five min"},
         {"5M users", "five M users"},
@@ -312,7 +335,9 @@ TEST(TextNormalizerTest, CollapsesWhitespace) {
         {"  Hello   world  ", "Hello world"},
         {"line one\n\nline two\tend", "line one line two end"},
         {"5\xC2\xA0km", "five kilometers"},  // no-break space
-        {"a\xC2\xA0\xC2\xA0" "b", "a b"},
+        {"a\xC2\xA0\xC2\xA0"
+         "b",
+         "a b"},
     });
 }
 
@@ -325,8 +350,14 @@ TEST(TextNormalizerTest, EdgeCases) {
         {"$", "dollar"},
         {"!!!", "!!!"},
         {"1st.", "first."},
-        {"Gr\xC3\xBC\xC3\x9F" "e 5 \xE2\x82\xAC", "Gr\xC3\xBC\xC3\x9F" "e five euros"},
-        {"Gr\xC3\xBC\xC3\x9F" "e5", "Gr\xC3\xBC\xC3\x9F" "e five"},
+        {"Gr\xC3\xBC\xC3\x9F"
+         "e 5 \xE2\x82\xAC",
+         "Gr\xC3\xBC\xC3\x9F"
+         "e five euros"},
+        {"Gr\xC3\xBC\xC3\x9F"
+         "e5",
+         "Gr\xC3\xBC\xC3\x9F"
+         "e five"},
         {"\xC3\xA9t\xC3\xA9 2024", "\xC3\xA9t\xC3\xA9 twenty twenty-four"},
         {"bad \xFF byte 5", "bad \xFF byte five"},
         {"\xE2\x82", "\xE2\x82"},  // a truncated sequence
@@ -351,12 +382,12 @@ TEST(TextNormalizerTest, DigitRunsOfAnyLengthAreReadDigitByDigit) {
         {std::string(40, '1'), repeated("one", 40)},
         {std::string(4000, '1'), repeated("one", 4000)},
         {"$" + std::string(40, '9'), repeated("nine", 40) + " dollars"},
-        {"$1234567890123456789012345678901234567890",
-         repeated("one two three four five six seven eight nine zero", 4) + " dollars"},
+        {"$1234567890123456789012345678901234567890", repeated("one two three four five six seven eight nine zero", 4) + " dollars"},
         {"$" + std::string(40, '9') + ".99", repeated("nine", 40) + " dollars and ninety-nine cents"},
         {"$" + std::string(20, '1') + " million", repeated("one", 20) + " million dollars"},
         // Amounts beyond the quadrillions, the largest named scale, are digits too.
-        {"$1,000,000,000,000,000,000", "one zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero dollars"},
+        {"$1,000,000,000,000,000,000",
+         "one zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero zero dollars"},
         {"-" + std::string(30, '2') + "%", "minus " + repeated("two", 30) + " percent"},
     });
 }
@@ -365,10 +396,39 @@ TEST(TextNormalizerTest, DigitRunsOfAnyLengthAreReadDigitByDigit) {
 // take a word at the ends, and no input writes more than kMaxSpokenBytesPerByte bytes per byte. (Lengths,
 // not times: the cost of every rule is bounded per byte it consumes, so the output length tracks the work.)
 TEST(TextNormalizerTest, OutputIsBoundedByAConstantFactorOfTheInput) {
-    const std::vector<std::string> units = {"1",      "777,",   "$9",     "%",       "&",         "=",       "#5 ",   "7%",
-                                            "3/4 ",   "1 1/2 ", "7\xC2\xBE", "7\xC2\xB0" "F ", "12:45 pm ", "21st ", "1990s ", "Dr. ",
-                                            "etc. ",  "1-",     "1.",     "$1.5M ",  "No. 5 ",    "1e",      "5 ",    "777/777 ",
-                                            "-1 ",    "\xE2\x88\x92" "7 ", "\xC2\xA3" "5 ", "7km/h ", "$ ",  "a.m. "};
+    const std::vector<std::string> units = {"1",
+                                            "777,",
+                                            "$9",
+                                            "%",
+                                            "&",
+                                            "=",
+                                            "#5 ",
+                                            "7%",
+                                            "3/4 ",
+                                            "1 1/2 ",
+                                            "7\xC2\xBE",
+                                            "7\xC2\xB0"
+                                            "F ",
+                                            "12:45 pm ",
+                                            "21st ",
+                                            "1990s ",
+                                            "Dr. ",
+                                            "etc. ",
+                                            "1-",
+                                            "1.",
+                                            "$1.5M ",
+                                            "No. 5 ",
+                                            "1e",
+                                            "5 ",
+                                            "777/777 ",
+                                            "-1 ",
+                                            "\xE2\x88\x92"
+                                            "7 ",
+                                            "\xC2\xA3"
+                                            "5 ",
+                                            "7km/h ",
+                                            "$ ",
+                                            "a.m. "};
     for (const std::string& unit : units) {
         for (const size_t count : {size_t{1}, size_t{10}, size_t{500}}) {
             const std::string input = repeated(unit, count, "");

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
-#include <iostream>
 #include <cstring>
+#include <iostream>
 #include <limits>
 #include <random>
 #include <string>
@@ -108,8 +108,7 @@ void expect_invalid(const std::vector<float>& samples, uint32_t rate, double spe
         ADD_FAILURE() << "expected InvalidArgument for rate " << rate << " and speed " << speed;
     } catch (const ovspeech::Error& error) {
         EXPECT_EQ(error.code(), ErrorCode::InvalidArgument);
-        EXPECT_NE(std::string(error.what()).find(rate < 8000 || rate > 192000 ? "sample rate" : "speed"),
-                  std::string::npos)
+        EXPECT_NE(std::string(error.what()).find(rate < 8000 || rate > 192000 ? "sample rate" : "speed"), std::string::npos)
             << error.what();
     }
 }
@@ -128,8 +127,7 @@ TEST(TimeStretchTest, OutputLengthIsExactlyTheRoundedTarget) {
             EXPECT_EQ(stretched.size(), target) << count << " samples at speed " << speed;
             std::cout << "[ figures  ] " << count << " samples at speed " << speed << ": " << stretched.size()
                       << " samples for a target of " << target << " (error "
-                      << 100.0 * (static_cast<double>(stretched.size()) - static_cast<double>(target)) /
-                             static_cast<double>(target)
+                      << 100.0 * (static_cast<double>(stretched.size()) - static_cast<double>(target)) / static_cast<double>(target)
                       << "%)\n";
         }
     }
@@ -139,8 +137,7 @@ TEST(TimeStretchTest, OutputLengthAtOtherSampleRates) {
     for (const uint32_t rate : {8000u, 22050u, 24000u, 44100u, 48000u, 192000u}) {
         const std::vector<float> samples(rate, 0.25f);
         for (const double speed : kSpeeds) {
-            EXPECT_EQ(time_stretch(samples, rate, speed).size(), target_length(samples.size(), speed))
-                << rate << " Hz at speed " << speed;
+            EXPECT_EQ(time_stretch(samples, rate, speed).size(), target_length(samples.size(), speed)) << rate << " Hz at speed " << speed;
         }
     }
 }
@@ -154,8 +151,8 @@ TEST(TimeStretchTest, KeepsThePitchOfASine) {
             const auto stretched = time_stretch(original, kRate, speed);
             const double peak = peak_frequency(stretched, 50.0, 2000.0);
             const double error = (peak - original_peak) / original_peak;
-            std::cout << "[ figures  ] " << frequency << " Hz at speed " << speed << ": " << peak
-                      << " Hz (error " << 100.0 * error << "%)\n";
+            std::cout << "[ figures  ] " << frequency << " Hz at speed " << speed << ": " << peak << " Hz (error " << 100.0 * error
+                      << "%)\n";
             EXPECT_LT(std::abs(error), 0.01) << frequency << " Hz at speed " << speed;
         }
     }
@@ -167,8 +164,7 @@ TEST(TimeStretchTest, KeepsBothPeaksOfATwoToneSignal) {
         const auto stretched = time_stretch(original, kRate, speed);
         const double low = peak_frequency(stretched, 100.0, 550.0);
         const double high = peak_frequency(stretched, 550.0, 2000.0);
-        std::cout << "[ figures  ] 300 + 800 Hz at speed " << speed << ": " << low << " Hz and " << high
-                  << " Hz\n";
+        std::cout << "[ figures  ] 300 + 800 Hz at speed " << speed << ": " << low << " Hz and " << high << " Hz\n";
         EXPECT_NEAR(low, 300.0, 3.0) << "speed " << speed;
         EXPECT_NEAR(high, 800.0, 8.0) << "speed " << speed;
 
@@ -211,8 +207,8 @@ TEST(TimeStretchTest, SpeedOneIsABitExactCopy) {
 
 TEST(TimeStretchTest, RejectsSpeedsAndSampleRatesOutOfRange) {
     const std::vector<float> samples(1000, 0.1f);
-    for (const double speed : {0.0, 0.2499, 4.0001, -1.0, std::numeric_limits<double>::quiet_NaN(),
-                               std::numeric_limits<double>::infinity()}) {
+    for (const double speed :
+         {0.0, 0.2499, 4.0001, -1.0, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
         expect_invalid(samples, kRate, speed);
     }
     for (const uint32_t rate : {0u, 7999u, 192001u}) {

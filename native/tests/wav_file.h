@@ -32,8 +32,7 @@ inline WavFile read_wav(const std::filesystem::path& path) {
     const auto u16 = [&](size_t at) { return static_cast<uint32_t>(bytes[at] | bytes[at + 1] << 8); };
     const auto u32 = [&](size_t at) { return u16(at) | u16(at + 2) << 16; };
 
-    if (bytes.size() < 12 || std::memcmp(bytes.data(), "RIFF", 4) != 0 ||
-        std::memcmp(bytes.data() + 8, "WAVE", 4) != 0) {
+    if (bytes.size() < 12 || std::memcmp(bytes.data(), "RIFF", 4) != 0 || std::memcmp(bytes.data() + 8, "WAVE", 4) != 0) {
         fail("not a RIFF/WAVE file");
     }
     constexpr uint32_t kPcm = 1;

@@ -80,9 +80,10 @@ constexpr int64_t kEos = 100;
 // A detokenizer over a few pieces: "\xC3" is the first byte of "é" (U+FFFD until "\xA9" follows), and
 // "\xFF" is never valid; special tokens decode to nothing, as the real detokenizer skips them.
 std::string decode(const std::vector<int64_t>& tokens) {
-    static const std::map<int64_t, std::string> pieces = {
-        {1, " Hello"}, {2, ","}, {3, " wor"}, {4, "ld"}, {5, "!"}, {6, " caf"}, {7, "\xC3"}, {8, "\xA9"},
-        {9, " ok"},    {10, "\xFF"}, {11, "\xE3\x81\x93"}, {12, "\xE3\x82\x93"}, {13, "'s"}};
+    static const std::map<int64_t, std::string> pieces = {{1, " Hello"}, {2, ","},     {3, " wor"},          {4, "ld"},
+                                                          {5, "!"},      {6, " caf"},  {7, "\xC3"},          {8, "\xA9"},
+                                                          {9, " ok"},    {10, "\xFF"}, {11, "\xE3\x81\x93"}, {12, "\xE3\x82\x93"},
+                                                          {13, "'s"}};
     static const std::string replacement = "\xEF\xBF\xBD";
     std::string text;
     for (const int64_t token : tokens) {
@@ -117,8 +118,7 @@ TEST(SplitWordsTest, PunctuationWithLettersDoesNotStartAWord) {
 }
 
 TEST(SplitWordsTest, LanguagesWithoutSpacesSplitIntoCharacters) {
-    EXPECT_EQ(words_of(split_words({11, 12, kEos}, "ja", kEos, decode)),
-              (std::vector<std::string>{"\xE3\x81\x93", "\xE3\x82\x93", ""}));
+    EXPECT_EQ(words_of(split_words({11, 12, kEos}, "ja", kEos, decode)), (std::vector<std::string>{"\xE3\x81\x93", "\xE3\x82\x93", ""}));
 }
 
 TEST(SplitWordsTest, LeavesOutEverythingFromInvalidUtf8OnAsGenAIDoes) {
@@ -164,8 +164,8 @@ TEST(TruncateLongWordsTest, LeavesLongWordsInsideASentence) {
 }
 
 TEST(MergePunctuationsTest, JoinsOpeningMarksForwardAndClosingMarksBackward) {
-    const auto merged = merge_punctuations(
-        {word(" (", 0.0f, 0.1f, {1}), word("hi", 0.1f, 0.5f, {2}), word(")", 0.5f, 0.6f, {3}), word(" you", 0.6f, 1.0f, {4}), word(".", 1.0f, 1.1f, {5})});
+    const auto merged = merge_punctuations({word(" (", 0.0f, 0.1f, {1}), word("hi", 0.1f, 0.5f, {2}), word(")", 0.5f, 0.6f, {3}),
+                                            word(" you", 0.6f, 1.0f, {4}), word(".", 1.0f, 1.1f, {5})});
     ASSERT_EQ(merged.size(), 2u);
     EXPECT_EQ(merged[0].word, " (hi)");
     EXPECT_EQ(merged[0].tokens, (std::vector<int64_t>{1, 2, 3}));

@@ -6,8 +6,8 @@
 #include <future>
 #include <stdexcept>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include "scheduler/worker_pool.h"
 

@@ -32,13 +32,20 @@ std::vector<Character> decode(const std::string& text) {
 }
 
 // Full-width sentence ends of CJK text, which puts no space after them.
-bool is_wide_terminator(char32_t c) { return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF0E || c == 0xFF61; }
+bool is_wide_terminator(char32_t c) {
+    return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF0E || c == 0xFF61;
+}
 
 bool is_terminator(char32_t c) {
     switch (c) {
-        case '.': case '!': case '?':
+        case '.':
+        case '!':
+        case '?':
         case 0x2026:  // …
-        case 0x203C: case 0x2047: case 0x2048: case 0x2049:  // ‼ ⁇ ⁈ ⁉
+        case 0x203C:
+        case 0x2047:
+        case 0x2048:
+        case 0x2049:  // ‼ ⁇ ⁈ ⁉
             return true;
         default:
             return is_wide_terminator(c);
@@ -48,10 +55,27 @@ bool is_terminator(char32_t c) {
 // Quotes and brackets that close after a sentence's end and belong to it.
 bool is_closing(char32_t c) {
     switch (c) {
-        case '"': case '\'': case ')': case ']': case '}':
-        case 0x00BB: case 0x2019: case 0x201D: case 0x203A:
-        case 0x3009: case 0x300B: case 0x300D: case 0x300F: case 0x3011: case 0x3015: case 0x3017:
-        case 0xFF02: case 0xFF07: case 0xFF09: case 0xFF3D: case 0xFF5D:
+        case '"':
+        case '\'':
+        case ')':
+        case ']':
+        case '}':
+        case 0x00BB:
+        case 0x2019:
+        case 0x201D:
+        case 0x203A:
+        case 0x3009:
+        case 0x300B:
+        case 0x300D:
+        case 0x300F:
+        case 0x3011:
+        case 0x3015:
+        case 0x3017:
+        case 0xFF02:
+        case 0xFF07:
+        case 0xFF09:
+        case 0xFF3D:
+        case 0xFF5D:
             return true;
         default:
             return false;
@@ -63,12 +87,22 @@ bool breaks_without_space(char32_t c) {
     return c == 0x2013 || c == 0x2014 || c == 0x3001 || c == 0xFF0C || c == 0xFF1A || c == 0xFF1B;
 }
 
-bool is_clause_mark(char32_t c) { return c == ',' || c == ';' || c == ':' || breaks_without_space(c); }
+bool is_clause_mark(char32_t c) {
+    return c == ',' || c == ';' || c == ':' || breaks_without_space(c);
+}
 
-bool is_ascii_lower(char32_t c) { return c >= 'a' && c <= 'z'; }
-bool is_ascii_upper(char32_t c) { return c >= 'A' && c <= 'Z'; }
-bool is_ascii_letter(char32_t c) { return is_ascii_lower(c) || is_ascii_upper(c); }
-bool is_ascii_digit(char32_t c) { return c >= '0' && c <= '9'; }
+bool is_ascii_lower(char32_t c) {
+    return c >= 'a' && c <= 'z';
+}
+bool is_ascii_upper(char32_t c) {
+    return c >= 'A' && c <= 'Z';
+}
+bool is_ascii_letter(char32_t c) {
+    return is_ascii_lower(c) || is_ascii_upper(c);
+}
+bool is_ascii_digit(char32_t c) {
+    return c >= '0' && c <= '9';
+}
 
 // Whether a word may start right after `c`: a space, ASCII punctuation or a quote or bracket.
 bool starts_word_after(char32_t c) {
@@ -82,8 +116,7 @@ constexpr std::string_view kTitleAbbreviations[] = {"mr", "mrs", "ms", "dr", "pr
 
 class Splitter {
 public:
-    Splitter(const std::string& text, size_t max_chars)
-        : text_(text), characters_(decode(text)), max_chars_(max_chars) {}
+    Splitter(const std::string& text, size_t max_chars) : text_(text), characters_(decode(text)), max_chars_(max_chars) {}
 
     std::vector<std::string> run() {
         size_t start = 0;
@@ -136,8 +169,7 @@ private:
             return true;
         }
         const std::string word = word_before(first);
-        if (std::find(std::begin(kTitleAbbreviations), std::end(kTitleAbbreviations), word) !=
-            std::end(kTitleAbbreviations)) {
+        if (std::find(std::begin(kTitleAbbreviations), std::end(kTitleAbbreviations), word) != std::end(kTitleAbbreviations)) {
             return false;
         }
         if (word == "no" && next < characters_.size() && is_ascii_digit(characters_[next].value)) {
@@ -169,8 +201,8 @@ private:
 
     // "X." followed by whitespace: a capital initial.
     bool is_initial_at(size_t index) const {
-        return index + 2 < characters_.size() && is_ascii_upper(characters_[index].value) &&
-               characters_[index + 1].value == '.' && is_space(characters_[index + 2].value);
+        return index + 2 < characters_.size() && is_ascii_upper(characters_[index].value) && characters_[index + 1].value == '.' &&
+               is_space(characters_[index + 2].value);
     }
 
     size_t skip_spaces(size_t index, size_t end) const {
@@ -253,12 +285,13 @@ std::vector<std::string> fit(const std::string& text, size_t tokens, size_t max_
     size_t budget = std::min(characters - 1, characters * max_tokens / tokens);
     while (true) {
         if (budget == 0) {
-            throw Error(ErrorCode::InvalidArgument, "input has a character that takes more than " + std::to_string(max_tokens) +
-                                                        " tokens, all the model takes at once", "input");
+            throw Error(ErrorCode::InvalidArgument,
+                        "input has a character that takes more than " + std::to_string(max_tokens) + " tokens, all the model takes at once",
+                        "input");
         }
         std::vector<std::string> pieces = split_sentences(text, budget);
-        const auto too_long = std::find_if(pieces.begin(), pieces.end(),
-                                           [&](const std::string& piece) { return count_tokens(piece) > max_tokens; });
+        const auto too_long =
+            std::find_if(pieces.begin(), pieces.end(), [&](const std::string& piece) { return count_tokens(piece) > max_tokens; });
         if (too_long == pieces.end()) return pieces;
         budget = std::min(budget - 1, count_characters(*too_long) * max_tokens / count_tokens(*too_long));
     }

@@ -1,16 +1,16 @@
 #include "tts/speecht5_model.h"
 
-#include <cstring>
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <map>
 #include <numeric>
 
 #include "common/error.h"
-#include "common/stopwatch.h"
-#include "common/utf8.h"
 #include "common/json_file.h"
 #include "common/model_ir.h"
+#include "common/stopwatch.h"
+#include "common/utf8.h"
 
 namespace ovspeech::tts {
 namespace {
@@ -99,7 +99,8 @@ public:
 
         stopwatch.restart();
         const size_t steps = spectra_.size() / (frames_per_step * mel_bins);
-        postnet_.set_tensor("raw_spectrogram", ov::Tensor(ov::element::f32, ov::Shape{steps, 1, frames_per_step, mel_bins}, spectra_.data()));
+        postnet_.set_tensor("raw_spectrogram",
+                            ov::Tensor(ov::element::f32, ov::Shape{steps, 1, frames_per_step, mel_bins}, spectra_.data()));
         postnet_.infer();
         const ov::Tensor spectrogram = postnet_.get_tensor("postnet_spectrogram");
         timings.postnet_ms += stopwatch.elapsed_ms();
@@ -186,7 +187,8 @@ std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::
     if (options.device == "CPU") properties.emplace(kRuntimeCacheCapacity, 0);
     auto decoder = read_ir(dir, "openvino_decoder_model");
     if (decoder->get_variables().empty()) {
-        throw Error(ErrorCode::UnsupportedModel, "openvino_decoder_model in " + dir.string() + " is not stateful; re-export it with optimum-cli");
+        throw Error(ErrorCode::UnsupportedModel,
+                    "openvino_decoder_model in " + dir.string() + " is not stateful; re-export it with optimum-cli");
     }
     model->encoder_ = compile_ir(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties);
     model->decoder_model_ = decoder;

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "common/error.h"
-#include "common/streaming_resampler.h"
 #include "common/stopwatch.h"
+#include "common/streaming_resampler.h"
 #include "common/utf8.h"
 #include "tts/sentence_splitter.h"
 #include "tts/text_normalizer.h"
@@ -48,7 +48,8 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
         invalid("the pause between sentences must be between 0 and 5 seconds", "sentence_pause");
     }
     const auto& decoding = request.decoding;
-    if (!(decoding.minlenratio >= 0 && decoding.maxlenratio > 0 && decoding.minlenratio <= decoding.maxlenratio && decoding.threshold > 0)) {
+    if (!(decoding.minlenratio >= 0 && decoding.maxlenratio > 0 && decoding.minlenratio <= decoding.maxlenratio &&
+          decoding.threshold > 0)) {
         invalid("decoding needs 0 <= minlenratio <= maxlenratio, maxlenratio > 0 and threshold > 0", {});
     }
     StreamingResampler resampler(model.sample_rate(), request.sample_rate == 0 ? model.sample_rate() : request.sample_rate);
@@ -62,7 +63,8 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
     Stopwatch stopwatch;
     const size_t max_tokens = model.max_unit_tokens();
     const auto count_tokens = [&session](const std::string& text) { return session.count_tokens(text); };
-    for (const std::string& sentence : request.split ? split_sentences(request.text, kMaxInputCharacters) : std::vector<std::string>{request.text}) {
+    for (const std::string& sentence :
+         request.split ? split_sentences(request.text, kMaxInputCharacters) : std::vector<std::string>{request.text}) {
         const std::string spoken = request.normalize ? normalize_english(sentence) : sentence;
         if (request.split) {
             for (std::string& piece : split_to_fit(spoken, max_tokens, count_tokens)) units.push_back(std::move(piece));

@@ -34,9 +34,15 @@ char32_t decode_before(std::string_view text, size_t i) {
     return start + length == i ? value : static_cast<unsigned char>(text[i - 1]);
 }
 
-bool is_digit(char32_t c) { return c >= '0' && c <= '9'; }
-bool is_upper(char32_t c) { return c >= 'A' && c <= 'Z'; }
-bool is_letter(char32_t c) { return (c >= 'a' && c <= 'z') || is_upper(c); }
+bool is_digit(char32_t c) {
+    return c >= '0' && c <= '9';
+}
+bool is_upper(char32_t c) {
+    return c >= 'A' && c <= 'Z';
+}
+bool is_letter(char32_t c) {
+    return (c >= 'a' && c <= 'z') || is_upper(c);
+}
 
 // Letters and digits of any script, as far as spacing words apart goes: everything but ASCII symbols and the
 // common blocks of punctuation, spaces and symbols.
@@ -45,13 +51,14 @@ bool is_wordlike(char32_t c) {
         return is_letter(c) || is_digit(c);
     }
     const bool symbol = (c >= 0xA0 && c <= 0xBF) || c == 0xD7 || c == 0xF7 || (c >= 0x2000 && c <= 0x206F) ||
-                        (c >= 0x20A0 && c <= 0x20CF) || (c >= 0x2190 && c <= 0x22FF) ||
-                        (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF01 && c <= 0xFF0F) ||
-                        (c >= 0xFF1A && c <= 0xFF20);
+                        (c >= 0x20A0 && c <= 0x20CF) || (c >= 0x2190 && c <= 0x22FF) || (c >= 0x3000 && c <= 0x303F) ||
+                        (c >= 0xFF01 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20);
     return !symbol;
 }
 
-char to_lower(char c) { return is_upper(static_cast<unsigned char>(c)) ? static_cast<char>(c - 'A' + 'a') : c; }
+char to_lower(char c) {
+    return is_upper(static_cast<unsigned char>(c)) ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {
@@ -72,12 +79,10 @@ std::string capitalized(std::string words) {
     return words;
 }
 
-constexpr std::string_view kSmall[] = {"zero",    "one",     "two",       "three",    "four",
-                                       "five",    "six",     "seven",     "eight",    "nine",
-                                       "ten",     "eleven",  "twelve",    "thirteen", "fourteen",
-                                       "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
-constexpr std::string_view kTens[] = {"",      "",      "twenty",  "thirty", "forty",
-                                      "fifty", "sixty", "seventy", "eighty", "ninety"};
+constexpr std::string_view kSmall[] = {"zero",     "one",     "two",     "three",     "four",     "five",    "six",
+                                       "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",  "thirteen",
+                                       "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+constexpr std::string_view kTens[] = {"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"};
 constexpr std::string_view kScales[] = {"", "thousand", "million", "billion", "trillion", "quadrillion"};
 
 constexpr size_t kMaxPlainDigits = 15;    // longer plain digit strings are IDs, read digit by digit
@@ -165,7 +170,7 @@ std::string rewrite_last_word(const std::string& words, Rewrite rewrite) {
 std::string ordinal(const std::string& cardinal_words) {
     return rewrite_last_word(cardinal_words, [](const std::string& word) -> std::string {
         static const std::pair<std::string_view, std::string_view> irregular[] = {
-            {"one", "first"}, {"two", "second"}, {"three", "third"},  {"five", "fifth"},
+            {"one", "first"},    {"two", "second"}, {"three", "third"},   {"five", "fifth"},
             {"eight", "eighth"}, {"nine", "ninth"}, {"twelve", "twelfth"}};
         for (const auto& [plain, nth] : irregular) {
             if (word == plain) {
@@ -189,7 +194,9 @@ std::string plural(const std::string& words) {
     });
 }
 
-bool is_year(unsigned n) { return n >= 1100 && n <= 2099; }
+bool is_year(unsigned n) {
+    return n >= 1100 && n <= 2099;
+}
 
 std::string year(unsigned n) {
     if (n >= 2000 && n <= 2009) {
@@ -253,7 +260,7 @@ struct Currency {
     std::string_view sign;
     std::string_view one;
     std::string_view many;
-    std::string_view one_hundredth;   // empty: no subunit
+    std::string_view one_hundredth;  // empty: no subunit
     std::string_view many_hundredths;
 };
 
@@ -270,16 +277,13 @@ std::string money(const Number& amount, const Currency& currency) {
     if (!amount.has_point || currency.one_hundredth.empty() || amount.fraction_digits.size() > 2) {
         return amount.words() + " " + std::string(unit);
     }
-    const auto hundredths = static_cast<unsigned>(value_of(amount.fraction_digits) *
-                                                  (amount.fraction_digits.size() == 1 ? 10 : 1));
+    const auto hundredths = static_cast<unsigned>(value_of(amount.fraction_digits) * (amount.fraction_digits.size() == 1 ? 10 : 1));
     const bool no_whole = amount.digits.empty() || value_of(amount.digits) == 0;
-    const std::string whole =
-        amount.integer_words() + " " + std::string(amount.digits == "1" ? currency.one : currency.many);
+    const std::string whole = amount.integer_words() + " " + std::string(amount.digits == "1" ? currency.one : currency.many);
     if (hundredths == 0) {
         return whole;
     }
-    const std::string cents = cardinal(hundredths) + " " +
-                              std::string(hundredths == 1 ? currency.one_hundredth : currency.many_hundredths);
+    const std::string cents = cardinal(hundredths) + " " + std::string(hundredths == 1 ? currency.one_hundredth : currency.many_hundredths);
     return no_whole ? cents : whole + " and " + cents;
 }
 
@@ -303,8 +307,12 @@ constexpr Unit kUnits[] = {
     {"lb", "pound", "pounds"},
     {"ft", "foot", "feet"},
     {"in", "inch", "inches"},
-    {"\xC2\xB0" "C", "degree Celsius", "degrees Celsius"},
-    {"\xC2\xB0" "F", "degree Fahrenheit", "degrees Fahrenheit"},
+    {"\xC2\xB0"
+     "C",
+     "degree Celsius", "degrees Celsius"},
+    {"\xC2\xB0"
+     "F",
+     "degree Fahrenheit", "degrees Fahrenheit"},
     {"\xC2\xB0", "degree", "degrees"},
 };
 
@@ -314,10 +322,9 @@ struct Scale {
     std::string_view spoken;
 };
 
-constexpr Scale kScaleWords[] = {{"thousand", "thousand"}, {"million", "million"}, {"billion", "billion"},
-                                 {"trillion", "trillion"}};
+constexpr Scale kScaleWords[] = {{"thousand", "thousand"}, {"million", "million"}, {"billion", "billion"}, {"trillion", "trillion"}};
 constexpr Scale kScaleSuffixes[] = {{"k", "thousand"}, {"K", "thousand"}, {"M", "million"}, {"m", "million"},
-                                    {"mn", "million"}, {"bn", "billion"},  {"B", "billion"},  {"T", "trillion"}};
+                                    {"mn", "million"}, {"bn", "billion"}, {"B", "billion"}, {"T", "trillion"}};
 
 struct VulgarFraction {
     std::string_view written;
@@ -332,14 +339,13 @@ constexpr VulgarFraction kVulgarFractions[] = {
 struct Abbreviation {
     std::string_view written;  // lowercase, without the final period
     std::string_view spoken;
-    bool can_end_sentence;     // often the last word of a sentence, its period then doubling as the full stop
+    bool can_end_sentence;  // often the last word of a sentence, its period then doubling as the full stop
 };
 
 constexpr Abbreviation kAbbreviations[] = {
-    {"mr", "mister", false},   {"mrs", "missus", false},     {"ms", "miz", false},       {"dr", "doctor", false},
-    {"prof", "professor", false}, {"jr", "junior", true},     {"sr", "senior", true},     {"vs", "versus", false},
-    {"etc", "et cetera", true}, {"e.g", "for example", false}, {"i.e", "that is", false}, {"a.m", "a m", true},
-    {"p.m", "p m", true},
+    {"mr", "mister", false},   {"mrs", "missus", false}, {"ms", "miz", false},    {"dr", "doctor", false},    {"prof", "professor", false},
+    {"jr", "junior", true},    {"sr", "senior", true},   {"vs", "versus", false}, {"etc", "et cetera", true}, {"e.g", "for example", false},
+    {"i.e", "that is", false}, {"a.m", "a m", true},     {"p.m", "p m", true},
 };
 
 constexpr std::string_view kUndottedTitles[] = {"mr", "mrs", "ms", "dr"};
@@ -552,8 +558,8 @@ private:
         }
         const size_t numerator_digits = slash - i;
         const size_t denominator_digits = end - slash - 1;
-        if (at(slash) != '/' || numerator_digits == 0 || numerator_digits > 3 || denominator_digits == 0 ||
-            denominator_digits > 3 || at(end) == '/' || (at(end) == '.' && digit_at(end + 1))) {
+        if (at(slash) != '/' || numerator_digits == 0 || numerator_digits > 3 || denominator_digits == 0 || denominator_digits > 3 ||
+            at(end) == '/' || (at(end) == '.' && digit_at(end + 1))) {
             return false;
         }
         numerator = static_cast<unsigned>(value_of(std::string_view(text_).substr(i, numerator_digits)));
@@ -593,8 +599,7 @@ private:
             if (unit.symbol == "in" && gap != number_end) {
                 // "5 in the car": only "12 in." or "12 in," at the end of a phrase is inches.
                 const char next = at(end);
-                if (next != '\0' && next != '.' && next != ',' && next != ';' && next != ')' && next != '!' &&
-                    next != '?') {
+                if (next != '\0' && next != '.' && next != ',' && next != ';' && next != ')' && next != '!' && next != '?') {
                     continue;
                 }
             }
@@ -614,8 +619,7 @@ private:
         if (minus_length > 0) {
             const size_t next = pos_ + minus_length;
             const Currency* currency = currency_at(next);
-            const bool number_follows =
-                digit_at(next) || (currency != nullptr && digit_at(next + currency->sign.size()));
+            const bool number_follows = digit_at(next) || (currency != nullptr && digit_at(next + currency->sign.size()));
             if (!number_follows) {
                 return false;
             }
@@ -709,8 +713,8 @@ private:
             if (read_mixed_fraction(number, sign, end)) {
                 return;
             }
-            if (may_be_year && number.digits.size() == 4 && is_year(static_cast<unsigned>(value)) &&
-                !alphanumeric_at(end) && year_may_start_at(start)) {
+            if (may_be_year && number.digits.size() == 4 && is_year(static_cast<unsigned>(value)) && !alphanumeric_at(end) &&
+                year_may_start_at(start)) {
                 finish(year(static_cast<unsigned>(value)), end);
                 return;
             }
@@ -750,8 +754,8 @@ private:
 
     // "10:45", "9:05 pm"
     bool read_time(const Number& hours, const std::string& sign, size_t end) {
-        if (hours.digits.size() > 2 || at(end) != ':' || !digit_at(end + 1) || !digit_at(end + 2) ||
-            digit_at(end + 3) || (at(end + 3) == ':' && digit_at(end + 4))) {
+        if (hours.digits.size() > 2 || at(end) != ':' || !digit_at(end + 1) || !digit_at(end + 2) || digit_at(end + 3) ||
+            (at(end + 3) == ':' && digit_at(end + 4))) {
             return false;
         }
         const auto hour = static_cast<unsigned>(value_of(hours.digits));
@@ -785,16 +789,14 @@ private:
     bool read_mixed_fraction(const Number& whole, const std::string& sign, size_t end) {
         for (const VulgarFraction& vulgar : kVulgarFractions) {
             if (text_at(end, vulgar.written)) {
-                finish(sign + whole.words() + " and " + fraction(vulgar.numerator, vulgar.denominator),
-                       end + vulgar.written.size());
+                finish(sign + whole.words() + " and " + fraction(vulgar.numerator, vulgar.denominator), end + vulgar.written.size());
                 return true;
             }
         }
         unsigned numerator = 0;
         unsigned denominator = 0;
         size_t fraction_end = 0;
-        if (at(end) == ' ' && parse_fraction(end + 1, numerator, denominator, fraction_end) &&
-            numerator < denominator) {
+        if (at(end) == ' ' && parse_fraction(end + 1, numerator, denominator, fraction_end) && numerator < denominator) {
             finish(sign + whole.words() + " and " + fraction(numerator, denominator), fraction_end);
             return true;
         }
@@ -876,8 +878,7 @@ private:
                 return say("street", ends_sentence(after_period) ? dotted_end : after_period);
             }
             if (const Abbreviation* abbreviation = find_abbreviation(written); abbreviation != nullptr) {
-                const bool keep_period = only_spaces_from(after_period) ||
-                                         (abbreviation->can_end_sentence && ends_sentence(after_period));
+                const bool keep_period = only_spaces_from(after_period) || (abbreviation->can_end_sentence && ends_sentence(after_period));
                 return say(abbreviation->spoken, keep_period ? dotted_end : after_period);
             }
         }

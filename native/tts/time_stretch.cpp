@@ -29,15 +29,16 @@ void check_arguments(uint32_t sample_rate, double speed) {
         throw Error(ErrorCode::InvalidArgument, message.str());
     }
     if (sample_rate < kMinStretchSampleRate || sample_rate > kMaxStretchSampleRate) {
-        throw Error(ErrorCode::InvalidArgument, "sample rate for time stretching must be between " +
-                                                    std::to_string(kMinStretchSampleRate) + " and " +
-                                                    std::to_string(kMaxStretchSampleRate) + " Hz, got " +
+        throw Error(ErrorCode::InvalidArgument, "sample rate for time stretching must be between " + std::to_string(kMinStretchSampleRate) +
+                                                    " and " + std::to_string(kMaxStretchSampleRate) + " Hz, got " +
                                                     std::to_string(sample_rate));
     }
 }
 
 // Half the frame length at `sample_rate`.
-size_t hop_length(uint32_t sample_rate) { return static_cast<size_t>(std::lround(sample_rate * kHopSeconds)); }
+size_t hop_length(uint32_t sample_rate) {
+    return static_cast<size_t>(std::lround(sample_rate * kHopSeconds));
+}
 
 float dot(const float* a, const float* b, size_t count) {
     float lanes[kLanes] = {};
@@ -100,8 +101,7 @@ public:
         }
         window_.resize(2 * hop_);
         for (size_t i = 0; i < window_.size(); ++i) {
-            window_[i] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * kPi * static_cast<double>(i) /
-                                                                 static_cast<double>(window_.size())));
+            window_[i] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * kPi * static_cast<double>(i) / static_cast<double>(window_.size())));
         }
     }
 
@@ -110,8 +110,7 @@ public:
         std::vector<float> output(frame_count_ * hop_ + hop_, 0.0f);
         size_t previous_center = left_padding_;
         for (size_t k = 0; k < frame_count_; ++k) {
-            const size_t center =
-                k == 0 ? left_padding_ : best_center(left_padding_ + nominal_center(k), previous_center);
+            const size_t center = k == 0 ? left_padding_ : best_center(left_padding_ + nominal_center(k), previous_center);
             const float* frame = padded_.data() + center - hop_;
             float* destination = output.data() + k * hop_;
             for (size_t i = 0; i < window_.size(); ++i) {
@@ -125,9 +124,7 @@ public:
 
 private:
     // Nominal input center of frame k, relative to the input's first sample.
-    size_t nominal_center(size_t k) const {
-        return static_cast<size_t>(std::llround(static_cast<double>(k) * analysis_hop_));
-    }
+    size_t nominal_center(size_t k) const { return static_cast<size_t>(std::llround(static_cast<double>(k) * analysis_hop_)); }
 
     // The padded-input center within `seek_radius_` of `nominal` whose preceding half frame correlates best,
     // normalized by its energy, with the half frame that followed `previous_center`. A coarse pass scores
@@ -150,8 +147,7 @@ private:
         const size_t coarse_steps = seek_radius_ / stride_;
         size_t best = nominal;
         double best_score = coarse_score(nominal);
-        for (size_t center = nominal - coarse_steps * stride_; center <= nominal + coarse_steps * stride_;
-             center += stride_) {
+        for (size_t center = nominal - coarse_steps * stride_; center <= nominal + coarse_steps * stride_; center += stride_) {
             const double score = coarse_score(center);
             if (score > best_score) {
                 best_score = score;
@@ -186,8 +182,8 @@ private:
     size_t frame_count_ = 0;
     size_t left_padding_ = 0;
     std::vector<float> padded_;
-    std::vector<double> energy_prefix_;           // energy_prefix_[i]: sum of squares of padded_[0, i)
-    std::vector<std::vector<float>> decimated_;   // [phase][m]: mean of padded_[m * stride_ + phase, + stride_)
+    std::vector<double> energy_prefix_;          // energy_prefix_[i]: sum of squares of padded_[0, i)
+    std::vector<std::vector<float>> decimated_;  // [phase][m]: mean of padded_[m * stride_ + phase, + stride_)
     std::vector<float> window_;
 };
 

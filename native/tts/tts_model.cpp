@@ -15,7 +15,8 @@ using Loader = std::shared_ptr<const TtsModel> (*)(const std::filesystem::path&,
 // The one list of text-to-speech families, by config.json's model_type.
 const std::map<std::string, Loader>& loaders() {
     static const std::map<std::string, Loader> by_family{
-        {"speecht5", [](const std::filesystem::path& dir, const CompileOptions& options) -> std::shared_ptr<const TtsModel> {
+        {"speecht5",
+         [](const std::filesystem::path& dir, const CompileOptions& options) -> std::shared_ptr<const TtsModel> {
              return SpeechT5Model::load(dir, options);
          }},
     };
@@ -32,8 +33,8 @@ std::shared_ptr<const TtsModel> TtsModel::load(const std::filesystem::path& dir,
     if (loader != loaders().end()) return loader->second(dir, options);
     std::string known;
     for (const std::string& name : families()) known += (known.empty() ? "" : ", ") + name;
-    throw Error(ErrorCode::UnsupportedModel,
-                "config.json in " + dir.string() + " has model_type \"" + family + "\", not a text-to-speech family ovspeech knows (" + known + ")");
+    throw Error(ErrorCode::UnsupportedModel, "config.json in " + dir.string() + " has model_type \"" + family +
+                                                 "\", not a text-to-speech family ovspeech knows (" + known + ")");
 }
 
 std::vector<std::string> TtsModel::families() {

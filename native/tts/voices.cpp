@@ -10,8 +10,8 @@
 
 namespace ovspeech::tts {
 
-const std::vector<std::string> kOpenAiVoices = {"alloy", "ash", "ballad", "coral", "echo", "fable",
-                                                "nova", "onyx", "sage", "shimmer", "verse"};
+const std::vector<std::string> kOpenAiVoices = {"alloy", "ash",  "ballad", "coral",   "echo", "fable",
+                                                "nova",  "onyx", "sage",   "shimmer", "verse"};
 
 namespace {
 
@@ -19,8 +19,8 @@ std::vector<float> read_voice(const std::filesystem::path& file, size_t voice_si
     std::ifstream in(file, std::ios::binary);
     const std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     if (bytes.size() != voice_size * sizeof(float)) {
-        throw Error(ErrorCode::UnsupportedModel, "voice file " + file.string() + " holds " + std::to_string(bytes.size()) +
-                                                     " bytes, not " + std::to_string(voice_size) + " float32");
+        throw Error(ErrorCode::UnsupportedModel, "voice file " + file.string() + " holds " + std::to_string(bytes.size()) + " bytes, not " +
+                                                     std::to_string(voice_size) + " float32");
     }
     std::vector<float> voice(voice_size);
     std::memcpy(voice.data(), bytes.data(), bytes.size());  // little-endian, as the machine

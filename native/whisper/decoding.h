@@ -7,8 +7,8 @@
 #include <openvino/runtime/tensor.hpp>
 
 #include "common/cancellation.h"
-#include "whisper/whisper_config.h"
 #include "whisper/logit_rules.h"
+#include "whisper/whisper_config.h"
 #include "whisper/whisper_decoder.h"
 
 namespace ovspeech::whisper {
@@ -61,7 +61,6 @@ struct StartOfTranscript {
     float language_probability = 0;
     float no_speech_probability = 0;
 };
-StartOfTranscript probe_start_of_transcript(WhisperDecoder& decoder, const ov::Tensor& encoder_hidden_states,
-                                            const WhisperConfig& config);
+StartOfTranscript probe_start_of_transcript(WhisperDecoder& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config);
 
 }  // namespace ovspeech::whisper

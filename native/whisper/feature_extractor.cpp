@@ -25,19 +25,16 @@ size_t read_size(const nlohmann::json& json, const char* key, size_t fallback) {
     if (it == json.end() || it->is_null()) {
         return fallback;
     }
-    const bool non_negative_integer =
-        it->is_number_unsigned() || (it->is_number_integer() && it->get<int64_t>() >= 0);
+    const bool non_negative_integer = it->is_number_unsigned() || (it->is_number_integer() && it->get<int64_t>() >= 0);
     if (!non_negative_integer) {
-        throw Error(ErrorCode::UnsupportedModel, std::string("preprocessor_config.json: \"") + key +
-                                                     "\" must be a non-negative integer, got " + it->dump());
+        throw Error(ErrorCode::UnsupportedModel,
+                    std::string("preprocessor_config.json: \"") + key + "\" must be a non-negative integer, got " + it->dump());
     }
     return it->get<size_t>();
 }
 
 const FeatureExtractorConfig& validated(const FeatureExtractorConfig& config) {
-    const auto fail = [](const std::string& message) {
-        throw Error(ErrorCode::UnsupportedModel, "Whisper feature extractor: " + message);
-    };
+    const auto fail = [](const std::string& message) { throw Error(ErrorCode::UnsupportedModel, "Whisper feature extractor: " + message); };
     if (config.feature_size == 0) {
         fail("feature_size must be at least 1, got 0");
     }
@@ -51,8 +48,7 @@ const FeatureExtractorConfig& validated(const FeatureExtractorConfig& config) {
         fail("nb_max_frames must be at least 1, got 0");
     }
     if (static_cast<double>(config.sampling_rate) < 2.0 * kMelMaxFrequency) {
-        fail("sampling_rate must be at least 16000 Hz for mel filters up to 8 kHz, got " +
-             std::to_string(config.sampling_rate));
+        fail("sampling_rate must be at least 16000 Hz for mel filters up to 8 kHz, got " + std::to_string(config.sampling_rate));
     }
     return config;
 }
@@ -88,8 +84,7 @@ double linspace(double start, double stop, size_t count, size_t index) {
 
 FeatureExtractorConfig FeatureExtractorConfig::from_json(const nlohmann::json& json) {
     if (!json.is_object()) {
-        throw Error(ErrorCode::UnsupportedModel, "preprocessor_config.json must hold a JSON object, got " +
-                                                     std::string(json.type_name()));
+        throw Error(ErrorCode::UnsupportedModel, "preprocessor_config.json must hold a JSON object, got " + std::string(json.type_name()));
     }
     FeatureExtractorConfig config;
     config.feature_size = read_size(json, "feature_size", config.feature_size);
@@ -104,16 +99,14 @@ FeatureExtractorConfig FeatureExtractorConfig::from_json(const nlohmann::json& j
 
 std::vector<float> WhisperFeatures::window(size_t offset, size_t frames) const {
     if (offset >= n_frames) {
-        throw Error(ErrorCode::InvalidArgument, "feature window offset " + std::to_string(offset) +
-                                                    " is past the last frame (" + std::to_string(n_frames) +
-                                                    " frames)");
+        throw Error(ErrorCode::InvalidArgument, "feature window offset " + std::to_string(offset) + " is past the last frame (" +
+                                                    std::to_string(n_frames) + " frames)");
     }
     const size_t copied = std::min(n_frames - offset, frames);
     std::vector<float> result(feature_size * frames, 0.0f);
     for (size_t bin = 0; bin < feature_size; ++bin) {
         const auto row = data.begin() + static_cast<std::ptrdiff_t>(bin * n_frames + offset);
-        std::copy(row, row + static_cast<std::ptrdiff_t>(copied),
-                  result.begin() + static_cast<std::ptrdiff_t>(bin * frames));
+        std::copy(row, row + static_cast<std::ptrdiff_t>(copied), result.begin() + static_cast<std::ptrdiff_t>(bin * frames));
     }
     return result;
 }
@@ -122,8 +115,7 @@ WhisperFeatureExtractor::WhisperFeatureExtractor(FeatureExtractorConfig config)
     : config_(validated(config)), fft_(config_.n_fft), hann_window_(config_.n_fft) {
     // Periodic Hann window, as torch.hann_window and Transformers' window_function use.
     for (size_t j = 0; j < config_.n_fft; ++j) {
-        hann_window_[j] =
-            0.5 - 0.5 * std::cos(2.0 * kPi * static_cast<double>(j) / static_cast<double>(config_.n_fft));
+        hann_window_[j] = 0.5 - 0.5 * std::cos(2.0 * kPi * static_cast<double>(j) / static_cast<double>(config_.n_fft));
     }
 
     // Transformers' mel_filter_bank(norm="slaney", mel_scale="slaney"): triangles between mel-spaced
@@ -161,8 +153,7 @@ WhisperFeatureExtractor::WhisperFeatureExtractor(FeatureExtractorConfig config)
 }
 
 void WhisperFeatureExtractor::log_mel_frame(const double* windowed, std::vector<std::complex<double>>& spectrum,
-                                            std::vector<std::complex<double>>& scratch,
-                                            std::vector<double>& log_mel) const {
+                                            std::vector<std::complex<double>>& scratch, std::vector<double>& log_mel) const {
     fft_.forward(windowed, spectrum.data(), scratch);
     for (size_t m = 0; m < mel_filters_.size(); ++m) {
         const MelFilter& filter = mel_filters_[m];
@@ -179,9 +170,8 @@ WhisperFeatures WhisperFeatureExtractor::extract(const std::vector<float>& sampl
     const size_t hop = config_.hop_length;
     const size_t edge = n_fft / 2;  // reflected samples before the start (centered frames)
     if (samples_16k.size() <= edge) {
-        throw Error(ErrorCode::InvalidArgument, "audio is too short for Whisper features: it needs more than " +
-                                                    std::to_string(edge) + " samples, got " +
-                                                    std::to_string(samples_16k.size()));
+        throw Error(ErrorCode::InvalidArgument, "audio is too short for Whisper features: it needs more than " + std::to_string(edge) +
+                                                    " samples, got " + std::to_string(samples_16k.size()));
     }
 
     // GenAI's layout: the audio reflected at its start, zero-padded to n_samples, then n_fft / 2 more

@@ -56,8 +56,8 @@ private:
         std::vector<double> weights;
     };
 
-    void log_mel_frame(const double* windowed, std::vector<std::complex<double>>& spectrum,
-                       std::vector<std::complex<double>>& scratch, std::vector<double>& log_mel) const;
+    void log_mel_frame(const double* windowed, std::vector<std::complex<double>>& spectrum, std::vector<std::complex<double>>& scratch,
+                       std::vector<double>& log_mel) const;
 
     FeatureExtractorConfig config_;
     RealFft fft_;

@@ -12,11 +12,11 @@ namespace {
 using Complex = std::complex<double>;
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kSin60 = 0.86602540378443864676;  // sin(2 pi / 3)
-constexpr double kCos72 = 0.30901699437494742410;  // cos(2 pi / 5)
+constexpr double kSin60 = 0.86602540378443864676;    // sin(2 pi / 3)
+constexpr double kCos72 = 0.30901699437494742410;    // cos(2 pi / 5)
 constexpr double kCos144 = -0.80901699437494742410;  // cos(4 pi / 5)
-constexpr double kSin72 = 0.95105651629515357212;  // sin(2 pi / 5)
-constexpr double kSin144 = 0.58778525229247312917;  // sin(4 pi / 5)
+constexpr double kSin72 = 0.95105651629515357212;    // sin(2 pi / 5)
+constexpr double kSin144 = 0.58778525229247312917;   // sin(4 pi / 5)
 
 // Radix 4 first: it needs the fewest multiplications per sample.
 std::vector<size_t> factorize(size_t n) {
@@ -38,7 +38,9 @@ std::vector<size_t> factorize(size_t n) {
 }
 
 // Multiplication by -i, the forward transform's quarter turn.
-Complex times_minus_i(Complex z) { return {z.imag(), -z.real()}; }
+Complex times_minus_i(Complex z) {
+    return {z.imag(), -z.real()};
+}
 
 // One Stockham pass. The input holds `radix * stride` interleaved sub-transforms of length `sub_length`
 // (element k of sequence s at [k * radix * stride + s]); the output holds `stride` sub-transforms of
@@ -46,31 +48,35 @@ Complex times_minus_i(Complex z) { return {z.imag(), -z.real()}; }
 class Pass {
 public:
     Pass(const std::vector<Complex>& twiddles, size_t radix, size_t sub_length)
-        : twiddles_(twiddles),
-          n_(twiddles.size()),
-          radix_(radix),
-          sub_length_(sub_length),
-          stride_(n_ / (radix * sub_length)) {}
+        : twiddles_(twiddles), n_(twiddles.size()), radix_(radix), sub_length_(sub_length), stride_(n_ / (radix * sub_length)) {}
 
     void run(const Complex* in, Complex* out) const {
         for (size_t k = 0; k < sub_length_; ++k) {
             const Complex* src = in + k * radix_ * stride_;
             Complex* dst = out + k * stride_;
             switch (radix_) {
-                case 2: radix2(src, dst, k); break;
-                case 3: radix3(src, dst, k); break;
-                case 4: radix4(src, dst, k); break;
-                case 5: radix5(src, dst, k); break;
-                default: generic(src, dst, k); break;
+                case 2:
+                    radix2(src, dst, k);
+                    break;
+                case 3:
+                    radix3(src, dst, k);
+                    break;
+                case 4:
+                    radix4(src, dst, k);
+                    break;
+                case 5:
+                    radix5(src, dst, k);
+                    break;
+                default:
+                    generic(src, dst, k);
+                    break;
             }
         }
     }
 
 private:
     // Input r of a butterfly, rotated by W_(radix * sub_length)^(r k).
-    Complex input(const Complex* src, size_t j, size_t r, size_t k) const {
-        return src[j + r * stride_] * twiddles_[r * k * stride_];
-    }
+    Complex input(const Complex* src, size_t j, size_t r, size_t k) const { return src[j + r * stride_] * twiddles_[r * k * stride_]; }
 
     size_t out_step() const { return sub_length_ * stride_; }
 
@@ -202,9 +208,7 @@ void ComplexFft::forward(Complex* data, Complex* scratch) const {
 }
 
 RealFft::RealFft(size_t size)
-    : size_(size),
-      complex_fft_(size % 2 == 0 && size > 0 ? size / 2 : size),
-      split_twiddles_(unit_roots(size / 2 + 1, size)) {}
+    : size_(size), complex_fft_(size % 2 == 0 && size > 0 ? size / 2 : size), split_twiddles_(unit_roots(size / 2 + 1, size)) {}
 
 void RealFft::forward(const double* input, Complex* spectrum, std::vector<Complex>& scratch) const {
     if (size_ % 2 != 0) {

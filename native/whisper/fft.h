@@ -34,12 +34,11 @@ public:
     size_t bins() const { return size_ / 2 + 1; }
 
     // Writes bins() values to `spectrum`. `scratch` is resized as needed: reuse it across calls.
-    void forward(const double* input, std::complex<double>* spectrum,
-                 std::vector<std::complex<double>>& scratch) const;
+    void forward(const double* input, std::complex<double>* spectrum, std::vector<std::complex<double>>& scratch) const;
 
 private:
     size_t size_;
-    ComplexFft complex_fft_;                           // of size / 2 when size is even, else of size
+    ComplexFft complex_fft_;                            // of size / 2 when size is even, else of size
     std::vector<std::complex<double>> split_twiddles_;  // e^(-2 pi i k / n) for k in [0, n / 2]
 };
 

@@ -24,9 +24,8 @@ void suppress_tokens(LogitRow row, const std::vector<int64_t>& tokens) {
 
 std::vector<float> log_softmax(const float* logits, size_t vocab_size) {
     const float max_logit = *std::max_element(logits, logits + vocab_size);
-    const float log_sum = std::log(std::accumulate(logits, logits + vocab_size, 0.0f, [max_logit](float sum, float logit) {
-        return sum + std::exp(logit - max_logit);
-    }));
+    const float log_sum = std::log(std::accumulate(logits, logits + vocab_size, 0.0f,
+                                                   [max_logit](float sum, float logit) { return sum + std::exp(logit - max_logit); }));
     std::vector<float> result(vocab_size);
     for (size_t i = 0; i < vocab_size; ++i) result[i] = logits[i] - max_logit - log_sum;
     return result;

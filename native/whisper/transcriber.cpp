@@ -74,7 +74,8 @@ public:
         if (!emit_) return;
         const std::string text = tokenizer_.decode(tokens);
         static const std::string replacement = "\xEF\xBF\xBD";
-        const bool incomplete = text.size() >= replacement.size() && text.compare(text.size() - replacement.size(), replacement.size(), replacement) == 0;
+        const bool incomplete =
+            text.size() >= replacement.size() && text.compare(text.size() - replacement.size(), replacement.size(), replacement) == 0;
         if (!incomplete) finish(text, tokens, logprobs);
     }
 
@@ -195,8 +196,10 @@ Transcription::State::State(WhisperSession& session_, const std::vector<float>& 
     result.duration = static_cast<float>(samples_16k.size()) / static_cast<float>(frames.sampling_rate);
 
     if (options.language) {
-        if (config.is_multilingual) forced_language = language_token(config, *options.language);
-        else if (unbracketed(*options.language) != "en") throw Error(ErrorCode::InvalidArgument, "this model is English-only");
+        if (config.is_multilingual)
+            forced_language = language_token(config, *options.language);
+        else if (unbracketed(*options.language) != "en")
+            throw Error(ErrorCode::InvalidArgument, "this model is English-only");
     }
     if (options.initial_prompt && !options.initial_prompt->empty()) {
         context = tokenizer.encode_prompt(" " + *options.initial_prompt, config);
@@ -315,8 +318,12 @@ void Transcription::State::finish_window(const WindowAttempt& kept) {
         // window; so do we, for the same words.
         const size_t active_frames =
             offset < features.n_active_frames ? std::min(frames.nb_max_frames, features.n_active_frames - offset) : frames.nb_max_frames;
-        const WordAlignmentWindow window{hidden_states, start_tokens, decoded.tokens, result.language,
-                                         active_frames / frames_per_position, seconds_per_timestamp,
+        const WordAlignmentWindow window{hidden_states,
+                                         start_tokens,
+                                         decoded.tokens,
+                                         result.language,
+                                         active_frames / frames_per_position,
+                                         seconds_per_timestamp,
                                          static_cast<float>(offset) * seconds_per_frame};
         const std::vector<WordTiming> words = align_words(decoder, tokenizer, config, window);
         result.words.insert(result.words.end(), words.begin(), words.end());
@@ -365,8 +372,10 @@ Transcription::~Transcription() = default;
 bool Transcription::step() {
     State& state = *state_;
     if (state.done) return false;
-    if (state.decoding) state.decode_step();
-    else state.begin_window();
+    if (state.decoding)
+        state.decode_step();
+    else
+        state.begin_window();
     return !state.done;
 }
 

@@ -26,7 +26,7 @@ struct TranscriptionOptions {
     float compression_ratio_threshold = 2.4f;
     float logprob_threshold = -1.0f;
     float no_speech_threshold = 0.6f;
-    uint64_t seed = 0;  // sampling at temperature > 0 is deterministic for a seed
+    uint64_t seed = 0;      // sampling at temperature > 0 is deterministic for a seed
     bool logprobs = false;  // TranscriptionResult::logprobs and TextDelta::logprobs
 };
 
@@ -68,11 +68,11 @@ struct TranscriptionTimings {
 
 struct TranscriptionResult {
     std::string text;
-    std::vector<int64_t> tokens;        // the transcript's tokens, as GenAI reports them
-    std::vector<float> token_logprobs;  // one per token
-    std::string language;               // "en"
-    float language_probability = 0;    // 1 when the language was given
-    float duration = 0;                 // seconds of audio
+    std::vector<int64_t> tokens;                 // the transcript's tokens, as GenAI reports them
+    std::vector<float> token_logprobs;           // one per token
+    std::string language;                        // "en"
+    float language_probability = 0;              // 1 when the language was given
+    float duration = 0;                          // seconds of audio
     std::vector<TranscriptionSegment> segments;  // when timestamps were asked for
     // When word timestamps were asked for: as in GenAI, the words of everything each window decoded,
     // so the text after a window's last closed segment, which the next window decodes again, is there

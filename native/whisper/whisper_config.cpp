@@ -64,9 +64,12 @@ WhisperConfig WhisperConfig::from_folder(const std::filesystem::path& dir) {
 
     // eos_token_id may be a list in generation configs; Whisper's first entry is <|endoftext|>.
     const json& eos = generation.json_value().value("eos_token_id", json());
-    if (eos.is_number_integer()) config.eos_token_id = eos.get<int64_t>();
-    else if (eos.is_array() && !eos.empty() && eos[0].is_number_integer()) config.eos_token_id = eos[0].get<int64_t>();
-    else throw Error(ErrorCode::UnsupportedModel, "generation_config.json has no eos_token_id");
+    if (eos.is_number_integer())
+        config.eos_token_id = eos.get<int64_t>();
+    else if (eos.is_array() && !eos.empty() && eos[0].is_number_integer())
+        config.eos_token_id = eos[0].get<int64_t>();
+    else
+        throw Error(ErrorCode::UnsupportedModel, "generation_config.json has no eos_token_id");
 
     if (config.is_multilingual) {
         const json& tasks = generation.json_value().value("task_to_id", json::object());
@@ -82,7 +85,8 @@ WhisperConfig WhisperConfig::from_folder(const std::filesystem::path& dir) {
     generation.read("alignment_heads", heads);
     for (const auto& head : heads) {
         if (head.size() != 2 || head[0] >= config.decoder_layers || head[1] >= config.decoder_attention_heads) {
-            throw Error(ErrorCode::UnsupportedModel, "generation_config.json: alignment_heads entries must be [layer, head] within the decoder");
+            throw Error(ErrorCode::UnsupportedModel,
+                        "generation_config.json: alignment_heads entries must be [layer, head] within the decoder");
         }
         config.alignment_heads.emplace_back(head[0], head[1]);
     }

@@ -46,9 +46,10 @@ ov::CompiledModel& WhisperModel::word_decoder() const {
         // GenAI's order: decompose and expose the scores, then slice the logits.
         const size_t layers = expose_cross_attention_scores(decoder);
         if (layers != config_.decoder_layers) {
-            throw Error(ErrorCode::UnsupportedModel, "openvino_decoder_model in " + dir_.string() + " has " + std::to_string(layers) +
-                                                         " cross-attention ScaledDotProductAttention ops (named encoder_attn), not one per decoder layer (" +
-                                                         std::to_string(config_.decoder_layers) + "); re-export it with a current optimum-cli");
+            throw Error(ErrorCode::UnsupportedModel,
+                        "openvino_decoder_model in " + dir_.string() + " has " + std::to_string(layers) +
+                            " cross-attention ScaledDotProductAttention ops (named encoder_attn), not one per decoder layer (" +
+                            std::to_string(config_.decoder_layers) + "); re-export it with a current optimum-cli");
         }
         add_position_logits(decoder);
         slice_logits_to_last_position(decoder);
@@ -82,7 +83,8 @@ WhisperDecoder& WhisperSession::word_decoder() {
 
 ov::Tensor WhisperSession::encode(std::vector<float>& window) {
     const auto& features = model_.feature_extractor().config();
-    encoder_.set_tensor("input_features", ov::Tensor(ov::element::f32, ov::Shape{1, features.feature_size, features.nb_max_frames}, window.data()));
+    encoder_.set_tensor("input_features",
+                        ov::Tensor(ov::element::f32, ov::Shape{1, features.feature_size, features.nb_max_frames}, window.data()));
     encoder_.infer();
     return encoder_.get_tensor("last_hidden_state");
 }

@@ -51,8 +51,9 @@ void keep_token_bytes(const std::shared_ptr<ov::Model>& detokenizer) {
         if (std::string(node->get_type_name()) != "UTF8Validate") continue;
         // Its outputs are its inputs (ragged begins, ends and bytes) repaired: wire the inputs through.
         if (node->get_input_size() != node->get_output_size()) {
-            throw Error(ErrorCode::UnsupportedModel, "openvino_detokenizer: its UTF8Validate step has " + std::to_string(node->get_input_size()) +
-                                                         " inputs but " + std::to_string(node->get_output_size()) + " outputs");
+            throw Error(ErrorCode::UnsupportedModel, "openvino_detokenizer: its UTF8Validate step has " +
+                                                         std::to_string(node->get_input_size()) + " inputs but " +
+                                                         std::to_string(node->get_output_size()) + " outputs");
         }
         for (size_t i = 0; i < node->get_output_size(); ++i) node->output(i).replace(node->input_value(i));
     }

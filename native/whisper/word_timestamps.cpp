@@ -235,8 +235,10 @@ void truncate_long_words(std::vector<WordTiming>& words) {
     static const std::string sentence_ends = ".。!！?？";
     for (size_t i = 1; i < words.size(); ++i) {
         if (words[i].end - words[i].start <= max_duration) continue;
-        if (is_one_of(words[i].word, sentence_ends)) words[i].end = words[i].start + max_duration;
-        else if (is_one_of(words[i - 1].word, sentence_ends)) words[i].start = words[i].end - max_duration;
+        if (is_one_of(words[i].word, sentence_ends))
+            words[i].end = words[i].start + max_duration;
+        else if (is_one_of(words[i - 1].word, sentence_ends))
+            words[i].start = words[i].end - max_duration;
     }
 }
 
@@ -258,7 +260,8 @@ std::vector<WordTiming> merge_punctuations(std::vector<WordTiming> words) {
         // GenAI joins closing marks of one byte only: 。，！？：”、 stay words of their own.
         for (size_t previous = 0, i = 1; i < words.size(); ++i) {
             WordTiming& word = words[i];
-            if (!words[previous].word.empty() && words[previous].word.back() != ' ' && word.word.size() == 1 && is_one_of(word.word, closing)) {
+            if (!words[previous].word.empty() && words[previous].word.back() != ' ' && word.word.size() == 1 &&
+                is_one_of(word.word, closing)) {
                 words[previous].word += word.word;
                 words[previous].tokens.insert(words[previous].tokens.end(), word.tokens.begin(), word.tokens.end());
                 word.word.clear();
@@ -301,8 +304,8 @@ std::vector<WordTiming> align_words(WhisperDecoder& decoder, WhisperTokenizer& t
     decoder.reset();
 
     const auto path = dtw_path(alignment_cost(std::move(heads), window.start_tokens.size()));
-    const auto words = split_words(text, window.language, config.eos_token_id,
-                                   [&](const std::vector<int64_t>& ids) { return tokenizer.decode(ids); });
+    const auto words =
+        split_words(text, window.language, config.eos_token_id, [&](const std::vector<int64_t>& ids) { return tokenizer.decode(ids); });
     std::vector<WordTiming> timings = time_words(words, path, probabilities, window.seconds_per_position, window.time_offset);
     truncate_long_words(timings);
     return merge_punctuations(std::move(timings));

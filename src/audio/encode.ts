@@ -63,7 +63,11 @@ export function speechFormatNeedsFfmpeg(format: SpeechFormat): boolean {
 
 function missingFfmpeg(format: SpeechFormat, cause?: Error): MissingFfmpegError {
   const options = cause === undefined ? undefined : { cause };
-  return new MissingFfmpegError(`Encoding ${format} speech needs ffmpeg, which is not installed on the server; ask for wav or pcm`, 'response_format', options);
+  return new MissingFfmpegError(
+    `Encoding ${format} speech needs ffmpeg, which is not installed on the server; ask for wav or pcm`,
+    'response_format',
+    options,
+  );
 }
 
 /** Fails with MissingFfmpegError, before any audio is made, when the format needs ffmpeg and it is absent. */
@@ -77,7 +81,8 @@ export async function checkSpeechFormatAvailable(format: SpeechFormat): Promise<
  * and aborts when the client goes away.
  */
 export function createSpeechEncoder(format: SpeechFormat, options: SpeechEncoderOptions): SpeechEncoder {
-  if (!(SPEECH_FORMATS as readonly string[]).includes(format)) throw invalidParameter(`one of ${SPEECH_FORMATS.join(', ')}`, 'response_format', format);
+  if (!(SPEECH_FORMATS as readonly string[]).includes(format))
+    throw invalidParameter(`one of ${SPEECH_FORMATS.join(', ')}`, 'response_format', format);
   const { sampleRate } = options;
   if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw invalidParameter('positive integer', 'sampleRate', sampleRate);
   const contentType = SPEECH_CONTENT_TYPES[format];

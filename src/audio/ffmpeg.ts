@@ -48,10 +48,14 @@ const OUTPUT_ARGS = ['-map', '0:a:0', '-map_metadata', '-1', '-c:a', 'pcm_f32le'
 export function ffmpegDecodeArgs(): string[] {
   return [
     '-hide_banner',
-    '-loglevel', 'error',
-    '-protocol_whitelist', 'pipe',
-    '-format_whitelist', FFMPEG_INPUT_FORMATS.join(','),
-    '-i', 'pipe:0',
+    '-loglevel',
+    'error',
+    '-protocol_whitelist',
+    'pipe',
+    '-format_whitelist',
+    FFMPEG_INPUT_FORMATS.join(','),
+    '-i',
+    'pipe:0',
     ...OUTPUT_ARGS,
   ];
 }
@@ -64,13 +68,19 @@ export function ffmpegDecodeArgs(): string[] {
 export function ffmpegSeekableDecodeArgs(file: string): string[] {
   return [
     '-hide_banner',
-    '-loglevel', 'error',
+    '-loglevel',
+    'error',
     '-nostdin',
-    '-protocol_whitelist', 'file',
-    '-f', 'mov',
-    '-enable_drefs', '0',
-    '-use_absolute_path', '0',
-    '-i', `file:${file}`,
+    '-protocol_whitelist',
+    'file',
+    '-f',
+    'mov',
+    '-enable_drefs',
+    '0',
+    '-use_absolute_path',
+    '0',
+    '-i',
+    `file:${file}`,
     ...OUTPUT_ARGS,
   ];
 }
@@ -125,7 +135,12 @@ function runDecoder(args: string[], stdin: Buffer | undefined, label: string, li
       child.kill('SIGKILL');
     };
     const timer = setTimeout(
-      () => fail(new OvSpeechError(`Decoding the ${label} upload took longer than the limit of ${limits.timeoutMs} ms`, 'INVALID_ARGUMENT', { param: 'file' })),
+      () =>
+        fail(
+          new OvSpeechError(`Decoding the ${label} upload took longer than the limit of ${limits.timeoutMs} ms`, 'INVALID_ARGUMENT', {
+            param: 'file',
+          }),
+        ),
       limits.timeoutMs,
     );
     const onAbort = () => fail(decodeCancelled(signal!));
@@ -155,7 +170,9 @@ function runDecoder(args: string[], stdin: Buffer | undefined, label: string, li
     child.on('error', (error) => {
       fail(
         isMissingProgram(error)
-          ? new MissingFfmpegError(`Decoding ${label} uploads needs ffmpeg, which is not installed on the server; send WAV or raw PCM`, 'file', { cause: error })
+          ? new MissingFfmpegError(`Decoding ${label} uploads needs ffmpeg, which is not installed on the server; send WAV or raw PCM`, 'file', {
+              cause: error,
+            })
           : new OvSpeechError(`Could not start ffmpeg: ${error.message}`, 'INTERNAL', { cause: error }),
       );
     });

@@ -30,15 +30,27 @@ const CODECS: Record<FfmpegSpeechFormat, string[]> = {
 export function ffmpegEncodeArgs(format: FfmpegSpeechFormat, sampleRate: number): string[] {
   return [
     '-hide_banner',
-    '-loglevel', 'error',
-    '-protocol_whitelist', 'pipe',
-    '-probesize', '32',
-    '-f', 'f32le', '-ar', String(sampleRate), '-ac', '1',
-    '-i', 'pipe:0',
+    '-loglevel',
+    'error',
+    '-protocol_whitelist',
+    'pipe',
+    '-probesize',
+    '32',
+    '-f',
+    'f32le',
+    '-ar',
+    String(sampleRate),
+    '-ac',
+    '1',
+    '-i',
+    'pipe:0',
     ...CODECS[format],
-    '-map_metadata', '-1',
-    '-fflags', '+bitexact',
-    '-flush_packets', '1',
+    '-map_metadata',
+    '-1',
+    '-fflags',
+    '+bitexact',
+    '-flush_packets',
+    '1',
     'pipe:1',
   ];
 }
@@ -61,12 +73,15 @@ export function createFfmpegEncoder(
 
   child.stdout.pipe(output, { end: false });
   child.on('error', (error) => {
-    failure ??= isMissingProgram(error) ? missingFfmpeg(error) : new OvSpeechError(`Could not start ffmpeg: ${error.message}`, 'INTERNAL', { cause: error });
+    failure ??= isMissingProgram(error)
+      ? missingFfmpeg(error)
+      : new OvSpeechError(`Could not start ffmpeg: ${error.message}`, 'INTERNAL', { cause: error });
   });
   child.on('close', (code) => {
     if (state.aborted) return;
     if (failure !== undefined) output.destroy(failure);
-    else if (code !== 0) output.destroy(new OvSpeechError(`ffmpeg failed to encode ${format} (exit ${code ?? 'by signal'}): ${stderr()}`, 'INTERNAL'));
+    else if (code !== 0)
+      output.destroy(new OvSpeechError(`ffmpeg failed to encode ${format} (exit ${code ?? 'by signal'}): ${stderr()}`, 'INTERNAL'));
     else output.end();
   });
   // A reader that goes away stops the encoding.

@@ -63,7 +63,7 @@ function walkChunks(bytes: Buffer, partial: boolean): WavLayout | undefined {
   }
   let format: WavFormat | undefined;
   // The RIFF size is ignored: streamed files carry 0 or 0xFFFFFFFF there.
-  for (let offset = 12; offset + 8 <= bytes.length; ) {
+  for (let offset = 12; offset + 8 <= bytes.length;) {
     const id = bytes.toString('latin1', offset, offset + 4);
     const size = bytes.readUInt32LE(offset + 4);
     const body = offset + 8;

@@ -119,7 +119,10 @@ function parseKeyFile(value: unknown, source: string): string[] {
       cause,
     });
   }
-  const keys = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const keys = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
   if (keys.length === 0) throw new OvSpeechError(`The API key file ${file} (from ${source}) holds no key`, 'INVALID_ARGUMENT', { param: source });
   return keys;
 }
@@ -162,18 +165,30 @@ const SETTINGS = {
   device: { key: 'device', flag: '--device', env: 'OVSPEECH_DEVICE', parse: parseDevice },
   workers: { key: 'workers', flag: '--workers', env: 'OVSPEECH_WORKERS', parse: parseWorkers },
   queueLength: {
-    key: 'queueLength', flag: '--queue-length', env: 'OVSPEECH_QUEUE_LENGTH', parse: rangeParser(0, 100_000, { integer: true }),
+    key: 'queueLength',
+    flag: '--queue-length',
+    env: 'OVSPEECH_QUEUE_LENGTH',
+    parse: rangeParser(0, 100_000, { integer: true }),
   },
   apiKey: { key: 'apiKey', flag: '--api-key', env: 'OVSPEECH_API_KEY', parse: parseText },
   apiKeyFile: { key: 'apiKeyFile', flag: '--api-key-file', env: 'OVSPEECH_API_KEY_FILE', parse: parseKeyFile },
   maxUploadMb: {
-    key: 'maxUploadMb', flag: '--max-upload-mb', env: 'OVSPEECH_MAX_UPLOAD_MB', parse: rangeParser(0.001, 2048, { integer: false, unit: ' of megabytes' }),
+    key: 'maxUploadMb',
+    flag: '--max-upload-mb',
+    env: 'OVSPEECH_MAX_UPLOAD_MB',
+    parse: rangeParser(0.001, 2048, { integer: false, unit: ' of megabytes' }),
   },
   maxAudioSeconds: {
-    key: 'maxAudioSeconds', flag: '--max-audio-seconds', env: 'OVSPEECH_MAX_AUDIO_SECONDS', parse: rangeParser(1, 86_400, { integer: false, unit: ' of seconds' }),
+    key: 'maxAudioSeconds',
+    flag: '--max-audio-seconds',
+    env: 'OVSPEECH_MAX_AUDIO_SECONDS',
+    parse: rangeParser(1, 86_400, { integer: false, unit: ' of seconds' }),
   },
   maxInputChars: {
-    key: 'maxInputChars', flag: '--max-input-chars', env: 'OVSPEECH_MAX_INPUT_CHARS', parse: rangeParser(1, MAX_INPUT_CHARACTERS, { integer: true }),
+    key: 'maxInputChars',
+    flag: '--max-input-chars',
+    env: 'OVSPEECH_MAX_INPUT_CHARS',
+    parse: rangeParser(1, MAX_INPUT_CHARACTERS, { integer: true }),
   },
   requestTimeoutMs: { key: 'requestTimeout', flag: '--request-timeout', env: 'OVSPEECH_REQUEST_TIMEOUT', parse: parseSeconds },
   transcriptionModel: { key: 'transcriptionModel', flag: '--transcription-model', env: 'OVSPEECH_TRANSCRIPTION_MODEL', parse: parseText },

@@ -44,7 +44,13 @@ export class ModelResolver {
       throw new ApiError(503, `The model '${entry.id}' failed to load${why}; see /health`, 'server_error', 'model_unavailable', 'model');
     }
     if (entry.loaded.kind !== kind) {
-      throw new ApiError(400, `The model '${entry.id}' is a ${entry.loaded.kind} model, not a ${WHAT[kind]} model`, 'invalid_request_error', 'model_not_supported', 'model');
+      throw new ApiError(
+        400,
+        `The model '${entry.id}' is a ${entry.loaded.kind} model, not a ${WHAT[kind]} model`,
+        'invalid_request_error',
+        'model_not_supported',
+        'model',
+      );
     }
     return { id: entry.id, engine: entry.loaded.engine as EngineOfKind[K] };
   }

@@ -56,7 +56,8 @@ export async function readMultipartForm(ctx: Context, limits: MultipartLimits): 
   const fail = (error: ApiError) => {
     failure ??= error;
   };
-  const unreadable = (cause: Error) => new ApiError(400, `The multipart body cannot be read: ${cause.message}`, 'invalid_request_error', 'invalid_multipart');
+  const unreadable = (cause: Error) =>
+    new ApiError(400, `The multipart body cannot be read: ${cause.message}`, 'invalid_request_error', 'invalid_multipart');
   const request = ctx.req;
   let received = 0;
 
@@ -90,13 +91,16 @@ export async function readMultipartForm(ctx: Context, limits: MultipartLimits): 
     // Busboy gives a part whose Content-Disposition has no name the name undefined, whatever its types say.
     const unnamed = (name: string | undefined) => {
       if (name !== undefined) return false;
-      fail(new ApiError(400, 'A part of the multipart body has no name in its Content-Disposition header', 'invalid_request_error', 'invalid_multipart'));
+      fail(
+        new ApiError(400, 'A part of the multipart body has no name in its Content-Disposition header', 'invalid_request_error', 'invalid_multipart'),
+      );
       return true;
     };
 
     parser.on('field', (name, value, info) => {
       if (unnamed(name)) return;
-      if (info.valueTruncated) fail(new ApiError(400, `The field ${name} is longer than ${MAX_FIELD_BYTES} bytes`, 'invalid_request_error', 'field_too_long', name));
+      if (info.valueTruncated)
+        fail(new ApiError(400, `The field ${name} is longer than ${MAX_FIELD_BYTES} bytes`, 'invalid_request_error', 'field_too_long', name));
       fields.set(name, [...(fields.get(name) ?? []), value]);
     });
     parser.on('file', (name, stream, info) => {
@@ -107,7 +111,9 @@ export async function readMultipartForm(ctx: Context, limits: MultipartLimits): 
         return;
       }
       if (name !== 'file') {
-        fail(new ApiError(400, `Unexpected file field "${name}"; the audio goes in the field "file"`, 'invalid_request_error', 'invalid_value', name));
+        fail(
+          new ApiError(400, `Unexpected file field "${name}"; the audio goes in the field "file"`, 'invalid_request_error', 'invalid_value', name),
+        );
         stream.resume();
         return;
       }
@@ -119,7 +125,9 @@ export async function readMultipartForm(ctx: Context, limits: MultipartLimits): 
       });
     });
     parser.on('filesLimit', () => fail(new ApiError(400, 'Only one file may be uploaded', 'invalid_request_error', 'invalid_value', 'file')));
-    parser.on('fieldsLimit', () => fail(new ApiError(400, `At most ${MAX_FIELDS} form fields are accepted`, 'invalid_request_error', 'invalid_value')));
+    parser.on('fieldsLimit', () =>
+      fail(new ApiError(400, `At most ${MAX_FIELDS} form fields are accepted`, 'invalid_request_error', 'invalid_value')),
+    );
     parser.on('error', (cause: Error) => settle(unreadable(cause)));
     parser.on('close', () => settle());
     request.on('data', onData);

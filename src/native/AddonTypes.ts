@@ -147,8 +147,7 @@ export interface NativeTranscription {
 
 export type NativeTranscriptionEvent =
   /** `logprobs` (with the option): the text tokens decoded since the previous text event. */
-  | { type: 'text'; delta: string; logprobs?: TokenLogprob[] }
-  | { type: 'segment'; segment: NativeSegment };
+  { type: 'text'; delta: string; logprobs?: TokenLogprob[] } | { type: 'segment'; segment: NativeSegment };
 
 export interface NativeTask<T> {
   promise: Promise<T>;

@@ -19,4 +19,3 @@ export function decodeLimits(config: ServerConfig, signal: AbortSignal): DecodeL
     signal,
   };
 }
-

@@ -23,7 +23,9 @@ function expectedSeconds(name: string): number {
 }
 
 function sameSamples(actual: Float32Array, expected: Float32Array): boolean {
-  return Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength));
+  return Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(
+    Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength),
+  );
 }
 
 describe('decodeAudio: every fixture', () => {
@@ -66,7 +68,8 @@ describe('decodeAudio: containers', () => {
       ['en_5s.ogg', 'ogg'],
       ['en_5s.webm', 'webm'],
     ];
-    for (const [name, container] of cases) assert.equal(detectContainer(read(name), { filename: 'misnamed.flac', contentType: 'audio/mpeg' }), container);
+    for (const [name, container] of cases)
+      assert.equal(detectContainer(read(name), { filename: 'misnamed.flac', contentType: 'audio/mpeg' }), container);
     assert.equal(detectContainer(Buffer.from([0xff, 0xfb, 0x90, 0x64]), {}), 'mp3'); // MPEG-1 layer III frame
     assert.equal(detectContainer(Buffer.from([0xff, 0xf1, 0x50, 0x80]), {}), 'aac'); // ADTS
     assert.equal(detectContainer(Buffer.from([0, 0, 1, 0xba, 0x44]), {}), 'mpeg');
@@ -127,7 +130,21 @@ describe('decodeAudio: undecodable uploads', () => {
   });
 
   it('a video without audio', async () => {
-    const video = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x32:rate=5:duration=1', '-c:v', 'mpeg4', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov', 'pipe:1']);
+    const video = execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=32x32:rate=5:duration=1',
+      '-c:v',
+      'mpeg4',
+      '-f',
+      'mp4',
+      '-movflags',
+      'frag_keyframe+empty_moov',
+      'pipe:1',
+    ]);
     const error = await rejection(decodeAudio(video, { filename: 'clip.mp4' }, LIMITS));
     assert.ok(error instanceof AudioDecodeError);
     assert.equal(error.message, 'The MP4/M4A upload has no audio stream');
@@ -230,7 +247,11 @@ describe('decodeAudio: decoded samples the engines can use', () => {
     const nan = new Float32Array(1000);
     nan[999] = Number.NaN;
     // Through ffmpeg too: float samples pass its pcm_f32le conversion unchanged.
-    const mov = execFileSync('ffmpeg', ['-v', 'error', '-f', 'wav', '-i', '-', '-c:a', 'pcm_f32le', '-f', 'mov', '-movflags', 'frag_keyframe+empty_moov', '-'], { input: floatWav(nan) });
+    const mov = execFileSync(
+      'ffmpeg',
+      ['-v', 'error', '-f', 'wav', '-i', '-', '-c:a', 'pcm_f32le', '-f', 'mov', '-movflags', 'frag_keyframe+empty_moov', '-'],
+      { input: floatWav(nan) },
+    );
     assert.equal(await refusal(mov, {}), 'Sample 999 (frame 999, channel 0) of the MP4/M4A upload is NaN; audio samples must be finite');
   });
 
@@ -265,7 +286,24 @@ describe('decodeAudio: MP4/MOV/M4A from a private temporary file', () => {
   /** en_95s as AAC in an MP4 with a video track, its moov after the media (ffmpeg's default). */
   function moovAtEnd(seconds: number): string {
     const file = path.join(work, `moov-at-end-${seconds}.mp4`);
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-i', path.join(audioDir, 'en_95s.flac'), '-t', String(seconds), '-c:v', 'mpeg4', '-c:a', 'aac', file]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=5',
+      '-i',
+      path.join(audioDir, 'en_95s.flac'),
+      '-t',
+      String(seconds),
+      '-c:v',
+      'mpeg4',
+      '-c:a',
+      'aac',
+      file,
+    ]);
     const bytes = readFileSync(file);
     assert.ok(bytes.indexOf('moov') > bytes.indexOf('mdat'), 'moov after mdat');
     return file;
@@ -303,7 +341,10 @@ describe('decodeAudio: MP4/MOV/M4A from a private temporary file', () => {
     assert.deepEqual(readdirSync(privateTmp), []);
 
     const corrupt = Buffer.concat([long.subarray(0, 32), Buffer.alloc(4096, 0x55)]);
-    assert.equal(await rejection(decodeAudio(corrupt, {}, LIMITS)).then((e) => e.message), 'The MP4/M4A upload could not be decoded; the file may be corrupted or not audio');
+    assert.equal(
+      await rejection(decodeAudio(corrupt, {}, LIMITS)).then((e) => e.message),
+      'The MP4/M4A upload could not be decoded; the file may be corrupted or not audio',
+    );
     assert.deepEqual(readdirSync(privateTmp), []);
   });
 });

@@ -59,7 +59,10 @@ function probe(bytes: Buffer): { codec: string; sampleRate: number; channels: nu
 
 /** Samples ffmpeg decodes from `bytes` (mono). */
 function ffmpegDecode(bytes: Buffer): Float32Array {
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-f', 'f32le', '-c:a', 'pcm_f32le', 'pipe:1'], { input: bytes, maxBuffer: 1 << 28 });
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-f', 'f32le', '-c:a', 'pcm_f32le', 'pipe:1'], {
+    input: bytes,
+    maxBuffer: 1 << 28,
+  });
   return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
 }
 
@@ -91,7 +94,7 @@ async function ffmpegChildren(expected: number): Promise<number> {
         const match = /^\d+ \((.*)\) (\S) (\d+)/.exec(stat);
         return match !== null && match[1] === 'ffmpeg' && match[2] !== 'Z' && Number(match[3]) === process.pid;
       }).length;
-  for (const deadline = performance.now() + 2000; count() !== expected && performance.now() < deadline; ) await sleep(10);
+  for (const deadline = performance.now() + 2000; count() !== expected && performance.now() < deadline;) await sleep(10);
   return count();
 }
 
@@ -149,7 +152,10 @@ describe('createSpeechEncoder: wav and pcm, written in-process', () => {
     assert.equal(bytes.length, 44 + input.length * 2);
     const decoded = ffmpegDecode(bytes);
     assert.equal(decoded.length, input.length);
-    assert.ok(decoded.every((x, i) => Math.abs(x - input[i]!) <= 0.5 / 32768), 'within half a 16-bit step of the input');
+    assert.ok(
+      decoded.every((x, i) => Math.abs(x - input[i]!) <= 0.5 / 32768),
+      'within half a 16-bit step of the input',
+    );
   });
 
   it('encodeWav writes exact sizes, 16-bit, clipped to [-1, 1], rounded as ffmpeg rounds', () => {
@@ -165,7 +171,9 @@ describe('createSpeechEncoder: wav and pcm, written in-process', () => {
     assert.deepEqual(probe(wav), { codec: 'pcm_s16le', sampleRate: 22050, channels: 1 });
     // ffmpeg's own float → s16 gives the same integers.
     const f32 = Buffer.from(samples.buffer);
-    const theirs = execFileSync('ffmpeg', ['-v', 'error', '-f', 'f32le', '-ar', '22050', '-ac', '1', '-i', 'pipe:0', '-f', 's16le', 'pipe:1'], { input: f32 });
+    const theirs = execFileSync('ffmpeg', ['-v', 'error', '-f', 'f32le', '-ar', '22050', '-ac', '1', '-i', 'pipe:0', '-f', 's16le', 'pipe:1'], {
+      input: f32,
+    });
     assert.deepEqual(theirs, wav.subarray(44));
     assert.deepEqual(Array.from(wavSamples(wav, layout).subarray(0, 3)), [0, 0.5, -0.5]);
   });
@@ -191,7 +199,7 @@ describe('createSpeechEncoder: streaming, errors and abort', () => {
       let received = 0;
       encoder.output.on('data', (chunk: Buffer) => (received += chunk.length));
       encoder.write(signal(1));
-      for (const deadline = performance.now() + 5000; received < whole / 2 && performance.now() < deadline; ) await sleep(10);
+      for (const deadline = performance.now() + 5000; received < whole / 2 && performance.now() < deadline;) await sleep(10);
       assert.ok(received >= whole / 2, `${format}: ${received} of ${whole} bytes before end()`);
       encoder.end();
       await once(encoder.output, 'end');

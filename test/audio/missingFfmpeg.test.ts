@@ -47,10 +47,7 @@ describe('without ffmpeg', () => {
     const encoder = createSpeechEncoder('mp3', { sampleRate: 16000 });
     encoder.write(new Float32Array(1600));
     encoder.end();
-    const [streamed] = await Promise.all([
-      new Promise<unknown>((resolve) => encoder.output.on('error', resolve)),
-      encoder.output.resume(),
-    ]);
+    const [streamed] = await Promise.all([new Promise<unknown>((resolve) => encoder.output.on('error', resolve)), encoder.output.resume()]);
     assert.ok(streamed instanceof MissingFfmpegError);
     assert.equal(streamed.message, 'Encoding mp3 speech needs ffmpeg, which is not installed on the server; ask for wav or pcm');
   });
@@ -67,9 +64,17 @@ describe('a server without ffmpeg', () => {
       assert.match(mp3.message, /needs ffmpeg, which is not installed on the server/);
 
       const speech = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'wav' });
-      assert.equal(Buffer.from(await speech.arrayBuffer()).subarray(0, 4).toString('latin1'), 'RIFF');
+      assert.equal(
+        Buffer.from(await speech.arrayBuffer())
+          .subarray(0, 4)
+          .toString('latin1'),
+        'RIFF',
+      );
       const opus = await apiError(api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'opus' }));
-      assert.deepEqual([opus.status, opus.param, opus.message], [400, 'response_format', '400 Encoding opus speech needs ffmpeg, which is not installed on the server; ask for wav or pcm']);
+      assert.deepEqual(
+        [opus.status, opus.param, opus.message],
+        [400, 'response_format', '400 Encoding opus speech needs ffmpeg, which is not installed on the server; ask for wav or pcm'],
+      );
     } finally {
       await api.server.close();
     }

@@ -17,7 +17,19 @@ const dir = tempDir('audio-security');
 
 // The secret: 1 s of a 1234 Hz tone as MPEG-TS, a segment type HLS accepts.
 const secret = path.join(dir, 'secret.ts');
-execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1234:sample_rate=16000:duration=1', '-c:a', 'mp2', '-f', 'mpegts', secret]);
+execFileSync('ffmpeg', [
+  '-v',
+  'error',
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=frequency=1234:sample_rate=16000:duration=1',
+  '-c:a',
+  'mp2',
+  '-f',
+  'mpegts',
+  secret,
+]);
 
 /** ffmpeg run on a payload with `args`; how many bytes of audio it printed. */
 function ffmpegOutputBytes(args: string[], payload: Buffer): number {
@@ -59,7 +71,10 @@ describe('security: playlists and lists that point at local files', () => {
 
   it('the HLS and ffconcat payloads are live: a looser ffmpeg reads the secret through them', () => {
     // Without our format whitelist and with file access, ffmpeg decodes the referenced 1 s file.
-    for (const [kind, payload] of [['hls', hls(`file://${secret}`)], ['concat', ffconcat(`file:${secret}`)]] as const) {
+    for (const [kind, payload] of [
+      ['hls', hls(`file://${secret}`)],
+      ['concat', ffconcat(`file:${secret}`)],
+    ] as const) {
       const bytes = ffmpegOutputBytes(argsWithFileProtocol(kind, false), payload);
       assert.ok(bytes > 16000 * 4, `${kind}: only ${bytes} bytes came out`);
     }
@@ -124,9 +139,29 @@ describe('security: MP4/MOV uploads read from a temporary file', () => {
     if (spawnSync('strace', ['-V']).status !== 0) return t.skip('strace is not installed');
 
     const upload = path.join(dir, 'upload.mp4');
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=2', '-f', 'lavfi', '-i', 'sine=sample_rate=16000:duration=2', '-c:v', 'mpeg4', '-c:a', 'aac', upload]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=5:duration=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=sample_rate=16000:duration=2',
+      '-c:v',
+      'mpeg4',
+      '-c:a',
+      'aac',
+      upload,
+    ]);
     const trace = path.join(dir, 'open.trace');
-    const traced = spawnSync('strace', ['-f', '-qq', '-e', 'trace=open,openat,openat2,creat', '-o', trace, 'ffmpeg', ...ffmpegSeekableDecodeArgs(upload)], { maxBuffer: 1 << 26 });
+    const traced = spawnSync(
+      'strace',
+      ['-f', '-qq', '-e', 'trace=open,openat,openat2,creat', '-o', trace, 'ffmpeg', ...ffmpegSeekableDecodeArgs(upload)],
+      { maxBuffer: 1 << 26 },
+    );
     assert.equal(traced.status, 0, traced.stderr.toString());
     assert.ok(traced.stdout.length > 2 * 16000 * 4, `${traced.stdout.length} bytes of audio`);
     // Successful opens, less the loader's shared libraries and the kernel's pseudo-files.

@@ -36,7 +36,13 @@ function fmtChunk({ tag, channels, sampleRate, bits, extensible = false }: FmtSp
     body.writeUInt16LE(22, 16);
     body.writeUInt16LE(bits, 18);
     body.writeUInt32LE(channels === 2 ? 0x3 : 0x3f, 20);
-    Buffer.from(tag.toString(16).padStart(4, '0').replace(/(..)(..)/, '$2$1') + '000000001000800000aa00389b71', 'hex').copy(body, 24);
+    Buffer.from(
+      tag
+        .toString(16)
+        .padStart(4, '0')
+        .replace(/(..)(..)/, '$2$1') + '000000001000800000aa00389b71',
+      'hex',
+    ).copy(body, 24);
   }
   return chunk('fmt ', body);
 }
@@ -74,7 +80,10 @@ function floatSamples(frames: number, channels: number, bits: 32 | 64): Buffer {
 
 /** How ffmpeg reads the same file: float32 at its own rate and channel count. */
 function ffmpegSamples(file: Buffer): Float32Array {
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-f', 'wav', '-i', 'pipe:0', '-f', 'f32le', '-c:a', 'pcm_f32le', 'pipe:1'], { input: file, maxBuffer: 1 << 28 });
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-f', 'wav', '-i', 'pipe:0', '-f', 'f32le', '-c:a', 'pcm_f32le', 'pipe:1'], {
+    input: file,
+    maxBuffer: 1 << 28,
+  });
   return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
 }
 
@@ -202,7 +211,8 @@ describe('WAV: chunk layout', () => {
 
 describe('WAV: files we refuse, each with its reason', () => {
   const fmt = fmtChunk({ tag: 1, channels: 2, sampleRate: 16000, bits: 24 });
-  const refuse = (file: Buffer, message: string, filename = 'upload.wav') => assert.rejects(decodeAudio(file, { filename }, LIMITS), decodeError(message));
+  const refuse = (file: Buffer, message: string, filename = 'upload.wav') =>
+    assert.rejects(decodeAudio(file, { filename }, LIMITS), decodeError(message));
 
   it('data truncated in the middle of a sample frame', async () => {
     const cut = riff([fmt, chunk('data', integerSamples(6000))]).subarray(0, 44 + 6 * 100 + 4);
@@ -234,10 +244,22 @@ describe('WAV: files we refuse, each with its reason', () => {
     await refuse(riff([fmtChunk({ tag: 1, channels: 0, sampleRate: 16000, bits: 16 }), data]), 'The WAV file declares 0 channels');
     await refuse(riff([fmtChunk({ tag: 1, channels: 1, sampleRate: 0, bits: 16 }), data]), 'The WAV file declares a sample rate of 0 Hz');
     const supported = 'send PCM (8, 16, 24 or 32-bit) or IEEE float (32 or 64-bit)';
-    await refuse(riff([fmtChunk({ tag: 6, channels: 1, sampleRate: 8000, bits: 8 }), data]), `The WAV file's format tag 0x0006 is not supported; ${supported}`);
-    await refuse(riff([fmtChunk({ tag: 1, channels: 1, sampleRate: 8000, bits: 12 }), data]), `The WAV file's 12-bit PCM samples are not supported; ${supported}`);
-    await refuse(riff([fmtChunk({ tag: 3, channels: 1, sampleRate: 8000, bits: 16 }), data]), `The WAV file's 16-bit float samples are not supported; ${supported}`);
-    await refuse(riff([fmtChunk({ tag: 0x55, channels: 1, sampleRate: 8000, bits: 16, extensible: true }), data]), `The WAV file's format tag 0x0055 is not supported; ${supported}`);
+    await refuse(
+      riff([fmtChunk({ tag: 6, channels: 1, sampleRate: 8000, bits: 8 }), data]),
+      `The WAV file's format tag 0x0006 is not supported; ${supported}`,
+    );
+    await refuse(
+      riff([fmtChunk({ tag: 1, channels: 1, sampleRate: 8000, bits: 12 }), data]),
+      `The WAV file's 12-bit PCM samples are not supported; ${supported}`,
+    );
+    await refuse(
+      riff([fmtChunk({ tag: 3, channels: 1, sampleRate: 8000, bits: 16 }), data]),
+      `The WAV file's 16-bit float samples are not supported; ${supported}`,
+    );
+    await refuse(
+      riff([fmtChunk({ tag: 0x55, channels: 1, sampleRate: 8000, bits: 16, extensible: true }), data]),
+      `The WAV file's format tag 0x0055 is not supported; ${supported}`,
+    );
     const odd = fmtChunk({ tag: 1, channels: 1, sampleRate: 8000, bits: 16, extensible: true });
     odd[8 + 24 + 15] = 0; // last byte of the GUID
     await refuse(riff([odd, data]), "The WAV file's sub-format GUID is not a WAVE format tag");

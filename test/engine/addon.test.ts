@@ -47,7 +47,8 @@ describe('addon: errors', () => {
   it('rejects a non-string argument with INVALID_ARGUMENT, synchronously', () => {
     assert.throws(
       () => addon.inspectModel(42 as unknown as string),
-      (error: unknown) => error instanceof OvSpeechError && error.code === 'INVALID_ARGUMENT' && error.message === 'Expected non-empty string for dir',
+      (error: unknown) =>
+        error instanceof OvSpeechError && error.code === 'INVALID_ARGUMENT' && error.message === 'Expected non-empty string for dir',
     );
   });
 });
@@ -118,7 +119,7 @@ describe('addon: inspectModel', () => {
 describe('addon: numeric options and a disposed model', () => {
   const pool = { workers: 1, maxQueued: 4 };
 
-  it('checks each speech number before any cast, in invalidParameter\'s words', async () => {
+  it("checks each speech number before any cast, in invalidParameter's words", async () => {
     const model = await addon.loadSpeechModel(path.join(fixtureModels, 'tiny-speecht5'), {}, pool, {});
     try {
       const rules: [string, string][] = [

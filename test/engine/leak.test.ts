@@ -21,7 +21,9 @@ describe('engines: memory', () => {
   it('holds a steady resident size over many streamed requests', async () => {
     const clip = loadClip('en_5s.wav');
     const round = async () => {
-      await Promise.all(Array.from({ length: 8 }, () => whisper.transcribe(clip, { language: 'en', timestampGranularities: ['segment'], onText: () => {} })));
+      await Promise.all(
+        Array.from({ length: 8 }, () => whisper.transcribe(clip, { language: 'en', timestampGranularities: ['segment'], onText: () => {} })),
+      );
       await Promise.all(Array.from({ length: 8 }, () => speech.synthesize('Hello world. This is a test.', { onChunk: () => {} })));
       return process.memoryUsage().rss / 1e6;
     };

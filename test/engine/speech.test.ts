@@ -30,12 +30,32 @@ describe('speech engine: errors', () => {
   const cases: [string, () => Promise<unknown>, RegExp][] = [
     ['empty input', () => engine.synthesize('   '), /^input is empty$/],
     ['4097 characters', () => engine.synthesize('a'.repeat(4097)), /^input has 4097 characters; at most 4096 are allowed$/],
-    ['an unknown voice, listing the voices', () => engine.synthesize('Hello.', { voice: 'baritone' }), /^unknown voice "baritone"; this model has: .*alloy.*alto.*default.*tenor/],
+    [
+      'an unknown voice, listing the voices',
+      () => engine.synthesize('Hello.', { voice: 'baritone' }),
+      /^unknown voice "baritone"; this model has: .*alloy.*alto.*default.*tenor/,
+    ],
     ['a control character', () => engine.synthesize('Hello\u0007 world.'), /^input contains the control character U\+0007 at character 5$/],
-    ['text in a script the tokenizer cannot read', () => engine.synthesize('你好，世界。'), /^the model's tokenizer can read none of the characters in the input$/],
-    ['a speed out of range', () => engine.synthesize('Hello.', { speed: 5 }), /^Expected number between 0.25 and 4 for speed but received 5 of type number$/],
-    ['a sample rate out of range', () => engine.synthesize('Hello.', { sampleRate: 999 }), /^Expected integer between 1000 and 384000 for sampleRate but received 999 of type number$/],
-    ['a fractional sample rate', () => engine.synthesize('Hello.', { sampleRate: 22050.5 }), /^Expected integer between 1000 and 384000 for sampleRate but received 22050.5 of type number$/],
+    [
+      'text in a script the tokenizer cannot read',
+      () => engine.synthesize('你好，世界。'),
+      /^the model's tokenizer can read none of the characters in the input$/,
+    ],
+    [
+      'a speed out of range',
+      () => engine.synthesize('Hello.', { speed: 5 }),
+      /^Expected number between 0.25 and 4 for speed but received 5 of type number$/,
+    ],
+    [
+      'a sample rate out of range',
+      () => engine.synthesize('Hello.', { sampleRate: 999 }),
+      /^Expected integer between 1000 and 384000 for sampleRate but received 999 of type number$/,
+    ],
+    [
+      'a fractional sample rate',
+      () => engine.synthesize('Hello.', { sampleRate: 22050.5 }),
+      /^Expected integer between 1000 and 384000 for sampleRate but received 22050.5 of type number$/,
+    ],
   ];
   for (const [what, call, message] of cases) {
     it(`rejects ${what} with INVALID_ARGUMENT and keeps serving`, async () => {
@@ -101,10 +121,26 @@ describe('speech engine: voices, speed, normalizer', () => {
   });
   after(() => engine.dispose());
 
-  it('lists its own voices, the extra folder\'s and every OpenAI name', () => {
+  it("lists its own voices, the extra folder's and every OpenAI name", () => {
     const { names, default: fallback } = engine.voices();
     assert.equal(fallback, 'default');
-    for (const name of ['default', 'alto', 'tenor', 'mezzo', 'alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse']) {
+    for (const name of [
+      'default',
+      'alto',
+      'tenor',
+      'mezzo',
+      'alloy',
+      'ash',
+      'ballad',
+      'coral',
+      'echo',
+      'fable',
+      'nova',
+      'onyx',
+      'sage',
+      'shimmer',
+      'verse',
+    ]) {
       assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
     }
   });

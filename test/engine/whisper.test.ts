@@ -16,7 +16,14 @@ const modelDir = path.join(fixtures, 'models', 'tiny-whisper');
 interface ReferenceCase {
   id: string;
   audio: string;
-  config: { language?: string; task?: 'transcribe' | 'translate'; return_timestamps?: boolean; initial_prompt?: string; max_new_tokens?: number; word_timestamps?: boolean };
+  config: {
+    language?: string;
+    task?: 'transcribe' | 'translate';
+    return_timestamps?: boolean;
+    initial_prompt?: string;
+    max_new_tokens?: number;
+    word_timestamps?: boolean;
+  };
   text: string;
   tokens: number[];
   language: string;
@@ -64,11 +71,26 @@ describe('whisper engine: errors', () => {
 
   const cases: [string, () => Promise<unknown>, string, RegExp][] = [
     ['an empty buffer', () => engine.transcribe({ samples: new Float32Array(0), sampleRate: 16000, channels: 1 }), 'INVALID_ARGUMENT', /empty/],
-    ['NaN samples', () => engine.transcribe({ samples: Float32Array.from([0.1, NaN, 0.2]), sampleRate: 16000, channels: 1 }), 'INVALID_ARGUMENT', /^sample 1 \(frame 1, channel 0\) is NaN/],
+    [
+      'NaN samples',
+      () => engine.transcribe({ samples: Float32Array.from([0.1, NaN, 0.2]), sampleRate: 16000, channels: 1 }),
+      'INVALID_ARGUMENT',
+      /^sample 1 \(frame 1, channel 0\) is NaN/,
+    ],
     ['0 Hz', () => engine.transcribe({ ...clip, sampleRate: 0 }), 'INVALID_ARGUMENT', /sample rate .*got 0/i],
     ['1000 channels', () => engine.transcribe({ ...clip, channels: 1000 }), 'INVALID_ARGUMENT', /channel count must be between 1 and 64, got 1000/],
-    ['a sample count that is not a multiple of the channels', () => engine.transcribe({ samples: new Float32Array(16001), sampleRate: 16000, channels: 2 }), 'INVALID_ARGUMENT', /multiple/i],
-    ['audio shorter than half an FFT window', () => engine.transcribe({ samples: new Float32Array(100), sampleRate: 16000, channels: 1 }), 'INVALID_ARGUMENT', /^audio is too short for Whisper features: it needs more than 200 samples, got 100$/],
+    [
+      'a sample count that is not a multiple of the channels',
+      () => engine.transcribe({ samples: new Float32Array(16001), sampleRate: 16000, channels: 2 }),
+      'INVALID_ARGUMENT',
+      /multiple/i,
+    ],
+    [
+      'audio shorter than half an FFT window',
+      () => engine.transcribe({ samples: new Float32Array(100), sampleRate: 16000, channels: 1 }),
+      'INVALID_ARGUMENT',
+      /^audio is too short for Whisper features: it needs more than 200 samples, got 100$/,
+    ],
     ['an unknown language', () => engine.transcribe(clip, { language: 'xx' }), 'INVALID_ARGUMENT', /language xx is not one this model knows/],
   ];
   for (const [what, call, code, message] of cases) {
@@ -162,7 +184,13 @@ describe('whisper engine: errors', () => {
   it('rejects a model folder missing a file, naming it', async () => {
     const broken = path.join(tempDir('whisper-broken'), 'tiny-whisper');
     mkdirSync(broken);
-    for (const file of ['config.json', 'generation_config.json', 'preprocessor_config.json', 'openvino_encoder_model.xml', 'openvino_encoder_model.bin']) {
+    for (const file of [
+      'config.json',
+      'generation_config.json',
+      'preprocessor_config.json',
+      'openvino_encoder_model.xml',
+      'openvino_encoder_model.bin',
+    ]) {
       symlinkSync(path.join(modelDir, file), path.join(broken, file));
     }
     const error = await rejection(WhisperEngine.load(broken));
@@ -175,7 +203,10 @@ describe('whisper engine: errors', () => {
     const cacheDir = tempDir('whisper-cache');
     const cached = await WhisperEngine.load(modelDir, { cacheDir, pluginConfig: { DYNAMIC_QUANTIZATION_GROUP_SIZE: 0 } });
     await cached.dispose();
-    assert.ok(readdirSync(cacheDir).some((file) => file.endsWith('.blob')), `no compiled blob in ${cacheDir}`);
+    assert.ok(
+      readdirSync(cacheDir).some((file) => file.endsWith('.blob')),
+      `no compiled blob in ${cacheDir}`,
+    );
     const error = await rejection(WhisperEngine.load(modelDir, { pluginConfig: { NOT_AN_OPENVINO_PROPERTY: 1 } }));
     assert.equal(error.code, 'INVALID_ARGUMENT');
     assert.equal(
@@ -250,11 +281,22 @@ describe('whisper engine: streaming, sampling, fallback', () => {
       const clip = loadClip(item.audio);
       const posted = async (textEvents: boolean) => {
         const kinds: string[] = [];
-        const result = await model.transcribe(clip.samples, clip.sampleRate, clip.channels, { language: 'en' }, (event) => kinds.push(event.type), textEvents).promise;
+        const result = await model.transcribe(
+          clip.samples,
+          clip.sampleRate,
+          clip.channels,
+          { language: 'en' },
+          (event) => kinds.push(event.type),
+          textEvents,
+        ).promise;
         return { kinds, result };
       };
       const plain = await posted(false);
-      assert.deepEqual(plain.kinds, plain.result.segments.map(() => 'segment'), 'segments only, no text');
+      assert.deepEqual(
+        plain.kinds,
+        plain.result.segments.map(() => 'segment'),
+        'segments only, no text',
+      );
       const streamed = await posted(true);
       assert.ok(streamed.kinds.filter((kind) => kind === 'text').length > 20, 'text token by token when listened to');
       assert.deepEqual(streamed.result.tokens, plain.result.tokens);
@@ -267,7 +309,11 @@ describe('whisper engine: streaming, sampling, fallback', () => {
     const item = caseById('en_45s_long_form');
     const streamed: unknown[] = [];
     const deltas: string[] = [];
-    const result = await engine.transcribe(loadClip(item.audio), { ...optionsOf(item), onSegment: (s) => streamed.push(s), onText: (d) => deltas.push(d) });
+    const result = await engine.transcribe(loadClip(item.audio), {
+      ...optionsOf(item),
+      onSegment: (s) => streamed.push(s),
+      onText: (d) => deltas.push(d),
+    });
     assertMatchesReference(result, item);
     assert.deepEqual(streamed, result.segments);
     assert.equal(deltas.join(''), result.text);
@@ -357,7 +403,8 @@ describe('whisper engine: logprobs', () => {
     const logprobs = result.logprobs ?? assert.fail('no logprobs');
     const partial = logprobs.filter((l) => l.token.includes('\uFFFD'));
     assert.equal(partial.length, 4);
-    for (const { bytes } of partial) assert.ok(bytes.length <= 3 && bytes[0]! >= 0x80 && !Buffer.from(bytes).includes(Buffer.from('\uFFFD')), `${bytes}`);
+    for (const { bytes } of partial)
+      assert.ok(bytes.length <= 3 && bytes[0]! >= 0x80 && !Buffer.from(bytes).includes(Buffer.from('\uFFFD')), `${bytes}`);
     assert.equal(textOf(logprobs), result.text);
   });
 
@@ -427,7 +474,7 @@ describe('whisper engine: concurrency and cancellation', () => {
     assert.deepEqual({ ...engine.stats(), completed: 0 }, { workers: 1, queued: 0, running: 0, completed: 0, maxQueued: 64 });
   });
 
-  it('fails a request whose listener throws, with the listener\'s error', async () => {
+  it("fails a request whose listener throws, with the listener's error", async () => {
     const thrown = new Error('listener failed');
     await assert.rejects(
       engine.transcribe(loadClip('en_5s.wav'), {

@@ -88,7 +88,10 @@ const duplicateChunk: Mutation = (random, source) => {
   const start = random.int(0, source.length);
   const end = Math.min(source.length, start + random.pick([16, 256, 4096]));
   const at = random.int(0, source.length);
-  return { bytes: Buffer.concat([source.subarray(0, at), source.subarray(start, end), source.subarray(at)]), what: `bytes ${start}-${end} copied to ${at}` };
+  return {
+    bytes: Buffer.concat([source.subarray(0, at), source.subarray(start, end), source.subarray(at)]),
+    what: `bytes ${start}-${end} copied to ${at}`,
+  };
 };
 
 const removeChunk: Mutation = (random, source) => {
@@ -173,7 +176,10 @@ const RAW_JSON_BODIES: [string, Buffer][] = [
   ['truncated object', Buffer.from('{"input": "Hi')],
   ['trailing comma', Buffer.from('{"input": "Hi.",}')],
   ['single quotes', Buffer.from("{'input': 'Hi.'}")],
-  ['invalid UTF-8 in a string', Buffer.concat([Buffer.from('{"model":"tts-1","input":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"}')])],
+  [
+    'invalid UTF-8 in a string',
+    Buffer.concat([Buffer.from('{"model":"tts-1","input":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"}')]),
+  ],
   ['UTF-8 BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"model":"tts-1","input":"Hi."}')])],
   ['UTF-16LE body', Buffer.from('{"model":"tts-1","input":"Hi."}', 'utf16le')],
   ['number 1e999', Buffer.from('{"model":"tts-1","input":"Hi.","speed":1e999}')],
@@ -208,7 +214,14 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
   const cases: FuzzCase[] = [];
   const add = (spec: CaseSpec) => {
     const chunks = Array.isArray(spec.body) ? spec.body : [spec.body];
-    cases.push({ id: cases.length, description: spec.description, path: spec.path, contentType: spec.contentType, chunks, chunked: spec.chunked ?? false });
+    cases.push({
+      id: cases.length,
+      description: spec.description,
+      path: spec.path,
+      contentType: spec.contentType,
+      chunks,
+      chunked: spec.chunked ?? false,
+    });
   };
   const prefix = () => random.pick(API_PREFIXES);
   let audioCases = 0;
@@ -219,7 +232,12 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
     // Translation takes no language, so it is where the whole pipeline runs.
     const route = infer ? 'audio/translations' : 'audio/transcriptions';
     const extra: Part[] = infer ? [] : [{ name: 'language', data: UNKNOWN_LANGUAGE }];
-    add({ description: `${clip.name}: ${what}${infer ? ' (whole pipeline)' : ''}`, path: `${prefix()}/${route}`, contentType: MULTIPART, body: multipart(fileParts(clip, bytes, extra)) });
+    add({
+      description: `${clip.name}: ${what}${infer ? ' (whole pipeline)' : ''}`,
+      path: `${prefix()}/${route}`,
+      contentType: MULTIPART,
+      body: multipart(fileParts(clip, bytes, extra)),
+    });
   };
 
   // 1. Every upload format, mutated and truncated.
@@ -245,23 +263,58 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
   }
   // Raw PCM with sample rates of every wrong kind.
   const pcm = clips.find((clip) => clip.pcmSampleRate !== undefined)!;
-  for (const rate of ['0', '-16000', '1', '999', '1000', '384001', '16000.5', 'NaN', 'Infinity', '1e5', '0x3e80', '', ' 16000', 'sixteen thousand', '16000,16000']) {
+  for (const rate of [
+    '0',
+    '-16000',
+    '1',
+    '999',
+    '1000',
+    '384001',
+    '16000.5',
+    'NaN',
+    'Infinity',
+    '1e5',
+    '0x3e80',
+    '',
+    ' 16000',
+    'sixteen thousand',
+    '16000,16000',
+  ]) {
     add({
       description: `raw PCM with sample_rate ${JSON.stringify(rate)}`,
       path: `${prefix()}/audio/transcriptions`,
       contentType: MULTIPART,
-      body: multipart([{ name: 'file', filename: 'a.pcm', contentType: 'audio/pcm', data: pcm.bytes }, { name: 'sample_rate', data: rate }, { name: 'language', data: UNKNOWN_LANGUAGE }]),
+      body: multipart([
+        { name: 'file', filename: 'a.pcm', contentType: 'audio/pcm', data: pcm.bytes },
+        { name: 'sample_rate', data: rate },
+        { name: 'language', data: UNKNOWN_LANGUAGE },
+      ]),
     });
   }
   // Odd-length PCM, and audio under a wrong name and content type.
-  add({ description: 'raw PCM of an odd length', path: '/v1/audio/transcriptions', contentType: MULTIPART, body: multipart(fileParts(pcm, pcm.bytes.subarray(0, 3333))) });
+  add({
+    description: 'raw PCM of an odd length',
+    path: '/v1/audio/transcriptions',
+    contentType: MULTIPART,
+    body: multipart(fileParts(pcm, pcm.bytes.subarray(0, 3333))),
+  });
   for (const clip of clips.slice(0, 6)) {
-    for (const [filename, contentType] of [['a.mp3', 'audio/mpeg'], ['a.pcm', 'audio/pcm'], ['a', 'application/octet-stream'], ['a.txt', 'text/plain'], ['../../etc/passwd', 'audio/wav'], ['a.m3u8', 'application/vnd.apple.mpegurl']] as const) {
+    for (const [filename, contentType] of [
+      ['a.mp3', 'audio/mpeg'],
+      ['a.pcm', 'audio/pcm'],
+      ['a', 'application/octet-stream'],
+      ['a.txt', 'text/plain'],
+      ['../../etc/passwd', 'audio/wav'],
+      ['a.m3u8', 'application/vnd.apple.mpegurl'],
+    ] as const) {
       add({
         description: `${clip.name} sent as ${filename} (${contentType})`,
         path: `${prefix()}/audio/transcriptions`,
         contentType: MULTIPART,
-        body: multipart([{ name: 'file', filename, contentType, data: clip.bytes }, { name: 'language', data: UNKNOWN_LANGUAGE }]),
+        body: multipart([
+          { name: 'file', filename, contentType, data: clip.bytes },
+          { name: 'language', data: UNKNOWN_LANGUAGE },
+        ]),
       });
     }
   }
@@ -271,21 +324,41 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
     ['ffconcat script', "ffconcat version 1.0\nfile '/etc/passwd'\n", 'a.wav'],
     ['SDP description', 'v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio 5004 RTP/AVP 0\n', 'a.sdp'],
   ] as const) {
-    add({ description: what, path: `${prefix()}/audio/transcriptions`, contentType: MULTIPART, body: multipart([{ name: 'file', filename, contentType: 'audio/wav', data: text }]) });
+    add({
+      description: what,
+      path: `${prefix()}/audio/transcriptions`,
+      contentType: MULTIPART,
+      body: multipart([{ name: 'file', filename, contentType: 'audio/wav', data: text }]),
+    });
   }
 
   // 2. Malformed multipart.
   const small = clips[0]!;
   const tiny = small.bytes.subarray(0, 44 + 800 * 2);
-  const goodForm = multipart(fileParts(small, tiny, [{ name: 'model', data: 'whisper-1' }, { name: 'language', data: UNKNOWN_LANGUAGE }]));
+  const goodForm = multipart(
+    fileParts(small, tiny, [
+      { name: 'model', data: 'whisper-1' },
+      { name: 'language', data: UNKNOWN_LANGUAGE },
+    ]),
+  );
   for (let offset = 0; offset < goodForm.length; offset += 6) {
     // Skip most of the file data: the framing at both ends is where a cut matters.
     if (offset > 400 && offset < goodForm.length - 200) continue;
-    add({ description: `multipart truncated at ${offset} of ${goodForm.length} bytes`, path: `${prefix()}/audio/transcriptions`, contentType: MULTIPART, body: goodForm.subarray(0, offset) });
+    add({
+      description: `multipart truncated at ${offset} of ${goodForm.length} bytes`,
+      path: `${prefix()}/audio/transcriptions`,
+      contentType: MULTIPART,
+      body: goodForm.subarray(0, offset),
+    });
   }
   for (let i = 0; i < 30; i++) {
     const cut = random.int(0, goodForm.length);
-    add({ description: `multipart truncated at random offset ${cut}`, path: `${prefix()}/audio/transcriptions`, contentType: MULTIPART, body: goodForm.subarray(0, cut) });
+    add({
+      description: `multipart truncated at random offset ${cut}`,
+      path: `${prefix()}/audio/transcriptions`,
+      contentType: MULTIPART,
+      body: goodForm.subarray(0, cut),
+    });
   }
   for (let i = 0; i < 25; i++) {
     const [name, mutate] = MUTATIONS[i % MUTATIONS.length]!;
@@ -317,15 +390,53 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
     ['boundary without CRLF', MULTIPART, Buffer.from(`--${BOUNDARY}Content-Disposition: form-data; name="file"\r\n\r\nx--${BOUNDARY}--`)],
     ['LF line ends', MULTIPART, Buffer.from(goodForm.toString('latin1').replaceAll('\r\n', '\n'), 'latin1')],
     ['part without Content-Disposition', MULTIPART, Buffer.from(`--${BOUNDARY}\r\nContent-Type: audio/wav\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`)],
-    ['field without a name', MULTIPART, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; nam="language"\r\n\r\nen\r\n--${BOUNDARY}--\r\n`)],
-    ['file without a name', MULTIPART, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; filename="a.wav"\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`)],
+    [
+      'field without a name',
+      MULTIPART,
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; nam="language"\r\n\r\nen\r\n--${BOUNDARY}--\r\n`),
+    ],
+    [
+      'file without a name',
+      MULTIPART,
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; filename="a.wav"\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`),
+    ],
     ['header without colon', MULTIPART, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition form-data name=file\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`)],
-    ['header 100 KB long', MULTIPART, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${'a'.repeat(100_000)}.wav"\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`)],
-    ['2,000 headers in a part', MULTIPART, Buffer.from(`--${BOUNDARY}\r\n${'X-A: b\r\n'.repeat(2000)}Content-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`)],
-    ['disposition attachment', MULTIPART, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: attachment; name="file"; filename="a.wav"\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`)],
-    ['unterminated quoted name', MULTIPART, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file; filename="a.wav\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`)],
-    ['RFC 2231 filename*', MULTIPART, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''%ff%fe%00.wav\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`)],
-    ['part Content-Transfer-Encoding base64', MULTIPART, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Transfer-Encoding: base64\r\n\r\n${tiny.toString('base64')}\r\n--${BOUNDARY}--\r\n`)],
+    [
+      'header 100 KB long',
+      MULTIPART,
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${'a'.repeat(100_000)}.wav"\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`,
+      ),
+    ],
+    [
+      '2,000 headers in a part',
+      MULTIPART,
+      Buffer.from(
+        `--${BOUNDARY}\r\n${'X-A: b\r\n'.repeat(2000)}Content-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`,
+      ),
+    ],
+    [
+      'disposition attachment',
+      MULTIPART,
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: attachment; name="file"; filename="a.wav"\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`),
+    ],
+    [
+      'unterminated quoted name',
+      MULTIPART,
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file; filename="a.wav\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`),
+    ],
+    [
+      'RFC 2231 filename*',
+      MULTIPART,
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''%ff%fe%00.wav\r\n\r\nRIFF\r\n--${BOUNDARY}--\r\n`),
+    ],
+    [
+      'part Content-Transfer-Encoding base64',
+      MULTIPART,
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Transfer-Encoding: base64\r\n\r\n${tiny.toString('base64')}\r\n--${BOUNDARY}--\r\n`,
+      ),
+    ],
     ['body is the boundary repeated', MULTIPART, Buffer.from(`--${BOUNDARY}\r\n`.repeat(5000))],
     ['empty body', MULTIPART, Buffer.alloc(0)],
     ['no Content-Type', undefined, goodForm],
@@ -341,23 +452,67 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
     ['octet-stream', 'application/octet-stream', tiny],
     ['charset on multipart', `multipart/form-data; charset=utf-16; boundary=${BOUNDARY}`, goodForm],
   ];
-  for (const [what, contentType, body] of structural) add({ description: `multipart: ${what}`, path: `${prefix()}/audio/transcriptions`, contentType, body });
+  for (const [what, contentType, body] of structural)
+    add({ description: `multipart: ${what}`, path: `${prefix()}/audio/transcriptions`, contentType, body });
   const formCases: [string, Part[]][] = [
     ['no file part', [{ name: 'model', data: 'whisper-1' }]],
     ['no parts but the file under another name', [{ name: 'audio', filename: 'a.wav', contentType: 'audio/wav', data: tiny }]],
     ['file sent as a text field', [{ name: 'file', data: tiny }]],
-    ['two files', [{ name: 'file', filename: 'a.wav', data: tiny }, { name: 'file', filename: 'b.wav', data: tiny }]],
-    ['a file and another file field', [{ name: 'file', filename: 'a.wav', data: tiny }, { name: 'other', filename: 'b.wav', data: tiny }]],
+    [
+      'two files',
+      [
+        { name: 'file', filename: 'a.wav', data: tiny },
+        { name: 'file', filename: 'b.wav', data: tiny },
+      ],
+    ],
+    [
+      'a file and another file field',
+      [
+        { name: 'file', filename: 'a.wav', data: tiny },
+        { name: 'other', filename: 'b.wav', data: tiny },
+      ],
+    ],
     ['an empty file', [{ name: 'file', filename: 'a.wav', contentType: 'audio/wav', data: '' }]],
     ['file with no filename or type', [{ name: 'file', filename: '', data: tiny }]],
-    ['field of 300 KB', [{ name: 'file', filename: 'a.wav', data: tiny }, { name: 'prompt', data: 'p'.repeat(300 * 1024) }]],
+    [
+      'field of 300 KB',
+      [
+        { name: 'file', filename: 'a.wav', data: tiny },
+        { name: 'prompt', data: 'p'.repeat(300 * 1024) },
+      ],
+    ],
     ['100 fields', [{ name: 'file', filename: 'a.wav', data: tiny }, ...Array.from({ length: 100 }, (_, i) => ({ name: `f${i}`, data: 'x' }))]],
-    ['field names of odd bytes', [{ name: 'file', filename: 'a.wav', data: tiny }, { name: '\u0000\u00ff"\\', data: 'x' }, { name: '', data: 'y' }]],
-    ['model field twice', [{ name: 'file', filename: 'a.wav', data: tiny }, { name: 'model', data: 'whisper-1' }, { name: 'model', data: 'whisper-1' }]],
+    [
+      'field names of odd bytes',
+      [
+        { name: 'file', filename: 'a.wav', data: tiny },
+        { name: '\u0000\u00ff"\\', data: 'x' },
+        { name: '', data: 'y' },
+      ],
+    ],
+    [
+      'model field twice',
+      [
+        { name: 'file', filename: 'a.wav', data: tiny },
+        { name: 'model', data: 'whisper-1' },
+        { name: 'model', data: 'whisper-1' },
+      ],
+    ],
     ['file larger than the upload limit', [{ name: 'file', filename: 'a.wav', contentType: 'audio/wav', data: Buffer.alloc(3 * 1024 * 1024, 1) }]],
   ];
-  for (const [what, parts] of formCases) add({ description: `multipart: ${what}`, path: `${prefix()}/audio/transcriptions`, contentType: MULTIPART, body: multipart([...parts, { name: 'language', data: UNKNOWN_LANGUAGE }]) });
-  add({ description: 'multipart: body far beyond the upload limit', path: '/v1/audio/transcriptions', contentType: MULTIPART, body: Buffer.alloc(12 * 1024 * 1024, 0x61) });
+  for (const [what, parts] of formCases)
+    add({
+      description: `multipart: ${what}`,
+      path: `${prefix()}/audio/transcriptions`,
+      contentType: MULTIPART,
+      body: multipart([...parts, { name: 'language', data: UNKNOWN_LANGUAGE }]),
+    });
+  add({
+    description: 'multipart: body far beyond the upload limit',
+    path: '/v1/audio/transcriptions',
+    contentType: MULTIPART,
+    body: Buffer.alloc(12 * 1024 * 1024, 0x61),
+  });
 
   // 3. Transcription form fields of every wrong kind.
   const fieldValues: Record<string, string[]> = {
@@ -376,18 +531,57 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
   for (const [field, values] of Object.entries(fieldValues)) {
     for (const value of values) {
       // A value that passes reaches the engine; the unknown language keeps it cheap (but where the field is the language).
-      const parts: Part[] = [{ name: 'file', filename: 'a.wav', contentType: 'audio/wav', data: tiny }, { name: field, data: value }];
+      const parts: Part[] = [
+        { name: 'file', filename: 'a.wav', contentType: 'audio/wav', data: tiny },
+        { name: field, data: value },
+      ];
       if (field !== 'language') parts.push({ name: 'language', data: UNKNOWN_LANGUAGE });
-      add({ description: `transcription field ${field} = ${JSON.stringify(value.length > 40 ? `${value.slice(0, 20)}… (${value.length})` : value)}`, path: `${prefix()}/audio/transcriptions`, contentType: MULTIPART, body: multipart(parts) });
+      add({
+        description: `transcription field ${field} = ${JSON.stringify(value.length > 40 ? `${value.slice(0, 20)}… (${value.length})` : value)}`,
+        path: `${prefix()}/audio/transcriptions`,
+        contentType: MULTIPART,
+        body: multipart(parts),
+      });
     }
   }
   const combinations: [string, Part[]][] = [
-    ['stream with verbose_json', [{ name: 'stream', data: 'true' }, { name: 'response_format', data: 'verbose_json' }]],
+    [
+      'stream with verbose_json',
+      [
+        { name: 'stream', data: 'true' },
+        { name: 'response_format', data: 'verbose_json' },
+      ],
+    ],
     ['word timestamps with json', [{ name: 'timestamp_granularities[]', data: 'word' }]],
-    ['logprobs with text', [{ name: 'include[]', data: 'logprobs' }, { name: 'response_format', data: 'text' }]],
-    ['streamed, with logprobs', [{ name: 'stream', data: 'true' }, { name: 'include[]', data: 'logprobs' }]],
-    ['streamed srt', [{ name: 'stream', data: 'true' }, { name: 'response_format', data: 'srt' }]],
-    ['words and segments in vtt', [{ name: 'timestamp_granularities[]', data: 'word' }, { name: 'timestamp_granularities[]', data: 'segment' }, { name: 'response_format', data: 'vtt' }]],
+    [
+      'logprobs with text',
+      [
+        { name: 'include[]', data: 'logprobs' },
+        { name: 'response_format', data: 'text' },
+      ],
+    ],
+    [
+      'streamed, with logprobs',
+      [
+        { name: 'stream', data: 'true' },
+        { name: 'include[]', data: 'logprobs' },
+      ],
+    ],
+    [
+      'streamed srt',
+      [
+        { name: 'stream', data: 'true' },
+        { name: 'response_format', data: 'srt' },
+      ],
+    ],
+    [
+      'words and segments in vtt',
+      [
+        { name: 'timestamp_granularities[]', data: 'word' },
+        { name: 'timestamp_granularities[]', data: 'segment' },
+        { name: 'response_format', data: 'vtt' },
+      ],
+    ],
   ];
   for (const [what, parts] of combinations) {
     for (const route of ['audio/transcriptions', 'audio/translations']) {
@@ -395,7 +589,11 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
         description: `${route}: ${what}`,
         path: `${prefix()}/${route}`,
         contentType: MULTIPART,
-        body: multipart([{ name: 'file', filename: 'a.wav', contentType: 'audio/wav', data: tiny }, ...parts, { name: 'language', data: UNKNOWN_LANGUAGE }]),
+        body: multipart([
+          { name: 'file', filename: 'a.wav', contentType: 'audio/wav', data: tiny },
+          ...parts,
+          { name: 'language', data: UNKNOWN_LANGUAGE },
+        ]),
       });
     }
   }
@@ -409,7 +607,12 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
       const body: Record<string, unknown> = { model: 'tts-1', input: 'Hi.', response_format: 'wav' };
       if (field !== 'voice' && speechCases++ % INFERENCE_EVERY !== 0) body.voice = 'no-such-voice';
       body[field] = value;
-      add({ description: `speech ${field} = ${what}`, path: `${prefix()}/audio/speech`, contentType: 'application/json', body: Buffer.from(JSON.stringify(body)) });
+      add({
+        description: `speech ${field} = ${what}`,
+        path: `${prefix()}/audio/speech`,
+        contentType: 'application/json',
+        body: Buffer.from(JSON.stringify(body)),
+      });
     }
   }
   for (const [what, value] of [
@@ -442,20 +645,43 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
     ['messages[0]', (value) => ({ ...chatBase(), messages: [value] })],
     ['messages[0].content', (value) => ({ ...chatBase(), messages: [{ role: 'user', content: value }] })],
     ['input_audio', (value) => ({ ...chatBase(), messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: value }] }] })],
-    ['input_audio.data', (value) => ({ ...chatBase(), messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: value, format: 'wav' } }] }] })],
-    ['input_audio.format', (value) => ({ ...chatBase(), messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: value } }] }] })],
+    [
+      'input_audio.data',
+      (value) => ({ ...chatBase(), messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: value, format: 'wav' } }] }] }),
+    ],
+    [
+      'input_audio.format',
+      (value) => ({
+        ...chatBase(),
+        messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: value } }] }],
+      }),
+    ],
     ['modalities', (value) => ({ ...chatBase(), modalities: value, audio: { voice: 'no-such-voice', format: 'wav' } })],
     ['audio', (value) => ({ ...chatBase(), modalities: ['text', 'audio'], audio: value })],
     ['audio.voice', (value) => ({ ...chatBase(), modalities: ['text', 'audio'], audio: { voice: value, format: 'wav' } })],
     ['audio.format', (value) => ({ ...chatBase(), modalities: ['text', 'audio'], audio: { voice: 'no-such-voice', format: value } })],
     ['stream', (value) => ({ ...chatBase(), stream: value })],
     ['n', (value) => ({ ...chatBase(), n: value })],
-    ['assistant audio id', (value) => ({ ...chatBase(), messages: [{ role: 'assistant', audio: { id: value } }, { role: 'user', content: 'Hi.' }] })],
+    [
+      'assistant audio id',
+      (value) => ({
+        ...chatBase(),
+        messages: [
+          { role: 'assistant', audio: { id: value } },
+          { role: 'user', content: 'Hi.' },
+        ],
+      }),
+    ],
   ];
   // Every field with a seeded sample of the values: the same JSON reader checks them as for speech.
   for (const [field, build] of chatFields) {
     for (const [what, value] of WRONG_VALUES.filter(() => random.chance(0.6))) {
-      add({ description: `chat ${field} = ${what}`, path: `${prefix()}/chat/completions`, contentType: 'application/json', body: Buffer.from(JSON.stringify(build(value))) });
+      add({
+        description: `chat ${field} = ${what}`,
+        path: `${prefix()}/chat/completions`,
+        contentType: 'application/json',
+        body: Buffer.from(JSON.stringify(build(value))),
+      });
     }
   }
   // Input audio, whole and mutated: chat has no language to refuse it by, so each runs the whole pipeline; few of them.
@@ -468,21 +694,45 @@ export function buildCorpus(seed: number, clips: AudioClip[], bigClips: AudioCli
       description: `chat input_audio ${clip.name} as ${format}: ${name}: ${what}`,
       path: `${prefix()}/chat/completions`,
       contentType: 'application/json',
-      body: Buffer.from(JSON.stringify({ ...chatBase(), messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: i % 3 === 0 ? wav : bytes.toString('base64'), format } }] }] })),
+      body: Buffer.from(
+        JSON.stringify({
+          ...chatBase(),
+          messages: [
+            { role: 'user', content: [{ type: 'input_audio', input_audio: { data: i % 3 === 0 ? wav : bytes.toString('base64'), format } }] },
+          ],
+        }),
+      ),
     });
   }
 
   // 6. Bodies that are not JSON objects, and wrong content types, on both JSON endpoints.
   for (const route of ['audio/speech', 'chat/completions']) {
-    for (const [what, body] of RAW_JSON_BODIES) add({ description: `${route}: ${what}`, path: `${prefix()}/${route}`, contentType: 'application/json', body });
+    for (const [what, body] of RAW_JSON_BODIES)
+      add({ description: `${route}: ${what}`, path: `${prefix()}/${route}`, contentType: 'application/json', body });
     for (const contentType of CONTENT_TYPES_FOR_JSON) {
-      add({ description: `${route}: Content-Type ${String(contentType)}`, path: `${prefix()}/${route}`, contentType, body: Buffer.from('{"model":"tts-1","input":"Hi.","voice":"no-such-voice","messages":[]}') });
+      add({
+        description: `${route}: Content-Type ${String(contentType)}`,
+        path: `${prefix()}/${route}`,
+        contentType,
+        body: Buffer.from('{"model":"tts-1","input":"Hi.","voice":"no-such-voice","messages":[]}'),
+      });
     }
     const json = Buffer.from(JSON.stringify({ model: 'tts-1', input: 'Hi.', voice: 'no-such-voice', messages: [] }));
     for (let i = 0; i < 6; i++) {
       const cut = random.int(1, json.length);
-      add({ description: `${route}: JSON chunked in two at ${cut}`, path: `${prefix()}/${route}`, contentType: 'application/json', body: [json.subarray(0, cut), json.subarray(cut)], chunked: true });
-      add({ description: `${route}: JSON truncated at ${cut}`, path: `${prefix()}/${route}`, contentType: 'application/json', body: json.subarray(0, cut) });
+      add({
+        description: `${route}: JSON chunked in two at ${cut}`,
+        path: `${prefix()}/${route}`,
+        contentType: 'application/json',
+        body: [json.subarray(0, cut), json.subarray(cut)],
+        chunked: true,
+      });
+      add({
+        description: `${route}: JSON truncated at ${cut}`,
+        path: `${prefix()}/${route}`,
+        contentType: 'application/json',
+        body: json.subarray(0, cut),
+      });
     }
   }
   return cases;

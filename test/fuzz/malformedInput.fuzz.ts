@@ -29,10 +29,7 @@ const RUN_TIMEOUT_MS = 300_000;
 const SERVER_ARGS = ['--max-audio-seconds', '2', '--max-input-chars', '24', '--max-upload-mb', '2', '--request-timeout', '60'];
 
 type Outcome =
-  | { kind: 'response'; status: number; contentType: string; body: Buffer }
-  | { kind: 'hang' }
-  | { kind: 'reset'; message: string }
-  | { kind: 'crash' };
+  { kind: 'response'; status: number; contentType: string; body: Buffer } | { kind: 'hang' } | { kind: 'reset'; message: string } | { kind: 'crash' };
 
 /** Sends the case over a fresh connection: its chunks as separate writes, each after the previous one left. */
 function send(url: string, fuzzCase: Pick<FuzzCase, 'path' | 'contentType' | 'chunks' | 'chunked'>): Promise<Outcome> {
@@ -55,7 +52,12 @@ function send(url: string, fuzzCase: Pick<FuzzCase, 'path' | 'contentType' | 'ch
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', (error) => settle({ kind: 'reset', message: error.message }));
       response.on('end', () =>
-        settle({ kind: 'response', status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body: Buffer.concat(chunks) }),
+        settle({
+          kind: 'response',
+          status: response.statusCode ?? 0,
+          contentType: response.headers['content-type'] ?? '',
+          body: Buffer.concat(chunks),
+        }),
       );
     });
     void (async () => {
@@ -154,8 +156,25 @@ function makeClips(dir: string): AudioClip[] {
 
 /** The committed 5 s clips, beyond the server's 2 s limit here. */
 function bigClips(): AudioClip[] {
-  const types: Record<string, string> = { wav: 'audio/wav', flac: 'audio/flac', mp3: 'audio/mpeg', m4a: 'audio/mp4', ogg: 'audio/ogg', webm: 'audio/webm' };
-  return ['en_5s.wav', 'en_5s_f32.wav', 'en_5s_8k.wav', 'en_5s_44k_stereo.wav', 'en_5s.flac', 'en_5s.mp3', 'en_5s.m4a', 'en_5s.ogg', 'en_5s.webm'].map((name) => ({
+  const types: Record<string, string> = {
+    wav: 'audio/wav',
+    flac: 'audio/flac',
+    mp3: 'audio/mpeg',
+    m4a: 'audio/mp4',
+    ogg: 'audio/ogg',
+    webm: 'audio/webm',
+  };
+  return [
+    'en_5s.wav',
+    'en_5s_f32.wav',
+    'en_5s_8k.wav',
+    'en_5s_44k_stereo.wav',
+    'en_5s.flac',
+    'en_5s.mp3',
+    'en_5s.m4a',
+    'en_5s.ogg',
+    'en_5s.webm',
+  ].map((name) => ({
     name,
     filename: name,
     contentType: types[path.extname(name).slice(1)]!,
@@ -175,7 +194,8 @@ describe('fuzz: malformed input never crashes, hangs or fails the server', () =>
     // A chat upstream that answers at once: chat requests are checked in full, and a 5xx is the server's fault.
     upstream = await FakeChatUpstream.start();
     const answer = upstream.streaming({ pieces: ['Hi.'], delayMs: 0 });
-    upstream.handler = (response, request) => (request.body.stream === true ? answer(response, request) : sendJson(response, 200, completionOf('Hi.')));
+    upstream.handler = (response, request) =>
+      request.body.stream === true ? answer(response, request) : sendJson(response, 200, completionOf('Hi.'));
     server = await startChildServer([...SERVER_ARGS, '--chat-completion-base-url', upstream.url]);
   });
   after(async () => {
@@ -204,12 +224,16 @@ describe('fuzz: malformed input never crashes, hangs or fails the server', () =>
     /** A real transcription of the same clip as before the cases, and speech that is a WAV file. */
     const goodRequestsProblem = async (): Promise<string | undefined> => {
       const heard = await transcribe();
-      if (heard.kind !== 'response' || heard.status !== 200) return `transcription: ${JSON.stringify({ ...heard, body: heard.kind === 'response' ? heard.body.toString('utf8').slice(0, 300) : undefined })}`;
+      if (heard.kind !== 'response' || heard.status !== 200)
+        return `transcription: ${JSON.stringify({ ...heard, body: heard.kind === 'response' ? heard.body.toString('utf8').slice(0, 300) : undefined })}`;
       const text = (JSON.parse(heard.body.toString('utf8')) as { text: string }).text;
-      if (text !== expectedText) return `transcription changed: ${JSON.stringify(text.slice(0, 100))} instead of ${JSON.stringify(expectedText.slice(0, 100))}`;
+      if (text !== expectedText)
+        return `transcription changed: ${JSON.stringify(text.slice(0, 100))} instead of ${JSON.stringify(expectedText.slice(0, 100))}`;
       const spoken = await speak();
-      if (spoken.kind !== 'response' || spoken.status !== 200) return `speech: ${JSON.stringify({ ...spoken, body: spoken.kind === 'response' ? spoken.body.toString('utf8').slice(0, 300) : undefined })}`;
-      if (spoken.body.subarray(0, 4).toString('latin1') !== 'RIFF' || spoken.body.length < 1000) return `speech is not a WAV file of audio (${spoken.body.length} bytes)`;
+      if (spoken.kind !== 'response' || spoken.status !== 200)
+        return `speech: ${JSON.stringify({ ...spoken, body: spoken.kind === 'response' ? spoken.body.toString('utf8').slice(0, 300) : undefined })}`;
+      if (spoken.body.subarray(0, 4).toString('latin1') !== 'RIFF' || spoken.body.length < 1000)
+        return `speech is not a WAV file of audio (${spoken.body.length} bytes)`;
       return undefined;
     };
 
@@ -263,7 +287,9 @@ describe('fuzz: malformed input never crashes, hangs or fails the server', () =>
         const ids = (suspects ?? []).map((c) => c.id).join(',');
         report(
           undefined,
-          `the server exited (${JSON.stringify(server.exit)}) with these cases in flight (seed ${SEED}, replay with FUZZ_ONLY=${ids}):\n${(suspects ?? [])
+          `the server exited (${JSON.stringify(server.exit)}) with these cases in flight (seed ${SEED}, replay with FUZZ_ONLY=${ids}):\n${(
+            suspects ?? []
+          )
             .map((c) => `  case ${c.id} POST ${c.path} [${String(c.contentType)}]: ${c.description}`)
             .join('\n')}\nits last output:\n${server.output()}`,
         );
@@ -292,7 +318,9 @@ describe('fuzz: malformed input never crashes, hangs or fails the server', () =>
     }
     console.table([...[...routes].sort(([a], [b]) => a.localeCompare(b)).map(([name, tally]) => row(name, tally)), row('all', total)]);
     const slowest = durations.sort((a, b) => b.ms - a.ms).slice(0, 3);
-    console.log(`good requests took ${(goodRequestsMs / 1000).toFixed(1)} s; slowest cases: ${slowest.map(({ fuzzCase, ms }) => `#${fuzzCase.id} ${ms} ms (${fuzzCase.description.slice(0, 60)})`).join('; ')}`);
+    console.log(
+      `good requests took ${(goodRequestsMs / 1000).toFixed(1)} s; slowest cases: ${slowest.map(({ fuzzCase, ms }) => `#${fuzzCase.id} ${ms} ms (${fuzzCase.description.slice(0, 60)})`).join('; ')}`,
+    );
     assert.deepEqual(failures, []);
   });
 });

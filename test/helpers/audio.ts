@@ -13,13 +13,19 @@ export function loadClip(name: string): PcmAudio {
 
 /** The first audio stream of any file ffmpeg reads, as float32 at its own rate and channel count. */
 export function loadAudioFile(file: string): PcmAudio {
-  const [sampleRate, channels] = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=sample_rate,channels', '-of', 'csv=p=0', file], {
-    encoding: 'utf8',
-  })
+  const [sampleRate, channels] = execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=sample_rate,channels', '-of', 'csv=p=0', file],
+    {
+      encoding: 'utf8',
+    },
+  )
     .trim()
     .split(',')
     .map(Number);
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-f', 'f32le', '-acodec', 'pcm_f32le', '-'], { maxBuffer: 1 << 28 });
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-f', 'f32le', '-acodec', 'pcm_f32le', '-'], {
+    maxBuffer: 1 << 28,
+  });
   const samples = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   return { samples, sampleRate: sampleRate ?? 0, channels: channels ?? 0 };
 }

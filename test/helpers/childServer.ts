@@ -62,7 +62,12 @@ export async function startChildServer(args: string[], readyTimeoutMs = 120_000)
     void exited.then(() => reject(new Error(`ovspeech exited before listening:\n${output}`)));
   });
   const deadline = Date.now() + readyTimeoutMs;
-  const listening = await Promise.race([found, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`ovspeech did not listen within ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs).unref())]);
+  const listening = await Promise.race([
+    found,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`ovspeech did not listen within ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs).unref(),
+    ),
+  ]);
   for (;;) {
     if (exit !== undefined) throw new Error(`ovspeech exited while loading its models:\n${output}`);
     const health = await fetch(`${listening}/health`).catch(() => undefined);

@@ -69,7 +69,12 @@ export class FakeChatUpstream {
   async #serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const received = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') };
+    const received = {
+      method: request.method ?? '',
+      path: request.url ?? '',
+      headers: request.headers,
+      body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'),
+    };
     this.received.push(received);
     await this.handler(response, received);
   }
@@ -89,7 +94,11 @@ export class FakeChatUpstream {
         send(chunkOf({ content: piece }));
       }
       send(chunkOf({}, 'stop'));
-      send({ ...chunkOf({}), choices: [], usage: { prompt_tokens: 12, completion_tokens: plan.pieces.length, total_tokens: 12 + plan.pieces.length } });
+      send({
+        ...chunkOf({}),
+        choices: [],
+        usage: { prompt_tokens: 12, completion_tokens: plan.pieces.length, total_tokens: 12 + plan.pieces.length },
+      });
       response.end('data: [DONE]\n\n');
       complete = true;
     };

@@ -34,7 +34,10 @@ export interface IrFolderOptions {
 }
 
 /** Writes a model folder with config.json and one IR per name in `irs`. */
-export function writeIrFolder(dir: string, { modelType = 'whisper', reluLayers = 1, irs = ['openvino_encoder_model'] }: IrFolderOptions = {}): string {
+export function writeIrFolder(
+  dir: string,
+  { modelType = 'whisper', reluLayers = 1, irs = ['openvino_encoder_model'] }: IrFolderOptions = {},
+): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: modelType }));
   const xml = chainIrXml(reluLayers);

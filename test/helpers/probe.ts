@@ -35,9 +35,13 @@ function probeAudioFile(file: string, extension: string, inputArgs: string[]): P
   const decoded = spawnSync('ffmpeg', ['-v', 'error', ...inputArgs, '-i', file, '-f', 'f32le', '-ac', '1', '-'], { maxBuffer: 1 << 28 });
   const complaints = decoded.stderr.toString().trim();
   if (decoded.status !== 0 || complaints !== '') throw new Error(`ffmpeg could not decode the ${extension} file: ${complaints}`);
-  const out = execFileSync('ffprobe', ['-v', 'error', ...inputArgs, '-select_streams', 'a:0', '-show_entries', 'stream=codec_name,sample_rate,channels', '-of', 'json', file], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    'ffprobe',
+    ['-v', 'error', ...inputArgs, '-select_streams', 'a:0', '-show_entries', 'stream=codec_name,sample_rate,channels', '-of', 'json', file],
+    {
+      encoding: 'utf8',
+    },
+  );
   const stream = (JSON.parse(out) as { streams: { codec_name: string; sample_rate: string; channels: number }[] }).streams[0];
   if (stream === undefined) throw new Error('ffprobe found no audio stream');
   const sampleRate = Number(stream.sample_rate);

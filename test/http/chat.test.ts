@@ -69,7 +69,10 @@ describe('http: audio chat around an upstream chat completion server', () => {
 
   before(async () => {
     upstream = await FakeChatUpstream.start();
-    ({ server, client } = await startApiServer({ chatCompletion: { baseUrl: `${upstream.url}/v1`, model: 'upstream-model', apiKey: 'upstream-key' } }, 'client-key'));
+    ({ server, client } = await startApiServer(
+      { chatCompletion: { baseUrl: `${upstream.url}/v1`, model: 'upstream-model', apiKey: 'upstream-key' } },
+      'client-key',
+    ));
   });
   after(async () => {
     await server.close();
@@ -221,7 +224,10 @@ describe('http: audio chat around an upstream chat completion server', () => {
         messages: [{ role: 'user', content: 'Hi' }],
       });
       const bytes = Buffer.from(completion.choices[0]!.message.audio!.data, 'base64');
-      const probed = format === 'pcm16' ? probeAudio(bytes, 'pcm', ['-f', 's16le', '-ar', '24000', '-ac', '1']) : probeAudio(bytes, format === 'opus' ? 'ogg' : format);
+      const probed =
+        format === 'pcm16'
+          ? probeAudio(bytes, 'pcm', ['-f', 's16le', '-ar', '24000', '-ac', '1'])
+          : probeAudio(bytes, format === 'opus' ? 'ogg' : format);
       assert.deepEqual([probed.codec, probed.sampleRate, probed.channels], [codec, sampleRate, 1], format);
       // How long is up to the random prenet dropout of the tiny model (RandomUniform in its decoder).
       assert.ok(probed.duration > 0, `${format}: ${probed.duration} s`);
@@ -286,7 +292,15 @@ describe('http: audio chat around an upstream chat completion server', () => {
     const ask = (data: string) =>
       client.chat.completions.create({
         model: 'm',
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'input_audio', input_audio: { data, format: 'wav' } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Hi' },
+              { type: 'input_audio', input_audio: { data, format: 'wav' } },
+            ],
+          },
+        ],
       });
     const notBase64 = await apiError(ask('this is not base64!'));
     assert.equal(notBase64.status, 400);
@@ -300,7 +314,13 @@ describe('http: audio chat around an upstream chat completion server', () => {
 
   it('refuses an audio id it never issued', async () => {
     const error = await apiError(
-      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', audio: { id: 'audio_unknown' } }] }),
+      client.chat.completions.create({
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', audio: { id: 'audio_unknown' } },
+        ],
+      }),
     );
     assert.equal(error.status, 400);
     assert.equal(error.param, 'messages[1].audio.id');

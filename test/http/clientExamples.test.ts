@@ -36,7 +36,13 @@ async function run(command: string, args: string[], cwd: string, env: NodeJS.Pro
 }
 
 /** Writes a documented Python example, with its base URL replaced, and runs it with the project's venv. */
-async function runPython(dir: string, name: string, source: string, baseUrl: [documented: string, ours: string], env: NodeJS.ProcessEnv = {}): Promise<string> {
+async function runPython(
+  dir: string,
+  name: string,
+  source: string,
+  baseUrl: [documented: string, ours: string],
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
   assert.ok(source.includes(baseUrl[0]), `${name} has no ${baseUrl[0]} to replace`);
   const file = path.join(dir, name);
   writeFileSync(file, source.replaceAll(baseUrl[0], baseUrl[1]));
@@ -59,7 +65,7 @@ function assertSpeechWav(bytes: Buffer, label: string): void {
 
 /** The byte offset of a top-level ISO-BMFF box, or -1. */
 function boxOffset(bytes: Buffer, type: string): number {
-  for (let offset = 0; offset + 8 <= bytes.length; ) {
+  for (let offset = 0; offset + 8 <= bytes.length;) {
     const size = bytes.readUInt32BE(offset);
     if (bytes.toString('latin1', offset + 4, offset + 8) === type) return offset;
     if (size < 8) return -1;
@@ -107,7 +113,7 @@ with client.audio.speech.with_streaming_response.create(
 print("Generation finished")
 `;
 
-  it("OVMS's Python speech demo against /v3: voice \"unused\" is the model's default voice, and the file is a WAV", async () => {
+  it('OVMS\'s Python speech demo against /v3: voice "unused" is the model\'s default voice, and the file is a WAV', async () => {
     const out = await runPython(dir, 'ovms_speech.py', OVMS_PYTHON, ['http://localhost:8000/v3', `${api.server.url}/v3`]);
     assert.equal(out, 'Generation finished\n');
     const wav = readFileSync(path.join(dir, 'speech.wav'));
@@ -115,10 +121,14 @@ print("Generation finished")
     assertSpeechWav(wav, 'OVMS python');
   });
 
-  it("OVMS's curl speech demo against /v3: no voice, no format, a WAV; the Python demo's \"unused\" voice was the default", async () => {
+  it('OVMS\'s curl speech demo against /v3: no voice, no format, a WAV; the Python demo\'s "unused" voice was the default', async () => {
     // As documented, only the host changed.
     const body = `{"model": "microsoft/speecht5_tts", "input": "${OVMS_PROMPT}"}`;
-    await run('curl', ['-sS', '--fail-with-body', `${api.server.url}/v3/audio/speech`, '-H', 'Content-Type: application/json', '-d', body, '-o', 'ovms_speech.wav'], dir);
+    await run(
+      'curl',
+      ['-sS', '--fail-with-body', `${api.server.url}/v3/audio/speech`, '-H', 'Content-Type: application/json', '-d', body, '-o', 'ovms_speech.wav'],
+      dir,
+    );
     const wav = readFileSync(path.join(dir, 'ovms_speech.wav'));
     assertSpeechWav(wav, 'OVMS curl');
     // Same text, no voice: the default voice. Synthesis of a text is repeatable, so equal bytes mean the
@@ -126,9 +136,13 @@ print("Generation finished")
     assert.ok(wav.equals(readFileSync(path.join(dir, 'speech.wav'))), 'voice "unused" under /v3 is the default voice');
   });
 
-  it('/v1 keeps OpenAI\'s behaviour for the same requests: mp3 by default, an unknown voice refused', async () => {
+  it("/v1 keeps OpenAI's behaviour for the same requests: mp3 by default, an unknown voice refused", async () => {
     const body = `{"model": "microsoft/speecht5_tts", "input": "${OVMS_PROMPT}"}`;
-    await run('curl', ['-sS', '--fail-with-body', `${api.server.url}/v1/audio/speech`, '-H', 'Content-Type: application/json', '-d', body, '-o', 'openai_speech.mp3'], dir);
+    await run(
+      'curl',
+      ['-sS', '--fail-with-body', `${api.server.url}/v1/audio/speech`, '-H', 'Content-Type: application/json', '-d', body, '-o', 'openai_speech.mp3'],
+      dir,
+    );
     assert.equal(probeAudio(readFileSync(path.join(dir, 'openai_speech.mp3')), 'mp3').codec, 'mp3');
 
     const refused = await fetch(`${api.server.url}/v1/audio/speech`, {
@@ -196,7 +210,17 @@ print(transcription.text)
   async function kubeAiTranscription(name: string): Promise<string> {
     const out = await run(
       'curl',
-      ['-sS', '--fail-with-body', `${api.server.url}/v1/audio/transcriptions`, '-F', `file=@${name}`, '-F', 'language=en', '-F', 'model=openai/whisper-tiny'],
+      [
+        '-sS',
+        '--fail-with-body',
+        `${api.server.url}/v1/audio/transcriptions`,
+        '-F',
+        `file=@${name}`,
+        '-F',
+        'language=en',
+        '-F',
+        'model=openai/whisper-tiny',
+      ],
       dir,
     );
     return (JSON.parse(out) as { text: string }).text;
@@ -205,7 +229,24 @@ print(transcription.text)
   it("KubeAI's transcription of an H.264 + AAC MP4 video with its moov atom at the end, as ffmpeg writes it", async () => {
     const video = path.join(dir, 'kubeai.mp4');
     const clip = path.join(fixtures, 'audio', 'en_5s.wav');
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-i', clip, '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', video]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=25',
+      '-i',
+      clip,
+      '-shortest',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      video,
+    ]);
     const bytes = readFileSync(video);
     assert.ok(boxOffset(bytes, 'moov') > boxOffset(bytes, 'mdat'), 'the moov atom follows the media');
     const expected = await whisper.transcribe(loadAudioFile(video), { language: 'en' });
@@ -216,7 +257,22 @@ print(transcription.text)
   it('the same form with a WebM video (VP8 + Opus)', async () => {
     const video = path.join(dir, 'kubeai.webm');
     const clip = path.join(fixtures, 'audio', 'en_5s.wav');
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-i', clip, '-shortest', '-c:v', 'libvpx', '-c:a', 'libopus', video]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=25',
+      '-i',
+      clip,
+      '-shortest',
+      '-c:v',
+      'libvpx',
+      '-c:a',
+      'libopus',
+      video,
+    ]);
     const expected = await whisper.transcribe(loadAudioFile(video), { language: 'en' });
     assert.ok(expected.text.trim().length > 0);
     assert.equal(await kubeAiTranscription('kubeai.webm'), expected.text);

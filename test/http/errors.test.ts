@@ -70,7 +70,12 @@ describe('http errors: bad parameters and unknown things', () => {
     const missing = await fetch(`${api.server.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
     assert.equal(missing.status, 400);
     assert.deepEqual(await missing.json(), {
-      error: { message: 'The audio file is missing: send it in the field "file"', type: 'invalid_request_error', param: 'file', code: 'invalid_argument' },
+      error: {
+        message: 'The audio file is missing: send it in the field "file"',
+        type: 'invalid_request_error',
+        param: 'file',
+        code: 'invalid_argument',
+      },
     });
   });
 
@@ -78,26 +83,55 @@ describe('http errors: bad parameters and unknown things', () => {
     const s = api.client.audio.speech;
     await expectError(s.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', speed: 10 }), 400, 'invalid_argument', 'speed');
     await expectError(s.create({ model: 'tts-1', voice: 'nobody', input: 'Hi.' }), 400, 'invalid_argument', 'voice');
-    await expectError(s.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'ogg' as 'mp3' }), 400, 'invalid_argument', 'response_format');
+    await expectError(
+      s.create({ model: 'tts-1', voice: 'alloy', input: 'Hi.', response_format: 'ogg' as 'mp3' }),
+      400,
+      'invalid_argument',
+      'response_format',
+    );
     await expectError(s.create({ model: 'tts-1', voice: 'alloy', input: 'x'.repeat(51) }), 400, 'invalid_argument', 'input');
     await expectError(s.create({ model: 'tts-1', voice: 'alloy', input: '   ' }), 400, 'invalid_argument', 'input');
     const missing = await postJson(`${api.server.url}/v1/audio/speech`, { model: 'tts-1' });
     assert.deepEqual(await missing.json(), {
       error: { message: "Missing required parameter: 'input'.", type: 'invalid_request_error', param: 'input', code: 'invalid_argument' },
     });
-    const broken = await fetch(`${api.server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input": ' });
+    const broken = await fetch(`${api.server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"input": ',
+    });
     assert.equal(broken.status, 400);
     assert.equal(((await broken.json()) as { error: { code: string } }).error.code, 'invalid_json');
   });
 
   it('404 for an unknown model, 400 for a model of the other kind', async () => {
-    await expectError(api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-9' }), 404, 'model_not_found', 'model');
-    await expectError(api.client.audio.speech.create({ model: 'openai/whisper-tiny', voice: 'alloy', input: 'Hi.' }), 400, 'model_not_supported', 'model');
-    await expectError(api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'microsoft/speecht5_tts' }), 400, 'model_not_supported', 'model');
+    await expectError(
+      api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-9' }),
+      404,
+      'model_not_found',
+      'model',
+    );
+    await expectError(
+      api.client.audio.speech.create({ model: 'openai/whisper-tiny', voice: 'alloy', input: 'Hi.' }),
+      400,
+      'model_not_supported',
+      'model',
+    );
+    await expectError(
+      api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'microsoft/speecht5_tts' }),
+      400,
+      'model_not_supported',
+      'model',
+    );
   });
 
   it('413 for an upload over the limit, and the server answers the next request', async () => {
-    const error = await expectError(api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1' }), 413, 'file_too_large', 'file');
+    const error = await expectError(
+      api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1' }),
+      413,
+      'file_too_large',
+      'file',
+    );
     assert.equal(error.message, '413 The uploaded file is larger than the limit of 0.1 MB');
     // Far beyond the limit the body is not read at all.
     const huge = new FormData();
@@ -116,7 +150,12 @@ describe('http errors: bad parameters and unknown things', () => {
     const text = await fetch(`${api.server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Hello' });
     assert.equal(text.status, 415);
     assert.deepEqual(await text.json(), {
-      error: { message: 'Unsupported Content-Type "text/plain"; this endpoint takes application/json', type: 'invalid_request_error', param: null, code: 'unsupported_media_type' },
+      error: {
+        message: 'Unsupported Content-Type "text/plain"; this endpoint takes application/json',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'unsupported_media_type',
+      },
     });
   });
 
@@ -127,14 +166,21 @@ describe('http errors: bad parameters and unknown things', () => {
     const cut = wav.subarray(0, 44 + 2 * 1000 + 1);
     const truncated = await expectError(t.create({ file: await upload('cut.wav', cut), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
     assert.match(truncated.message, /ends inside a sample frame/);
-    await expectError(t.create({ file: await upload('noise.mp3', Buffer.from('not audio at all, not even close')), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
+    await expectError(
+      t.create({ file: await upload('noise.mp3', Buffer.from('not audio at all, not even close')), model: 'whisper-1' }),
+      422,
+      'invalid_audio',
+      'file',
+    );
   });
 
   it('422 for decoded audio the model cannot use: a NaN or infinite sample, or shorter than its features need', async () => {
     const t = api.client.audio.transcriptions;
     /** A 16 kHz mono float WAV of `samples`, written by ffmpeg from raw float32. */
     const floatWav = (samples: Float32Array) =>
-      execFileSync('ffmpeg', ['-v', 'error', '-f', 'f32le', '-ar', '16000', '-ac', '1', '-i', '-', '-c:a', 'pcm_f32le', '-f', 'wav', '-'], { input: Buffer.from(samples.buffer) });
+      execFileSync('ffmpeg', ['-v', 'error', '-f', 'f32le', '-ar', '16000', '-ac', '1', '-i', '-', '-c:a', 'pcm_f32le', '-f', 'wav', '-'], {
+        input: Buffer.from(samples.buffer),
+      });
     const tone = (length: number) => Float32Array.from({ length }, (_, i) => 0.5 * Math.sin(i / 5));
 
     const withNaN = tone(16000);
@@ -147,8 +193,16 @@ describe('http errors: bad parameters and unknown things', () => {
     assert.equal(inf.message, '422 Sample 99 (frame 99, channel 0) of the WAV upload is -Infinity; audio samples must be finite');
 
     // The Whisper features need more than n_fft / 2 = 200 samples at 16 kHz: 200 is refused as undecodable, 201 is transcribed.
-    const short = await expectError(t.create({ file: await upload('short.wav', floatWav(tone(200))), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
-    assert.equal(short.message, '422 The WAV upload is too short: it has 200 samples at 16000 Hz, and the model needs at least 201 samples at 16000 Hz (12.6 ms)');
+    const short = await expectError(
+      t.create({ file: await upload('short.wav', floatWav(tone(200))), model: 'whisper-1' }),
+      422,
+      'invalid_audio',
+      'file',
+    );
+    assert.equal(
+      short.message,
+      '422 The WAV upload is too short: it has 200 samples at 16000 Hz, and the model needs at least 201 samples at 16000 Hz (12.6 ms)',
+    );
     const enough = await t.create({ file: await upload('enough.wav', floatWav(tone(201))), model: 'whisper-1', response_format: 'verbose_json' });
     assert.ok(Math.abs(enough.duration - 201 / 16000) < 1e-6, `duration ${enough.duration}`);
   });
@@ -157,16 +211,28 @@ describe('http errors: bad parameters and unknown things', () => {
     const wav = Buffer.from(clip('en_1s.wav'));
     wav.writeUInt32LE(0xfffffff8, 4);
     wav.writeUInt32LE(0xfffffff0, 40);
-    const result = await api.client.audio.transcriptions.create({ file: await upload('claim.wav', wav), model: 'whisper-1', response_format: 'verbose_json' });
+    const result = await api.client.audio.transcriptions.create({
+      file: await upload('claim.wav', wav),
+      model: 'whisper-1',
+      response_format: 'verbose_json',
+    });
     assert.equal(result.duration, 1);
   });
 
   it('422 for HLS playlists and ffconcat lists that point at a local file, which is never opened', async () => {
     const dir = tempDir('http-crafted');
-    for (const [kind, payload] of [['hls', (fifo: string) => hls(`file://${fifo}`)], ['concat', (fifo: string) => ffconcat(`file:${fifo}`)]] as const) {
+    for (const [kind, payload] of [
+      ['hls', (fifo: string) => hls(`file://${fifo}`)],
+      ['concat', (fifo: string) => ffconcat(`file:${fifo}`)],
+    ] as const) {
       const wire = tripwire(dir, `${kind}.ts`);
       for (const name of ['upload.m3u8', 'song.mp3', 'voice.m4a']) {
-        await expectError(api.client.audio.transcriptions.create({ file: await upload(name, payload(wire.fifo)), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
+        await expectError(
+          api.client.audio.transcriptions.create({ file: await upload(name, payload(wire.fifo)), model: 'whisper-1' }),
+          422,
+          'invalid_audio',
+          'file',
+        );
       }
       await sleep(100);
       assert.equal(wire.opened(), false, `${kind}: the referenced file was opened`);
@@ -247,11 +313,15 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
     }
   });
 
-  it('503 unavailable with Retry-After for a model the server has unloaded: not the client\'s doing (499)', async () => {
+  it("503 unavailable with Retry-After for a model the server has unloaded: not the client's doing (499)", async () => {
     const api = await startApiServer();
     try {
       await api.server.registry.get('openai/whisper-tiny')?.loaded?.engine.dispose();
-      const error = await expectError(api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-1' }), 503, 'unavailable');
+      const error = await expectError(
+        api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-1' }),
+        503,
+        'unavailable',
+      );
       assert.equal(error.type, 'server_error');
       assert.equal(error.message, '503 The model is being unloaded or is not loaded; retry');
       assert.equal(error.headers?.get('retry-after'), '1');
@@ -271,7 +341,10 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
 
       const controller = new AbortController();
       const response = await api.client.audio.speech
-        .create({ model: 'tts-1', voice: 'alloy', input: 'Hello there, my friend. '.repeat(25), response_format: 'pcm', stream_format: 'audio' }, { signal: controller.signal })
+        .create(
+          { model: 'tts-1', voice: 'alloy', input: 'Hello there, my friend. '.repeat(25), response_format: 'pcm', stream_format: 'audio' },
+          { signal: controller.signal },
+        )
         .asResponse();
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       assert.ok(((await reader.read()).value?.length ?? 0) > 0);
@@ -303,7 +376,11 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
   it('a graceful shutdown lets the request in flight finish', async () => {
     const api = await startApiServer();
     const whisper = api.server.registry.get('openai/whisper-tiny')?.loaded?.engine ?? assert.fail('the whisper model is not loaded');
-    const inFlight = api.client.audio.transcriptions.create({ file: await upload('en_29s.flac'), model: 'whisper-1', response_format: 'verbose_json' });
+    const inFlight = api.client.audio.transcriptions.create({
+      file: await upload('en_29s.flac'),
+      model: 'whisper-1',
+      response_format: 'verbose_json',
+    });
     await waitFor(() => whisper.stats().running === 1, 'the transcription to reach the engine');
     const closed = api.server.close();
     const result = await inFlight;

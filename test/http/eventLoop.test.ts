@@ -22,7 +22,10 @@ const PCM_RATE = 24000;
 /** The API server of the tiny models, its audio chat in front of a fake upstream. */
 async function startChatServer(): Promise<{ upstream: FakeChatUpstream } & ApiServer> {
   const upstream = await FakeChatUpstream.start();
-  const api = await startApiServer({ chatCompletion: { baseUrl: `${upstream.url}/v1`, model: 'upstream-model', apiKey: 'upstream-key' } }, 'client-key');
+  const api = await startApiServer(
+    { chatCompletion: { baseUrl: `${upstream.url}/v1`, model: 'upstream-model', apiKey: 'upstream-key' } },
+    'client-key',
+  );
   return { upstream, ...api };
 }
 

@@ -36,7 +36,9 @@ async function post(url: string, body: Buffer, contentType: string, agent?: http
 }
 
 function invalidMultipart(message: string) {
-  return { error: { message: `The multipart body cannot be read: ${message}`, type: 'invalid_request_error', param: null, code: 'invalid_multipart' } };
+  return {
+    error: { message: `The multipart body cannot be read: ${message}`, type: 'invalid_request_error', param: null, code: 'invalid_multipart' },
+  };
 }
 
 // `ovspeech serve` as a child process: a crash ends it, which the in-process test runner would have survived.
@@ -77,7 +79,12 @@ describe('http: a broken multipart upload is a 400 and the server keeps serving'
       const response = await post(`${server.url}/v1/audio/transcriptions`, body, `multipart/form-data; boundary=${BOUNDARY}`);
       assert.equal(response.status, 400, disposition);
       assert.deepEqual(JSON.parse(response.body), {
-        error: { message: 'A part of the multipart body has no name in its Content-Disposition header', type: 'invalid_request_error', param: null, code: 'invalid_multipart' },
+        error: {
+          message: 'A part of the multipart body has no name in its Content-Disposition header',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_multipart',
+        },
       });
     }
   });
@@ -87,7 +94,10 @@ describe('http: a broken multipart upload is a 400 and the server keeps serving'
     try {
       // The bad header comes before a large file part, so the rest of the body is still on the wire.
       const rest = Buffer.alloc(256 * 1024, 7);
-      const body = Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nno colon here\r\n\r\n`), rest]);
+      const body = Buffer.concat([
+        Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nno colon here\r\n\r\n`),
+        rest,
+      ]);
       const bad = await post(`${server.url}/v1/audio/transcriptions`, body, `multipart/form-data; boundary=${BOUNDARY}`, agent);
       assert.equal(bad.status, 400);
       assert.deepEqual(JSON.parse(bad.body), invalidMultipart('Malformed part header'));
@@ -106,7 +116,13 @@ describe('http: a broken multipart upload is a 400 and the server keeps serving'
 
   it('answers a second file with 400 "Only one file may be uploaded"', async () => {
     const audio = readFileSync(path.join(fixtures, 'audio', 'en_1s.wav'));
-    const body = Buffer.concat([Buffer.from(FILE_PART_HEAD), audio, Buffer.from(`\r\n${FILE_PART_HEAD}`), audio, Buffer.from(`\r\n--${BOUNDARY}--\r\n`)]);
+    const body = Buffer.concat([
+      Buffer.from(FILE_PART_HEAD),
+      audio,
+      Buffer.from(`\r\n${FILE_PART_HEAD}`),
+      audio,
+      Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+    ]);
     const response = await post(`${server.url}/v1/audio/transcriptions`, body, `multipart/form-data; boundary=${BOUNDARY}`);
     assert.equal(response.status, 400);
     assert.deepEqual(JSON.parse(response.body), {

@@ -52,7 +52,7 @@ describe('http: a models folder with a broken model', () => {
     assert.equal((await fetch(`${server.url}/v1/models`)).status, 200);
   });
 
-  it('answers a request for a model that failed to load with 503 model_unavailable, giving the load error\'s code', async () => {
+  it("answers a request for a model that failed to load with 503 model_unavailable, giving the load error's code", async () => {
     const response = await fetch(`${server.url}/v1/audio/speech`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -60,7 +60,12 @@ describe('http: a models folder with a broken model', () => {
     });
     assert.equal(response.status, 503);
     assert.deepEqual(await response.json(), {
-      error: { message: "The model 'broken' failed to load (UNSUPPORTED_MODEL); see /health", type: 'server_error', param: 'model', code: 'model_unavailable' },
+      error: {
+        message: "The model 'broken' failed to load (UNSUPPORTED_MODEL); see /health",
+        type: 'server_error',
+        param: 'model',
+        code: 'model_unavailable',
+      },
     });
   });
 

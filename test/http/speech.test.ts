@@ -32,7 +32,12 @@ describe('http: speech through the openai client', () => {
 
   it('every response_format decodes back to the synthesized length (whole files)', async () => {
     for (const [format, expected] of Object.entries(EXPECTED)) {
-      const response = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: format as keyof typeof EXPECTED });
+      const response = await api.client.audio.speech.create({
+        model: 'tts-1',
+        voice: 'alloy',
+        input: INPUT,
+        response_format: format as keyof typeof EXPECTED,
+      });
       const bytes = Buffer.from(await response.arrayBuffer());
       const probed = probeAudio(bytes, format === 'opus' ? 'ogg' : format);
       assert.equal(probed.codec, expected.codec, format);
@@ -43,8 +48,10 @@ describe('http: speech through the openai client', () => {
     }
   });
 
-  it('wav has its true sizes; pcm is OpenAI\'s headerless 24 kHz s16le, or another rate on request', async () => {
-    const wav = Buffer.from(await (await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: 'wav' })).arrayBuffer());
+  it("wav has its true sizes; pcm is OpenAI's headerless 24 kHz s16le, or another rate on request", async () => {
+    const wav = Buffer.from(
+      await (await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: 'wav' })).arrayBuffer(),
+    );
     const layout = readWavLayout(wav);
     assert.equal(wav.readUInt32LE(4), wav.length - 8);
     assert.equal(layout.frames, Math.round(seconds * 16000));
@@ -78,7 +85,13 @@ describe('http: speech through the openai client', () => {
     assert.ok(Math.abs(probeAudio(wav, 'wav').duration - seconds) < 0.01);
 
     for (const format of ['mp3', 'opus'] as const) {
-      const streamed = await api.client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: format, stream_format: 'audio' });
+      const streamed = await api.client.audio.speech.create({
+        model: 'tts-1',
+        voice: 'alloy',
+        input: INPUT,
+        response_format: format,
+        stream_format: 'audio',
+      });
       const probed = probeAudio(Buffer.from(await streamed.arrayBuffer()), format === 'opus' ? 'ogg' : format);
       assert.equal(probed.codec, EXPECTED[format].codec);
     }
@@ -114,15 +127,25 @@ describe('http: speech through the openai client', () => {
   });
 
   it('voice as a name or {id}, speed, instructions accepted; the same under /v3', async () => {
-    const byName = Buffer.from(await (await api.client.audio.speech.create({ model: 'tts-1', voice: 'tenor', input: INPUT, response_format: 'wav' })).arrayBuffer());
+    const byName = Buffer.from(
+      await (await api.client.audio.speech.create({ model: 'tts-1', voice: 'tenor', input: INPUT, response_format: 'wav' })).arrayBuffer(),
+    );
     const byId = await fetch(`${api.server.url}/v3/audio/speech`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'microsoft/speecht5_tts', voice: { id: 'tenor' }, input: INPUT, response_format: 'wav', instructions: 'Speak calmly.' }),
+      body: JSON.stringify({
+        model: 'microsoft/speecht5_tts',
+        voice: { id: 'tenor' },
+        input: INPUT,
+        response_format: 'wav',
+        instructions: 'Speak calmly.',
+      }),
     });
     assert.equal(byId.status, 200);
     assert.deepEqual(Buffer.from(await byId.arrayBuffer()), byName);
-    const fast = Buffer.from(await (await api.client.audio.speech.create({ model: 'tts-1', voice: 'tenor', input: INPUT, response_format: 'wav', speed: 2 })).arrayBuffer());
+    const fast = Buffer.from(
+      await (await api.client.audio.speech.create({ model: 'tts-1', voice: 'tenor', input: INPUT, response_format: 'wav', speed: 2 })).arrayBuffer(),
+    );
     const ratio = readWavLayout(fast).frames / readWavLayout(byName).frames;
     assert.ok(Math.abs(ratio - 0.5) < 0.05, `speed 2 gave ${ratio} of the length`);
   });
@@ -134,6 +157,9 @@ describe('http: speech through the openai client', () => {
     const ids = body.data.map((v) => v.id);
     for (const voice of ['alto', 'tenor', 'default', 'alloy', 'nova']) assert.ok(ids.includes(voice), voice);
     assert.ok(body.data.every((v) => v.model === 'microsoft/speecht5_tts'));
-    assert.deepEqual(body.data.filter((v) => v.default).map((v) => v.id), ['default']);
+    assert.deepEqual(
+      body.data.filter((v) => v.default).map((v) => v.id),
+      ['default'],
+    );
   });
 });

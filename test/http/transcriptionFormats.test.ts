@@ -14,7 +14,10 @@ function cuesReadByFfmpeg(text: string, extension: 'srt' | 'vtt'): string[] {
   const file = path.join(tempDir('subtitles'), `cues.${extension}`);
   writeFileSync(file, text);
   const converted = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'srt', '-'], { encoding: 'utf8' });
-  return converted.trim().split(/\n\n+/).filter((cue) => cue.trim() !== '');
+  return converted
+    .trim()
+    .split(/\n\n+/)
+    .filter((cue) => cue.trim() !== '');
 }
 
 describe('transcription response formats', () => {
@@ -34,7 +37,7 @@ describe('transcription response formats', () => {
     assert.equal(text.body, `${longForm.text.trim()}\n`);
   });
 
-  it('writes verbose_json with OpenAI\'s segment and word fields', () => {
+  it("writes verbose_json with OpenAI's segment and word fields", () => {
     const { body } = formatTranscription('verbose_json', longForm, { task: 'transcribe', words: true, segments: true });
     const verbose = body as Record<string, unknown> & { segments: Record<string, unknown>[]; words: Record<string, unknown>[] };
     assert.equal(verbose.task, 'transcribe');
@@ -42,7 +45,16 @@ describe('transcription response formats', () => {
     assert.equal(verbose.duration, 45);
     assert.equal(verbose.segments.length, longForm.segments.length);
     assert.deepEqual(Object.keys(verbose.segments[0]!), [
-      'id', 'seek', 'start', 'end', 'text', 'tokens', 'temperature', 'avg_logprob', 'compression_ratio', 'no_speech_prob',
+      'id',
+      'seek',
+      'start',
+      'end',
+      'text',
+      'tokens',
+      'temperature',
+      'avg_logprob',
+      'compression_ratio',
+      'no_speech_prob',
     ]);
     assert.deepEqual(Object.keys(verbose.words[0]!), ['word', 'start', 'end']);
     assert.equal(verbose.words.length, longForm.words.length);

@@ -51,7 +51,11 @@ describe('http: transcriptions and translations through the openai client', () =
 
   it('verbose_json: task, language, duration and segments by default; words and segments when asked', async () => {
     const expected = await direct.transcribe(loadClip('en_5s.wav'), { timestampGranularities: ['segment'] });
-    const verbose = await api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1', response_format: 'verbose_json' });
+    const verbose = await api.client.audio.transcriptions.create({
+      file: await upload('en_5s.wav'),
+      model: 'whisper-1',
+      response_format: 'verbose_json',
+    });
     assert.equal((verbose as unknown as { task: string }).task, 'transcribe');
     assert.equal(typeof verbose.language, 'string');
     assert.equal(verbose.duration, 5);
@@ -59,7 +63,18 @@ describe('http: transcriptions and translations through the openai client', () =
     assert.equal(verbose.segments?.length, expected.segments.length);
     assert.ok((verbose.segments?.length ?? 0) > 0);
     for (const [i, segment] of (verbose.segments ?? []).entries()) {
-      assert.deepEqual(Object.keys(segment).sort(), ['avg_logprob', 'compression_ratio', 'end', 'id', 'no_speech_prob', 'seek', 'start', 'temperature', 'text', 'tokens']);
+      assert.deepEqual(Object.keys(segment).sort(), [
+        'avg_logprob',
+        'compression_ratio',
+        'end',
+        'id',
+        'no_speech_prob',
+        'seek',
+        'start',
+        'temperature',
+        'text',
+        'tokens',
+      ]);
       assert.equal(segment.id, i);
       assert.equal(segment.text, expected.segments[i]?.text);
     }
@@ -88,7 +103,11 @@ describe('http: transcriptions and translations through the openai client', () =
   });
 
   it('srt and vtt: subtitle files ffprobe reads, one cue per non-blank segment', async () => {
-    const verbose = await api.client.audio.transcriptions.create({ file: await upload('en_29s.flac'), model: 'whisper-1', response_format: 'verbose_json' });
+    const verbose = await api.client.audio.transcriptions.create({
+      file: await upload('en_29s.flac'),
+      model: 'whisper-1',
+      response_format: 'verbose_json',
+    });
     const segments = (verbose.segments ?? []).filter((s) => s.text.trim() !== '').length;
     assert.ok(segments > 1);
     const srt = await api.client.audio.transcriptions.create({ file: await upload('en_29s.flac'), model: 'whisper-1', response_format: 'srt' });
@@ -125,7 +144,12 @@ describe('http: transcriptions and translations through the openai client', () =
     assert.deepEqual(json.logprobs, expected.logprobs);
     assert.equal(Buffer.concat((json.logprobs ?? []).map((p) => Buffer.from(p.bytes ?? []))).toString('utf8'), json.text);
 
-    const stream = await api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1', stream: true, include: ['logprobs'] });
+    const stream = await api.client.audio.transcriptions.create({
+      file: await upload('en_5s.wav'),
+      model: 'whisper-1',
+      stream: true,
+      include: ['logprobs'],
+    });
     const streamed: unknown[] = [];
     let done: OpenAI.Audio.TranscriptionTextDoneEvent | undefined;
     for await (const event of stream) {
@@ -143,7 +167,11 @@ describe('http: transcriptions and translations through the openai client', () =
 
   it('translations: English out, with the translate task', async () => {
     const expected = await direct.transcribe(loadClip('de_5s.wav'), { task: 'translate', timestampGranularities: ['segment'] });
-    const verbose = await api.client.audio.translations.create({ file: await upload('de_5s.wav'), model: 'whisper-1', response_format: 'verbose_json' });
+    const verbose = await api.client.audio.translations.create({
+      file: await upload('de_5s.wav'),
+      model: 'whisper-1',
+      response_format: 'verbose_json',
+    });
     assert.equal(verbose.text, expected.text);
     assert.equal((verbose as unknown as { task: string }).task, 'translate');
     const json = await api.client.audio.translations.create({ file: await upload('de_5s.wav'), model: 'whisper-1' });
@@ -156,7 +184,12 @@ describe('http: transcriptions and translations through the openai client', () =
     const expected = await direct.transcribe(loadClip('de_5s.wav'), options);
     const result = await api.client.audio.transcriptions.create({ file: await upload('de_5s.wav'), model: 'whisper-1', ...options });
     assert.equal(result.text, expected.text);
-    const verbose = await api.client.audio.transcriptions.create({ file: await upload('de_5s.wav'), model: 'whisper-1', language: 'de', response_format: 'verbose_json' });
+    const verbose = await api.client.audio.transcriptions.create({
+      file: await upload('de_5s.wav'),
+      model: 'whisper-1',
+      language: 'de',
+      response_format: 'verbose_json',
+    });
     assert.equal(verbose.language, 'german');
   });
 

@@ -7,7 +7,11 @@ import { INTERNAL_MESSAGE, toApiError } from '../../src/http/errors.js';
 
 describe('http errors: mapping to OpenAI-shaped responses', () => {
   it('a fault inside the server is a 500 that says nothing of its internals', () => {
-    for (const error of [new Error('ENOENT: /opt/models/secret/openvino_model.bin'), new OvSpeechError('infer request failed at node 42', 'INTERNAL'), 'a string']) {
+    for (const error of [
+      new Error('ENOENT: /opt/models/secret/openvino_model.bin'),
+      new OvSpeechError('infer request failed at node 42', 'INTERNAL'),
+      'a string',
+    ]) {
       const api = toApiError(error);
       assert.equal(api.status, 500);
       assert.deepEqual(api.body(), { error: { message: INTERNAL_MESSAGE, type: 'server_error', param: null, code: 'internal' } });

@@ -12,7 +12,12 @@ function split(pieces: string[], maxCharacters = 4096): string[] {
 
 async function collect(pieces: string[]): Promise<string[]> {
   const events: string[] = [];
-  for await (const data of sseData((async function* () { yield* pieces; })())) events.push(data);
+  for await (const data of sseData(
+    (async function* () {
+      yield* pieces;
+    })(),
+  ))
+    events.push(data);
   return events;
 }
 
@@ -40,7 +45,12 @@ describe('chat: sentences of a reply as it arrives', () => {
 
 describe('chat: the data of a text/event-stream', () => {
   it('reads events cut anywhere, with CRLF or LF, passing over comments and other fields, until [DONE]', async () => {
-    const pieces = [': keep-alive\r\n\r\nevent: chunk\r\ndata: {"a":1}\r', '\n\r\ndata: {"b":', '2}\n\ndata: line one\ndata:line two\n\n', 'data: [DONE]\n\ndata: {"late":true}\n\n'];
+    const pieces = [
+      ': keep-alive\r\n\r\nevent: chunk\r\ndata: {"a":1}\r',
+      '\n\r\ndata: {"b":',
+      '2}\n\ndata: line one\ndata:line two\n\n',
+      'data: [DONE]\n\ndata: {"late":true}\n\n',
+    ];
     assert.deepEqual(await collect(pieces), ['{"a":1}', '{"b":2}', 'line one\nline two']);
   });
 

@@ -65,7 +65,9 @@ describe('config: validation', () => {
     writeFileSync(file, JSON.stringify({ models, prot: 1 }));
     assert.throws(
       () => loadConfig({ config: file }, {}, packageRoot),
-      invalid(`Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey`),
+      invalid(
+        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey`,
+      ),
     );
     writeFileSync(file, JSON.stringify({ models, port: '8k' }));
     assert.throws(
@@ -103,8 +105,22 @@ describe('config: sources', () => {
     const keyFile = path.join(root, 'keys.txt');
     writeFileSync(keyFile, '# ops keys\nsk-one\n\n  sk-two  \n');
     const config = loadConfig(
-      { models, apiKey: 'sk-flag', apiKeyFile: keyFile, maxUploadMb: '1.5', maxAudioSeconds: '60', maxInputChars: '100', requestTimeout: '0', queueLength: '0' },
-      { CHAT_COMPLETION_BASE_URL: 'http://127.0.0.1:11434/v1/', CHAT_COMPLETION_MODEL: 'llama3', CHAT_COMPLETION_API_KEY: 'up-key', OVSPEECH_SPEECH_MODEL: 'kokoro' },
+      {
+        models,
+        apiKey: 'sk-flag',
+        apiKeyFile: keyFile,
+        maxUploadMb: '1.5',
+        maxAudioSeconds: '60',
+        maxInputChars: '100',
+        requestTimeout: '0',
+        queueLength: '0',
+      },
+      {
+        CHAT_COMPLETION_BASE_URL: 'http://127.0.0.1:11434/v1/',
+        CHAT_COMPLETION_MODEL: 'llama3',
+        CHAT_COMPLETION_API_KEY: 'up-key',
+        OVSPEECH_SPEECH_MODEL: 'kokoro',
+      },
       packageRoot,
     );
     assert.deepEqual(config.apiKeys, ['sk-flag', 'sk-one', 'sk-two']);
@@ -115,14 +131,20 @@ describe('config: sources', () => {
     assert.equal(config.queueLength, 0);
     assert.equal(config.speechModel, 'kokoro');
     assert.deepEqual(config.chatCompletion, { baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3', apiKey: 'up-key' });
-    assert.throws(() => loadConfig({ models, maxInputChars: '5000' }, {}, packageRoot), invalid('Expected integer between 1 and 4096 for --max-input-chars but received "5000" of type string'));
+    assert.throws(
+      () => loadConfig({ models, maxInputChars: '5000' }, {}, packageRoot),
+      invalid('Expected integer between 1 and 4096 for --max-input-chars but received "5000" of type string'),
+    );
     assert.throws(
       () => loadConfig({ models }, { CHAT_COMPLETION_BASE_URL: 'file:///etc/passwd' }, packageRoot),
       invalid('Expected http or https URL for CHAT_COMPLETION_BASE_URL but received "file:///etc/passwd" of type string'),
     );
     const empty = path.join(root, 'empty-keys.txt');
     writeFileSync(empty, '# nothing\n');
-    assert.throws(() => loadConfig({ models, apiKeyFile: empty }, {}, packageRoot), invalid(`The API key file ${empty} (from --api-key-file) holds no key`));
+    assert.throws(
+      () => loadConfig({ models, apiKeyFile: empty }, {}, packageRoot),
+      invalid(`The API key file ${empty} (from --api-key-file) holds no key`),
+    );
   });
 
   it('takes flags over environment over config file', () => {

@@ -79,7 +79,8 @@ function findAssistantAudio(messages: Record<string, unknown>[]): AssistantAudio
 /** `modalities` is ["text"], ["audio"] or both; what else it holds is the upstream's to judge. */
 function readModalities(body: JsonFields): string[] {
   const modalities = body.array('modalities') ?? [];
-  if (modalities.some((modality) => typeof modality !== 'string')) throw invalidParameter('array of strings such as "text" and "audio"', 'modalities', modalities);
+  if (modalities.some((modality) => typeof modality !== 'string'))
+    throw invalidParameter('array of strings such as "text" and "audio"', 'modalities', modalities);
   return modalities as string[];
 }
 
@@ -138,9 +139,13 @@ export function restoreAssistantAudio(request: ChatRequest, transcriptOf: (id: s
     if (message.content !== undefined && message.content !== null && message.content !== '') continue;
     const transcript = transcriptOf(reference.id);
     if (transcript === undefined) {
-      throw new OvSpeechError(`The audio ${reference.id} is unknown to this server or has expired; send the assistant's reply as text content`, 'INVALID_ARGUMENT', {
-        param: `messages[${reference.message}].audio.id`,
-      });
+      throw new OvSpeechError(
+        `The audio ${reference.id} is unknown to this server or has expired; send the assistant's reply as text content`,
+        'INVALID_ARGUMENT',
+        {
+          param: `messages[${reference.message}].audio.id`,
+        },
+      );
     }
     message.content = transcript;
   }

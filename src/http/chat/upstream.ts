@@ -64,7 +64,8 @@ export class ChatUpstream {
     try {
       response = await fetch(this.#url, { method: 'POST', headers, body: JSON.stringify(body), signal });
     } catch (error) {
-      if (signal.aborted) throw new OvSpeechError('The request was cancelled while it waited for the chat completion upstream', 'CANCELLED', { cause: error });
+      if (signal.aborted)
+        throw new OvSpeechError('The request was cancelled while it waited for the chat completion upstream', 'CANCELLED', { cause: error });
       log.warn({ err: error, url: this.#url }, 'chat completion upstream unreachable');
       // The address stays in the log: it is the server's configuration, not the client's business.
       throw new ApiError(502, 'The chat completion upstream could not be reached; see the server log', 'server_error', 'upstream_unreachable');

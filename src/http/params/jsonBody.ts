@@ -16,12 +16,7 @@ export async function readJsonObject(ctx: Context, limitBytes = DEFAULT_LIMIT_BY
     if ((error as { status?: number }).status === 413) {
       throw tooLarge('The JSON body', limitBytes, 'request_too_large');
     }
-    throw new ApiError(
-      400,
-      `We could not parse the JSON body of your request: ${(error as Error).message}`,
-      'invalid_request_error',
-      'invalid_json',
-    );
+    throw new ApiError(400, `We could not parse the JSON body of your request: ${(error as Error).message}`, 'invalid_request_error', 'invalid_json');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError(400, 'The JSON body must be an object', 'invalid_request_error', 'invalid_json');

@@ -48,7 +48,11 @@ interface CompletionMessage {
 }
 
 /** Choice 0's text spoken into `message.audio`; `content` becomes null, as OpenAI answers. */
-async function addReplyAudio(completion: Record<string, unknown>, speaker: Omit<ReplySpeakerOptions, 'onAudio'>, transcripts: AudioTranscripts): Promise<void> {
+async function addReplyAudio(
+  completion: Record<string, unknown>,
+  speaker: Omit<ReplySpeakerOptions, 'onAudio'>,
+  transcripts: AudioTranscripts,
+): Promise<void> {
   const choices = Array.isArray(completion.choices) ? (completion.choices as { message?: CompletionMessage }[]) : [];
   const message = choices[0]?.message;
   if (message === undefined || typeof message.content !== 'string' || message.content.trim() === '') return;
@@ -75,7 +79,13 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
     await checkSpeechFormatAvailable(request.format).catch((error: unknown) => {
       throw error instanceof MissingFfmpegError ? new OvSpeechError(error.message, error.code, { param: 'audio.format' }) : error;
     });
-    return { engine, voice: request.voice, format: request.format, maxCharacters: config.maxInputCharacters, onSpeech: (speech) => metrics.recordSpeech(id, speech) };
+    return {
+      engine,
+      voice: request.voice,
+      format: request.format,
+      maxCharacters: config.maxInputCharacters,
+      onSpeech: (speech) => metrics.recordSpeech(id, speech),
+    };
   };
 
   const transcribe = async (request: ChatRequest, signal: AbortSignal): Promise<void> => {
@@ -91,7 +101,9 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
   /** The SSE response; it goes on after the handler returns, and disposes of the request's signal. */
   const stream = (ctx: Context & { state: AppState }, response: Response, voice: ReplyVoice | undefined, work: RequestSignal): void => {
     const spoken: SpokenStream | undefined =
-      voice === undefined ? undefined : { audio: transcripts.issue(), speaker: (onAudio) => new ReplySpeaker({ ...voice, signal: work.signal, onAudio }) };
+      voice === undefined
+        ? undefined
+        : { audio: transcripts.issue(), speaker: (onAudio) => new ReplySpeaker({ ...voice, signal: work.signal, onAudio }) };
     const events = new EventStream().respond(ctx);
     void relayChatStream(sseData(responseText(response)), events, spoken)
       .then(

@@ -61,7 +61,8 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
 
   router.get('/audio/voices', (ctx) => {
     const requested = typeof ctx.query.model === 'string' ? ctx.query.model : undefined;
-    const models = requested === undefined ? resolver.readyModels('speech') : [{ id: requested, engine: resolver.resolve('speech', requested).engine }];
+    const models =
+      requested === undefined ? resolver.readyModels('speech') : [{ id: requested, engine: resolver.resolve('speech', requested).engine }];
     ctx.body = {
       object: 'list',
       data: models.flatMap(({ id, engine }) => {
@@ -95,7 +96,13 @@ async function respondWhole(
   encoded.catch(() => undefined);
   let speech: Speech;
   try {
-    speech = await engine.synthesize(request.input, { ...request.options, sampleRate: encoder.sampleRate, collect: false, signal: work.signal, onChunk: (chunk) => encoder.write(chunk) });
+    speech = await engine.synthesize(request.input, {
+      ...request.options,
+      sampleRate: encoder.sampleRate,
+      collect: false,
+      signal: work.signal,
+      onChunk: (chunk) => encoder.write(chunk),
+    });
   } catch (error) {
     encoder.abort();
     throw error;
@@ -140,9 +147,7 @@ async function respondStreaming(
   }
   ctx.set('X-Sample-Rate', String(encoder.sampleRate));
   const finished = request.delivery === 'sse' ? sendEvents(ctx, encoder, running, request.characters, work) : sendBytes(ctx, encoder, running);
-  void finished
-    .then(record, (error: unknown) => ctx.state.log.warn({ err: error }, 'speech stream failed'))
-    .finally(work.dispose);
+  void finished.then(record, (error: unknown) => ctx.state.log.warn({ err: error }, 'speech stream failed')).finally(work.dispose);
 }
 
 function sendBytes(ctx: Context, encoder: SpeechEncoder, running: Promise<Speech>): Promise<Speech> {

@@ -32,7 +32,8 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
     const upload = await readMultipartForm(ctx, { maxFileBytes: config.maxUploadBytes });
     if (upload.file) metrics.uploadBytes.observe({ route: routeLabel(ctx) }, upload.file.bytes.length);
     const request = readTranscriptionRequest(new FormFields(upload.fields), task);
-    if (upload.file === undefined) throw new OvSpeechError('The audio file is missing: send it in the field "file"', 'INVALID_ARGUMENT', { param: 'file' });
+    if (upload.file === undefined)
+      throw new OvSpeechError('The audio file is missing: send it in the field "file"', 'INVALID_ARGUMENT', { param: 'file' });
     const { id, engine } = resolver.resolve('transcription', request.model);
 
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));

@@ -52,4 +52,3 @@ export function readSpeechRequest(body: JsonFields, maxCharacters: number, diale
   const format = body.oneOf('response_format', SPEECH_FORMATS) ?? dialect.defaultSpeechFormat;
   return { model: body.string('model'), input, characters, format, delivery, sampleRate, options };
 }
-

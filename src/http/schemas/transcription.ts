@@ -72,4 +72,3 @@ export function readTranscriptionRequest(form: FormFields, task: TranscriptionTa
     options,
   };
 }
-

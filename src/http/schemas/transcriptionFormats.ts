@@ -41,7 +41,10 @@ export interface FormatOptions {
 export function formatTranscription(format: ResponseFormat, result: Transcription, options: FormatOptions): { type: string; body: string | object } {
   switch (format) {
     case 'json':
-      return { type: 'application/json', body: { text: result.text, ...(options.logprobs ? { logprobs: result.logprobs ?? [] } : {}), usage: durationUsage(result) } };
+      return {
+        type: 'application/json',
+        body: { text: result.text, ...(options.logprobs ? { logprobs: result.logprobs ?? [] } : {}), usage: durationUsage(result) },
+      };
     case 'verbose_json':
       return {
         type: 'application/json',
@@ -82,7 +85,10 @@ function subtitles(result: Transcription, kind: 'srt' | 'vtt'): string {
   let previousEnd = 0;
   for (const segment of result.segments) {
     // A blank line would end the cue early and "-->" would read as a timing line.
-    const text = segment.text.trim().replace(/\n\s*\n/g, '\n').replaceAll('-->', '->');
+    const text = segment.text
+      .trim()
+      .replace(/\n\s*\n/g, '\n')
+      .replaceAll('-->', '->');
     if (text === '') continue;
     const start = Math.min(Math.max(segment.start, previousEnd), result.duration);
     const end = Math.min(Math.max(segment.end < 0 ? result.duration : segment.end, start), result.duration);
