@@ -6,7 +6,7 @@ import type { PcmAudio } from '../engine/WhisperEngine.js';
 import { OvSpeechError } from '../errors.js';
 import { CONTAINER_LABELS, isIsoBmff, type Container } from './container.js';
 import { AudioDecodeError, audioTooLong, checkDuration, decodeCancelled, MissingFfmpegError, unrecognizedFormat } from './errors.js';
-import { isMissingProgram, spawnFfmpeg } from './ffmpegProcess.js';
+import { ffmpegBaseArgs, isMissingProgram, spawnFfmpeg } from './ffmpegProcess.js';
 import { peekWavLayout, readWavLayout, wavSamples } from './wav.js';
 
 /** The shortest audio a consumer can use: at least `samples` once resampled to `sampleRate`. */
@@ -46,18 +46,7 @@ const OUTPUT_ARGS = ['-map', '0:a:0', '-map_metadata', '-1', '-c:a', 'pcm_f32le'
  * it.
  */
 export function ffmpegDecodeArgs(): string[] {
-  return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-protocol_whitelist',
-    'pipe',
-    '-format_whitelist',
-    FFMPEG_INPUT_FORMATS.join(','),
-    '-i',
-    'pipe:0',
-    ...OUTPUT_ARGS,
-  ];
+  return [...ffmpegBaseArgs('pipe'), '-format_whitelist', FFMPEG_INPUT_FORMATS.join(','), '-i', 'pipe:0', ...OUTPUT_ARGS];
 }
 
 /**
@@ -66,23 +55,7 @@ export function ffmpegDecodeArgs(): string[] {
  * probed), and its external data references (`dref` aliases to other files) stay off.
  */
 export function ffmpegSeekableDecodeArgs(file: string): string[] {
-  return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-protocol_whitelist',
-    'file',
-    '-f',
-    'mov',
-    '-enable_drefs',
-    '0',
-    '-use_absolute_path',
-    '0',
-    '-i',
-    `file:${file}`,
-    ...OUTPUT_ARGS,
-  ];
+  return [...ffmpegBaseArgs('file'), '-nostdin', '-f', 'mov', '-enable_drefs', '0', '-use_absolute_path', '0', '-i', `file:${file}`, ...OUTPUT_ARGS];
 }
 
 /** What ffmpeg's failure means for the client. */

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 
 import { OvSpeechError } from '../errors.js';
-import { isMissingProgram, spawnFfmpeg } from './ffmpegProcess.js';
+import { ffmpegBaseArgs, isMissingProgram, spawnFfmpeg } from './ffmpegProcess.js';
 import { float32le } from './pcm16.js';
 import { EncoderState, type SpeechEncoder } from './speechEncoder.js';
 
@@ -29,11 +29,7 @@ const CODECS: Record<FfmpegSpeechFormat, string[]> = {
  */
 export function ffmpegEncodeArgs(format: FfmpegSpeechFormat, sampleRate: number): string[] {
   return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-protocol_whitelist',
-    'pipe',
+    ...ffmpegBaseArgs('pipe'),
     '-probesize',
     '32',
     '-f',

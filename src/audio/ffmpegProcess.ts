@@ -15,6 +15,14 @@ export interface FfmpegProcess {
  * Starts ffmpeg with `args`. A write to stdin after ffmpeg has exited fails with EPIPE; that is ignored
  * here, because the exit status tells what happened.
  */
+/**
+ * How every ffmpeg run starts: quiet but for errors, and able to open nothing but through `protocol` (the
+ * upload's or output's pipe, or the one temporary file of a seekable upload).
+ */
+export function ffmpegBaseArgs(protocol: 'pipe' | 'file'): string[] {
+  return ['-hide_banner', '-loglevel', 'error', '-protocol_whitelist', protocol];
+}
+
 export function spawnFfmpeg(args: readonly string[]): FfmpegProcess {
   const child = spawn(FFMPEG, args, { stdio: 'pipe' });
   let tail = '';

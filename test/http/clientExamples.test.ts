@@ -226,27 +226,16 @@ print(transcription.text)
     return (JSON.parse(out) as { text: string }).text;
   }
 
-  it("KubeAI's transcription of an H.264 + AAC MP4 video with its moov atom at the end, as ffmpeg writes it", async () => {
-    const video = path.join(dir, 'kubeai.mp4');
+  /** A test-pattern video with en_5s.wav as its sound, encoded with `codecs`, as ffmpeg writes it by default. */
+  const makeVideo = (name: string, codecs: string[]): string => {
+    const video = path.join(dir, name);
     const clip = path.join(fixtures, 'audio', 'en_5s.wav');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=320x240:rate=25',
-      '-i',
-      clip,
-      '-shortest',
-      '-c:v',
-      'libx264',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      video,
-    ]);
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-i', clip, '-shortest', ...codecs, video]);
+    return video;
+  };
+
+  it("KubeAI's transcription of an H.264 + AAC MP4 video with its moov atom at the end, as ffmpeg writes it", async () => {
+    const video = makeVideo('kubeai.mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac']);
     const bytes = readFileSync(video);
     assert.ok(boxOffset(bytes, 'moov') > boxOffset(bytes, 'mdat'), 'the moov atom follows the media');
     const expected = await whisper.transcribe(loadAudioFile(video), { language: 'en' });
@@ -255,24 +244,7 @@ print(transcription.text)
   });
 
   it('the same form with a WebM video (VP8 + Opus)', async () => {
-    const video = path.join(dir, 'kubeai.webm');
-    const clip = path.join(fixtures, 'audio', 'en_5s.wav');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=320x240:rate=25',
-      '-i',
-      clip,
-      '-shortest',
-      '-c:v',
-      'libvpx',
-      '-c:a',
-      'libopus',
-      video,
-    ]);
+    const video = makeVideo('kubeai.webm', ['-c:v', 'libvpx', '-c:a', 'libopus']);
     const expected = await whisper.transcribe(loadAudioFile(video), { language: 'en' });
     assert.ok(expected.text.trim().length > 0);
     assert.equal(await kubeAiTranscription('kubeai.webm'), expected.text);
