@@ -1,8 +1,7 @@
 import type { Context } from 'koa';
 
+import { workSignal, type AbortReason } from '../speech/workSignal.js';
 import { ApiError } from './errors.js';
-
-export type AbortReason = 'client_closed' | 'timeout';
 
 export interface RequestSignal {
   /** Aborts when the client goes away or the request runs out of time, while the work runs. */
@@ -22,26 +21,13 @@ export function requestTimedOut(timeoutMs: number): ApiError {
  * left: its job is cancelled rather than left to run for nobody. `onAbort` hears of each cancellation.
  */
 export function requestSignal(ctx: Context, timeoutMs: number, onAbort: (reason: AbortReason) => void): RequestSignal {
-  const controller = new AbortController();
-  let reason: AbortReason | undefined;
-  let disposed = false;
-  const abort = (why: AbortReason, message: string) => {
-    if (disposed || controller.signal.aborted) return;
-    reason = why;
-    controller.abort(new Error(message));
-    onAbort(why);
-  };
+  const work = workSignal(timeoutMs, onAbort);
   ctx.res.once('close', () => {
-    if (!ctx.res.writableFinished) abort('client_closed', 'The client closed the connection');
+    if (!ctx.res.writableFinished) work.abort('client_closed', 'The client closed the connection');
   });
-  const timer = timeoutMs > 0 ? setTimeout(() => abort('timeout', `The request took longer than ${timeoutMs / 1000} s`), timeoutMs) : undefined;
-  timer?.unref();
   return {
-    signal: controller.signal,
-    explain: (error) => (reason === 'timeout' ? requestTimedOut(timeoutMs) : error),
-    dispose: () => {
-      disposed = true;
-      clearTimeout(timer);
-    },
+    signal: work.signal,
+    explain: (error) => (work.reason() === 'timeout' ? requestTimedOut(timeoutMs) : error),
+    dispose: work.dispose,
   };
 }
