@@ -25,10 +25,9 @@ std::string reason(const std::exception& e) {
     return text.empty() ? e.what() : text;
 }
 
-// The physical devices a device string names: "GPU.1" itself, the list of "AUTO:GPU,CPU" or
-// "BATCH:GPU(4)"; none for a virtual device alone ("AUTO").
-// ov::Core rethrows what a plugin threw as a plain ov::Exception holding the original message, so the
-// type is lost (ov::NotImplemented, std::bad_alloc): a line of the message is what remains of it.
+// Whether one line of the error's message is `wanted`. ov::Core rethrows what a plugin threw as a plain
+// ov::Exception holding the original message, so the original type (ov::NotImplemented, std::bad_alloc)
+// is lost and a line of the message is all that tells it.
 bool has_line(const std::exception& e, const std::string& wanted) {
     std::istringstream lines(e.what());
     std::string line;
@@ -38,6 +37,8 @@ bool has_line(const std::exception& e, const std::string& wanted) {
     return false;
 }
 
+// The physical devices a device string names: "GPU.1" itself, the list of "AUTO:GPU,CPU" or
+// "BATCH:GPU(4)"; none for a virtual device alone ("AUTO").
 std::vector<std::string> named_devices(const std::string& device) {
     const auto colon = device.find(':');
     if (colon == std::string::npos) {
