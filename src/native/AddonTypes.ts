@@ -162,6 +162,8 @@ export interface NativeTask<T> {
 }
 
 export interface NativeWhisperModel {
+  /** The shortest audio transcribe() takes: `samples` at `sampleRate`, as the feature extractor's config rules. */
+  readonly minimumAudio: { readonly samples: number; readonly sampleRate: number };
   transcribe(
     samples: Float32Array,
     sampleRate: number,

@@ -103,6 +103,19 @@ describe('whisper engine: errors', () => {
     });
   }
 
+  it("reports the shortest audio it takes from its feature extractor's config, and takes exactly that", async () => {
+    // preprocessor_config.json: n_fft 400 at 16 kHz; the features need more than n_fft / 2 samples.
+    assert.deepEqual(engine.minimumAudio, { samples: 201, sampleRate: 16000 });
+    const { samples: needed, sampleRate } = engine.minimumAudio;
+    const error = await rejection(engine.transcribe({ samples: new Float32Array(needed - 1).fill(0.1), sampleRate, channels: 1 }));
+    assert.equal(error.message, `audio is too short for Whisper features: it needs more than ${needed - 1} samples, got ${needed - 1}`);
+    const enough = await engine.transcribe(
+      { samples: new Float32Array(needed).fill(0.1), sampleRate, channels: 1 },
+      { language: 'en', maxNewTokens: 2 },
+    );
+    assert.ok(Math.abs(enough.duration - needed / sampleRate) < 1e-6, `duration ${enough.duration}`);
+  });
+
   it('validates options with exact messages before queuing', async () => {
     await assert.rejects(engine.transcribe(clip, { temperature: 2 }), {
       code: 'INVALID_ARGUMENT',
