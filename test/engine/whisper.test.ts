@@ -421,6 +421,19 @@ describe('whisper engine: logprobs', () => {
     assert.equal(textOf(logprobs), result.text);
   });
 
+  it('streams deltas that add up to the text when tokens end inside a character, each delta only whole characters', async () => {
+    const { result, deltas } = await transcribeStreaming('en_1s.wav', { language: 'en', logprobs: true });
+    const partial = (result.logprobs ?? assert.fail('no logprobs')).filter((l) => l.token.includes('\uFFFD'));
+    assert.ok(partial.length > 0, 'the random model ends tokens inside characters here');
+    assert.ok(deltas.length > 20, `${deltas.length} deltas`);
+    assert.equal(deltas.map((d) => d.delta).join(''), result.text);
+    for (const [i, { delta, logprobs }] of deltas.entries()) {
+      assert.equal(textOf(logprobs ?? assert.fail('a delta without logprobs')), delta);
+      // A partial character is held back until a token completes it (only the last delta may end in U+FFFD).
+      if (i < deltas.length - 1) assert.ok(!delta.endsWith('\uFFFD'), `delta ${i} ${JSON.stringify(delta)}`);
+    }
+  });
+
   const streamingCases: [string, TranscribeOptions][] = [
     ['token by token', { language: 'en', logprobs: true }],
     ['window by window with timestamps', { language: 'en', logprobs: true, timestampGranularities: ['segment'] }],
