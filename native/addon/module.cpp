@@ -4,6 +4,7 @@
 #include "addon/addon_state.h"
 #include "addon/devices_worker.h"
 #include "addon/inspect_model_worker.h"
+#include "addon/sentence_ends.h"
 #include "addon/speech_model_wrap.h"
 #include "addon/whisper_model_wrap.h"
 #include "common/runtime.h"
@@ -47,6 +48,7 @@ Napi::Object InitOvSpeech(Napi::Env env, Napi::Object exports) {
     exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
     exports.Set("availableDevices", Napi::Function::New(env, addon::available_devices, "availableDevices"));
     exports.Set("inspectModel", Napi::Function::New(env, addon::inspect_model, "inspectModel"));
+    exports.Set("nextSentenceEnd", Napi::Function::New(env, addon::next_sentence_end, "nextSentenceEnd"));
     exports.Set("loadWhisperModel", Napi::Function::New(env, addon::load_whisper_model, "loadWhisperModel"));
     exports.Set("loadSpeechModel", Napi::Function::New(env, addon::load_speech_model, "loadSpeechModel"));
     return exports;

@@ -81,6 +81,13 @@ WhisperModelWrap::WhisperModelWrap(const Napi::CallbackInfo& info) : PooledModel
     LoadedWhisperModel& loaded = *info[0].As<Napi::External<LoadedWhisperModel>>().Data();
     model_ = std::move(loaded.model);
     set_pool(std::move(loaded.pool));
+    // The shortest audio transcribe() takes, so that uploads are refused by the model's own rule before decoding work.
+    const whisper::WhisperFeatureExtractor& features = model_->feature_extractor();
+    auto minimum = Napi::Object::New(info.Env());
+    minimum.Set("samples", static_cast<double>(features.minimum_samples()));
+    minimum.Set("sampleRate", static_cast<double>(features.config().sampling_rate));
+    minimum.Freeze();
+    info.This().As<Napi::Object>().Set("minimumAudio", minimum);
 }
 
 Napi::Value WhisperModelWrap::transcribe(const Napi::CallbackInfo& info) {

@@ -17,6 +17,7 @@ struct LoadedWhisperModel {
 
 // The JS `WhisperModel` object: transcribe(samples, sampleRate, channels, options, onEvent?) queues a
 // job and returns {promise, cancel}; events are {type: 'text', delta} and {type: 'segment', segment}.
+// minimumAudio: {samples, sampleRate}, the shortest audio its feature extractor takes.
 class WhisperModelWrap : public PooledModelWrap<WhisperModelWrap, whisper::WhisperSession> {
 public:
     static Napi::Function define(Napi::Env env);

@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "common/utf8.h"
 #include "tts/sentence_splitter.h"
 
 namespace {
@@ -323,4 +325,111 @@ TEST(SplitToFitTest, RefusesACharacterThatAloneTakesMoreTokensThanTheModelTakes)
         EXPECT_EQ(e.param(), "input");
         EXPECT_STREQ(e.what(), "input has a character that takes more than 2 tokens, all the model takes at once");
     }
+}
+
+namespace {
+
+using ovspeech::tts::next_sentence_end;
+
+// The pieces of `text` as next_sentence_end() gives them while it arrives 1, 2, 3, 1, 2, 3... code points
+// at a time, as a chat reply streams, the rest once it is over.
+Pieces stream(const std::string& text, size_t max_chars) {
+    Pieces pieces;
+    std::string buffer;
+    const auto take = [&](bool final) {
+        while (const std::optional<size_t> end = next_sentence_end(buffer, max_chars, final)) {
+            pieces.push_back(buffer.substr(0, *end));
+            buffer.erase(0, *end);
+        }
+    };
+    size_t arrived = 0;
+    for (size_t step = 0; arrived < text.size(); ++step) {
+        size_t until = arrived;
+        for (size_t k = 0; k < 1 + step % 3 && until < text.size(); ++k) until += ovspeech::decode_utf8(text, until).length;
+        buffer += text.substr(arrived, until - arrived);
+        arrived = until;
+        take(false);
+    }
+    take(true);
+    return pieces;
+}
+
+// The pieces of the whole text at once.
+Pieces all_at_once(const std::string& text, size_t max_chars) {
+    Pieces pieces;
+    std::string rest = text;
+    while (const std::optional<size_t> end = next_sentence_end(rest, max_chars, true)) {
+        pieces.push_back(rest.substr(0, *end));
+        rest.erase(0, *end);
+    }
+    return pieces;
+}
+
+Pieces trimmed(const Pieces& pieces) {
+    Pieces kept;
+    for (const std::string& piece : pieces) {
+        const std::vector<std::string> trimmed_piece = split_sentences(piece, kRoomy);
+        kept.insert(kept.end(), trimmed_piece.begin(), trimmed_piece.end());
+    }
+    return kept;
+}
+
+// Streamed or not, the pieces concatenate to the text, and trimmed they are split_sentences()'s.
+void expect_streams_as_split(const std::string& text, size_t max_chars) {
+    const Pieces streamed = stream(text, max_chars);
+    EXPECT_EQ(join(streamed, ""), text);
+    EXPECT_EQ(streamed, all_at_once(text, max_chars)) << "input: " << text;
+    EXPECT_EQ(trimmed(streamed), split_sentences(text, max_chars)) << "input: " << text;
+}
+
+}  // namespace
+
+TEST(NextSentenceEndTest, StreamedTextGivesTheSentencesOfTheWholeText) {
+    EXPECT_EQ(stream("Dr. Smith went home. Then", kRoomy), (Pieces{"Dr. Smith went home. ", "Then"}));
+    EXPECT_EQ(stream("It is 3.5 degrees. Yes", kRoomy), (Pieces{"It is 3.5 degrees. ", "Yes"}));
+    EXPECT_EQ(stream("你好。再见！ 好的", kRoomy), (Pieces{"你好。", "再见！ ", "好的"}));
+    EXPECT_EQ(stream("Fruit, e.g. apples. And i.e. pears.\n\nNext", kRoomy),
+              (Pieces{"Fruit, e.g. apples. ", "And i.e. pears.\n", "\n", "Next"}));
+    EXPECT_EQ(stream("Wait... what? \"Stop!\" she said. Ok", kRoomy), (Pieces{"Wait... what? ", "\"Stop!\" she said. ", "Ok"}));
+    for (const std::string text :
+         {"Hello world. How are you? I'm fine! Thanks.", "  One sentence without an end  ", "Mr. Smith met Dr. Jones. They talked.",
+          "We met at 5 p.m. on Main St. in town.", "I. M. Pei built it. I. Then I left. It was I.", "Item No. 5 is gone. No. It is not.",
+          "J. R. R. Tolkien wrote it. Version 2.0 of example.com is out.", "Grüße aus Köln. Wie geht's? Gut.",
+          "- one\n- two\r\n\r\n\tthree. ", "(He left.) [Done!] «Oui.» 」end", "你好。再见！好的。", "Bad \xFF byte. Next.", "\xE4\xBD",
+          "Ellipsis… Next", "a. b. C. d", ""}) {
+        expect_streams_as_split(text, kRoomy);
+    }
+}
+
+TEST(NextSentenceEndTest, CutsWhatGrowsBeyondMaxCharsBeforeItsEndArrives) {
+    EXPECT_EQ(stream("aaa bbb ccc ddd", 8), (Pieces{"aaa bbb ", "ccc ddd"}));
+    EXPECT_EQ(stream("abcdefghij", 4), (Pieces{"abcd", "efgh", "ij"}));
+    EXPECT_EQ(stream("ab😀cd", 3), (Pieces{"ab😀", "cd"}));
+    EXPECT_EQ(stream("one two, three four. Five", 14), (Pieces{"one two, ", "three four. ", "Five"}));
+    for (const size_t max_chars : {1, 2, 3, 5, 8, 13}) {
+        for (const std::string text :
+             {"The quick brown fox, which jumped; over the dog — twice. Done. Dr. Who?", "这是一个很长的句子，没有标点符号也要切开。好",
+              "aaaaaaaaaa. bbbbbbbbbbbbbb cc", "I. M. Pei, e.g. the architect. Yes"}) {
+            expect_streams_as_split(text, max_chars);
+        }
+    }
+}
+
+TEST(NextSentenceEndTest, DecidesAnEndOnlyOnceTheTextAfterItTells) {
+    EXPECT_EQ(next_sentence_end("Dr. Smith went home.", kRoomy, false), std::nullopt);
+    EXPECT_EQ(next_sentence_end("Dr. Smith went home. ", kRoomy, false), std::nullopt) << "the next word may be lowercase";
+    EXPECT_EQ(next_sentence_end("Dr. Smith went home. T", kRoomy, false), 21u);
+    EXPECT_EQ(next_sentence_end("Dr. Smith went home. t", kRoomy, false), std::nullopt);
+    EXPECT_EQ(next_sentence_end("Dr", kRoomy, false), std::nullopt);
+    EXPECT_EQ(next_sentence_end("Dr.", kRoomy, false), std::nullopt);
+    EXPECT_EQ(next_sentence_end("Dr. S", kRoomy, false), std::nullopt);
+    EXPECT_EQ(next_sentence_end("It is 3.", kRoomy, false), std::nullopt);
+    EXPECT_EQ(next_sentence_end("Hello.\n", kRoomy, false), 7u) << "a line break ends it either way";
+    EXPECT_EQ(next_sentence_end("It was I. M", kRoomy, false), std::nullopt) << "initials may follow";
+    EXPECT_EQ(next_sentence_end("It was I. Me", kRoomy, false), 10u);
+    EXPECT_EQ(next_sentence_end("你好。", kRoomy, false), std::nullopt) << "more marks may close it";
+    EXPECT_EQ(next_sentence_end("你好。再", kRoomy, false), 9u);
+    EXPECT_EQ(next_sentence_end("Dr. Smith went home.", kRoomy, true), 20u);
+    EXPECT_EQ(next_sentence_end("", kRoomy, true), std::nullopt);
+    EXPECT_EQ(next_sentence_end("   ", kRoomy, true), 3u);
 }

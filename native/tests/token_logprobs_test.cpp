@@ -119,6 +119,33 @@ TEST_F(TokenLogprobsTest, DeltasCarryTheTokensTheyComplete) {
     }
 }
 
+// The deltas detokenize only the tokens since the last one, and give what detokenizing the whole window
+// after each token gives, U+FFFD of an incomplete character held back: the clips where the random model
+// ends tokens inside characters and makes invalid UTF-8.
+TEST_F(TokenLogprobsTest, DeltasAreWhatTheWholeWindowsTextGrowsBy) {
+    for (const std::string clip : {"en_1s.wav", "de_5s.wav"}) {
+        SCOPED_TRACE(clip);
+        const Streamed streamed = transcribe_streaming(clip, true);
+        const std::vector<int64_t>& tokens = streamed.result.tokens;
+        std::vector<std::string> expected;
+        std::string emitted;
+        for (size_t k = 1; k <= tokens.size(); ++k) {
+            const std::string text = session_->tokenizer().decode({tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(k)});
+            const bool incomplete = text.size() >= kReplacement.size() &&
+                                    text.compare(text.size() - kReplacement.size(), kReplacement.size(), kReplacement) == 0;
+            if (incomplete || text.size() <= emitted.size()) continue;
+            ASSERT_EQ(text.compare(0, emitted.size(), emitted), 0) << k;
+            expected.push_back(text.substr(emitted.size()));
+            emitted = text;
+        }
+        if (streamed.result.text.size() > emitted.size()) expected.push_back(streamed.result.text.substr(emitted.size()));
+        std::vector<std::string> deltas;
+        for (const TextDelta& delta : streamed.deltas) deltas.push_back(delta.text);
+        EXPECT_EQ(deltas, expected);
+        EXPECT_NE(streamed.result.text.find(kReplacement), std::string::npos) << "the clip has invalid UTF-8 in its text";
+    }
+}
+
 TEST_F(TokenLogprobsTest, NothingWithoutTheOption) {
     const Streamed with = transcribe_streaming("en_5s.wav", true);
     const Streamed without = transcribe_streaming("en_5s.wav", false);

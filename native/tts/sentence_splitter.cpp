@@ -1,7 +1,9 @@
 #include "tts/sentence_splitter.h"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
+#include <utility>
 
 #include "common/error.h"
 #include "common/utf8.h"
@@ -114,55 +116,96 @@ bool starts_word_after(char32_t c) {
 // their final period).
 constexpr std::string_view kTitleAbbreviations[] = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "e.g", "i.e", "cf"};
 
-class Splitter {
+// The pieces of a text: sentences, and cuts of those longer than max_chars. A piece keeps the white space
+// after it, so the pieces concatenate to the text.
+class SentenceScanner {
 public:
-    Splitter(const std::string& text, size_t max_chars) : text_(text), characters_(decode(text)), max_chars_(max_chars) {}
+    SentenceScanner(const std::string& text, size_t max_chars) : characters_(decode(text)), max_chars_(max_chars) {}
 
-    std::vector<std::string> run() {
-        size_t start = 0;
-        size_t i = 0;
-        while (i < characters_.size()) {
+    size_t size() const { return characters_.size(); }
+
+    // Byte offset of character `index` (the text's size at its end).
+    size_t byte_offset(size_t index, size_t text_size) const { return index < characters_.size() ? characters_[index].begin : text_size; }
+
+    // The character after the piece that starts at `begin`, or nothing while the text seen so far cannot tell
+    // (unless `final`: then what is left is one piece).
+    std::optional<size_t> piece_end(size_t begin, bool final) const {
+        const size_t n = characters_.size();
+        size_t content_end = n;  // where the sentence's text ends, before the white space after it
+        std::optional<size_t> end;
+        bool undecided = false;
+        const size_t first = skip_spaces(begin, n);
+        for (size_t i = begin; i < n && !end && !undecided;) {
+            if (i >= first + max_chars_ && !is_space(characters_[i].value)) {
+                // Longer than max_chars wherever it ends: no need to look further for its end.
+                return skip_spaces(cut_point(first, first + max_chars_), i);
+            }
             if (is_line_break(characters_[i].value)) {
-                add_sentence(start, i);
-                start = ++i;
-                continue;
+                content_end = i;
+                end = i + 1;
+                break;
             }
             if (!is_terminator(characters_[i].value)) {
                 ++i;
                 continue;
             }
-            size_t end = i;
+            size_t after = i;
             bool wide = false;
-            while (end < characters_.size() && is_terminator(characters_[end].value)) {
-                wide = wide || is_wide_terminator(characters_[end].value);
-                ++end;
+            while (after < n && is_terminator(characters_[after].value)) {
+                wide = wide || is_wide_terminator(characters_[after].value);
+                ++after;
             }
-            const bool lone_period = end - i == 1 && characters_[i].value == '.';
-            while (end < characters_.size() && is_closing(characters_[end].value)) {
-                ++end;
+            const bool lone_period = after - i == 1 && characters_[i].value == '.';
+            while (after < n && is_closing(characters_[after].value)) {
+                ++after;
             }
-            if (ends_sentence(i, end, wide, lone_period)) {
-                add_sentence(start, end);
-                start = end;
+            if (after == n && !final) {
+                undecided = true;  // more terminators or closing marks may follow
+                break;
             }
-            i = end;
+            if (!wide && after < n && !is_space(characters_[after].value)) {
+                i = after;  // "3.5", "e.g.," or "example.com"
+                continue;
+            }
+            const size_t next = skip_blanks(after);
+            if (next < n && is_line_break(characters_[next].value)) {
+                content_end = after;  // ends here, or at the line break: either way the piece takes the line break
+                end = next + 1;
+                break;
+            }
+            const std::optional<bool> ends = wide ? true : ends_sentence(i, next, lone_period, final);
+            if (!ends || (next == n && !final)) {
+                undecided = true;  // the white space may go on, or the next word decides
+                break;
+            }
+            if (*ends) {
+                content_end = after;
+                end = next;
+            }
+            i = after;
         }
-        add_sentence(start, characters_.size());
-        return std::move(pieces_);
+        if (!end && final) end = n;
+        // A sentence, or the start of one, longer than max_chars: cut it within max_chars, for good.
+        const auto [content_first, last] = trim(begin, content_end);
+        if (last - content_first > max_chars_) return skip_spaces(cut_point(content_first, content_first + max_chars_), last);
+        if (!end || *end == begin) return std::nullopt;
+        return end;
+    }
+
+    // [begin, end) without the white space at either end.
+    std::pair<size_t, size_t> trim(size_t begin, size_t end) const {
+        begin = skip_spaces(begin, end);
+        while (end > begin && is_space(characters_[end - 1].value)) --end;
+        return {begin, end};
     }
 
 private:
-    // Whether the terminators starting at `first`, with their closing marks up to `end`, end a sentence.
-    bool ends_sentence(size_t first, size_t end, bool wide, bool lone_period) const {
-        if (wide) {
-            return true;
-        }
-        if (end < characters_.size() && !is_space(characters_[end].value)) {
-            return false;  // "3.5", "e.g.," or "example.com"
-        }
+    // Whether the terminators starting at `first` end a sentence, given the first character after them and
+    // their white space, `next`; nothing when the text that would tell has not arrived.
+    std::optional<bool> ends_sentence(size_t first, size_t next, bool lone_period, bool final) const {
+        const size_t n = characters_.size();
         // A sentence does not start in lowercase: "approx. five", "\"Stop!\" she said", "Wait... what?"
-        const size_t next = skip_spaces(end, characters_.size());
-        if (next < characters_.size() && is_ascii_lower(characters_[next].value)) {
+        if (next < n && is_ascii_lower(characters_[next].value)) {
             return false;
         }
         if (!lone_period) {
@@ -172,12 +215,14 @@ private:
         if (std::find(std::begin(kTitleAbbreviations), std::end(kTitleAbbreviations), word) != std::end(kTitleAbbreviations)) {
             return false;
         }
-        if (word == "no" && next < characters_.size() && is_ascii_digit(characters_[next].value)) {
+        if (word == "no" && next < n && is_ascii_digit(characters_[next].value)) {
             return false;
         }
         if (word.size() == 1 && is_ascii_upper(characters_[first - 1].value)) {
             // An initial, but "I." is the pronoun unless initials follow: "I. M. Pei".
-            return characters_[first - 1].value == 'I' && !is_initial_at(next);
+            if (characters_[first - 1].value != 'I') return false;
+            if (!final && may_become_initial(next)) return std::nullopt;
+            return !is_initial_at(next);
         }
         return true;
     }
@@ -205,6 +250,13 @@ private:
                is_space(characters_[index + 2].value);
     }
 
+    // Whether the text, cut short at `index` + 2 or before, starts like an initial there.
+    bool may_become_initial(size_t index) const {
+        const size_t n = characters_.size();
+        return index + 2 >= n && index < n && is_ascii_upper(characters_[index].value) &&
+               (index + 1 == n || characters_[index + 1].value == '.');
+    }
+
     size_t skip_spaces(size_t index, size_t end) const {
         while (index < end && is_space(characters_[index].value)) {
             ++index;
@@ -212,18 +264,12 @@ private:
         return index;
     }
 
-    // Adds the sentence [begin, end) of characters_, trimmed, in pieces of at most max_chars_.
-    void add_sentence(size_t begin, size_t end) {
-        begin = skip_spaces(begin, end);
-        while (end > begin && is_space(characters_[end - 1].value)) {
-            --end;
+    // Past white space other than line breaks.
+    size_t skip_blanks(size_t index) const {
+        while (index < characters_.size() && is_space(characters_[index].value) && !is_line_break(characters_[index].value)) {
+            ++index;
         }
-        while (end - begin > max_chars_) {
-            const size_t cut = cut_point(begin, begin + max_chars_);
-            add_piece(begin, cut);
-            begin = skip_spaces(cut, end);
-        }
-        add_piece(begin, end);
+        return index;
     }
 
     // Where to end a piece that starts at `begin` (not a space) and may reach `limit` (inside the sentence).
@@ -242,29 +288,40 @@ private:
         return limit;
     }
 
-    void add_piece(size_t begin, size_t end) {
-        while (end > begin && is_space(characters_[end - 1].value)) {
-            --end;
-        }
-        if (end > begin) {
-            const size_t first_byte = characters_[begin].begin;
-            pieces_.push_back(text_.substr(first_byte, characters_[end - 1].end - first_byte));
-        }
-    }
-
-    const std::string& text_;
     std::vector<Character> characters_;
     size_t max_chars_;
-    std::vector<std::string> pieces_;
 };
 
-}  // namespace
-
-std::vector<std::string> split_sentences(const std::string& utf8_text, size_t max_chars) {
+void require_max_chars(size_t max_chars) {
     if (max_chars == 0) {
         throw Error(ErrorCode::InvalidArgument, "max_chars must be at least 1 to split text into sentences");
     }
-    return Splitter(utf8_text, max_chars).run();
+}
+
+}  // namespace
+
+std::optional<size_t> next_sentence_end(const std::string& utf8_text, size_t max_chars, bool final) {
+    require_max_chars(max_chars);
+    const SentenceScanner scanner(utf8_text, max_chars);
+    const std::optional<size_t> end = scanner.piece_end(0, final);
+    if (!end) return std::nullopt;
+    return scanner.byte_offset(*end, utf8_text.size());
+}
+
+std::vector<std::string> split_sentences(const std::string& utf8_text, size_t max_chars) {
+    require_max_chars(max_chars);
+    const SentenceScanner scanner(utf8_text, max_chars);
+    std::vector<std::string> pieces;
+    for (size_t begin = 0; begin < scanner.size();) {
+        const size_t end = *scanner.piece_end(begin, true);
+        const auto [first, last] = scanner.trim(begin, end);
+        if (last > first) {
+            const size_t first_byte = scanner.byte_offset(first, utf8_text.size());
+            pieces.push_back(utf8_text.substr(first_byte, scanner.byte_offset(last, utf8_text.size()) - first_byte));
+        }
+        begin = end;
+    }
+    return pieces;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,16 @@ namespace ovspeech::tts {
 // - Bytes that are not valid UTF-8 pass through, each counting as one character.
 // Throws Error(InvalidArgument) when max_chars is 0.
 std::vector<std::string> split_sentences(const std::string& utf8_text, size_t max_chars);
+
+// The same rules for text that arrives in pieces (a chat reply as it streams): the byte offset just after
+// the first piece of `utf8_text`, white space after it included up to and including a line break, so that
+// the pieces concatenate to the text; split_sentences() gives them trimmed, empty ones dropped. Nothing
+// while the text so far cannot tell where that piece ends: an end is decided only once the text after it
+// has arrived (past the white space, e.g. the next word's first letter for the lowercase rule), unless
+// `final` says no more is coming, when what is left is one piece. A piece that has grown beyond max_chars
+// is cut as split_sentences() cuts it, before its end arrives. Nothing for empty text. Throws
+// Error(InvalidArgument) when max_chars is 0.
+std::optional<size_t> next_sentence_end(const std::string& utf8_text, size_t max_chars, bool final);
 
 // Splits `utf8_text` into pieces of at most `max_tokens` tokens each as `count_tokens` counts them (special
 // tokens included), cutting where split_sentences() cuts a piece too long: after a clause mark, else at a

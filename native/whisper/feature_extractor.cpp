@@ -169,7 +169,7 @@ WhisperFeatures WhisperFeatureExtractor::extract(const std::vector<float>& sampl
     const size_t n_fft = config_.n_fft;
     const size_t hop = config_.hop_length;
     const size_t edge = n_fft / 2;  // reflected samples before the start (centered frames)
-    if (samples_16k.size() <= edge) {
+    if (samples_16k.size() < minimum_samples()) {
         throw Error(ErrorCode::InvalidArgument, "audio is too short for Whisper features: it needs more than " + std::to_string(edge) +
                                                     " samples, got " + std::to_string(samples_16k.size()));
     }

@@ -46,7 +46,11 @@ public:
 
     const FeatureExtractorConfig& config() const { return config_; }
 
-    // `samples_16k` is mono audio at config().sampling_rate; it must be longer than n_fft / 2 samples.
+    // The fewest samples at config().sampling_rate that extract() takes: more than n_fft / 2, the samples
+    // reflected before the first centered frame.
+    size_t minimum_samples() const { return config_.n_fft / 2 + 1; }
+
+    // `samples_16k` is mono audio at config().sampling_rate, at least minimum_samples() of it.
     WhisperFeatures extract(const std::vector<float>& samples_16k) const;
 
 private:

@@ -61,9 +61,11 @@ std::vector<TokenLogprob> text_token_logprobs(WhisperTokenizer& tokenizer, const
     return entries;
 }
 
-// Emits the text of a growing token list as deltas, holding back an incomplete UTF-8 character. With
-// logprobs, a delta carries the text tokens added since the last one: tokens held back with a partial
-// character go with the delta that completes it.
+// Emits the text of a growing token list as deltas, holding back an incomplete UTF-8 character. Each
+// update detokenizes only the tokens since the last delta (the detokenizer's text of a token list is the
+// text of its parts joined, cut between whole characters), so a window costs linear time, not quadratic.
+// With logprobs, a delta carries the text tokens added since the last one: tokens held back with a
+// partial character go with the delta that completes it.
 class TextDeltas {
 public:
     TextDeltas(WhisperTokenizer& tokenizer, const WhisperConfig& config, bool logprobs, const std::function<void(const TextDelta&)>& emit)
@@ -71,25 +73,30 @@ public:
 
     // `tokens` grow from one call to the next; `logprobs` has one per token.
     void update(const std::vector<int64_t>& tokens, const std::vector<float>& logprobs) {
-        if (!emit_) return;
-        const std::string text = tokenizer_.decode(tokens);
+        if (!emit_ || tokens.size() <= emitted_tokens_) return;
+        const std::string text = tokenizer_.decode({tokens.begin() + static_cast<std::ptrdiff_t>(emitted_tokens_), tokens.end()});
+        // The detokenizer makes the bytes of an incomplete character U+FFFD.
         static const std::string replacement = "\xEF\xBF\xBD";
         const bool incomplete =
             text.size() >= replacement.size() && text.compare(text.size() - replacement.size(), replacement.size(), replacement) == 0;
-        if (!incomplete) finish(text, tokens, logprobs);
+        if (!text.empty() && !incomplete) emit(text, tokens, logprobs);
     }
 
-    // `text` is the decoding of `tokens`.
+    // `text` is the decoding of `tokens`, all of them: the rest not yet emitted, if it follows on.
     void finish(const std::string& text, const std::vector<int64_t>& tokens, const std::vector<float>& logprobs) {
         if (!emit_ || text.size() <= emitted_.size() || text.compare(0, emitted_.size(), emitted_) != 0) return;
-        TextDelta delta{text.substr(emitted_.size()), std::nullopt};
-        if (logprobs_) delta.logprobs = text_token_logprobs(tokenizer_, config_, tokens, logprobs, emitted_tokens_);
-        emit_(delta);
-        emitted_ = text;
-        emitted_tokens_ = tokens.size();
+        emit(text.substr(emitted_.size()), tokens, logprobs);
     }
 
 private:
+    void emit(const std::string& delta_text, const std::vector<int64_t>& tokens, const std::vector<float>& logprobs) {
+        TextDelta delta{delta_text, std::nullopt};
+        if (logprobs_) delta.logprobs = text_token_logprobs(tokenizer_, config_, tokens, logprobs, emitted_tokens_);
+        emit_(delta);
+        emitted_ += delta_text;
+        emitted_tokens_ = tokens.size();
+    }
+
     WhisperTokenizer& tokenizer_;
     const WhisperConfig& config_;
     const bool logprobs_;

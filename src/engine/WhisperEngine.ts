@@ -131,6 +131,11 @@ export class WhisperEngine extends NativeEngine<NativeWhisperModel> {
     return new WhisperEngine(modelDir, model);
   }
 
+  /** The shortest audio transcribe() takes (more than n_fft / 2 samples at 16 kHz for OpenAI's Whisper). */
+  get minimumAudio(): NativeWhisperModel['minimumAudio'] {
+    return this.model.minimumAudio;
+  }
+
   /**
    * Transcribes (or, with task "translate", translates into English) audio of any length. Never blocks
    * the event loop: the work runs on the native workers and results stream through the callbacks.

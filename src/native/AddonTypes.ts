@@ -45,6 +45,12 @@ export interface Addon {
   setErrorClass(errorClass: typeof OvSpeechError): void;
   availableDevices(): Promise<DeviceInfo[]>;
   inspectModel(dir: string): Promise<ModelFolderInfo>;
+  /**
+   * Where the first sentence of text still arriving ends (UTF-16 index, its white space included), by the
+   * splitter's rules, cut within maxCharacters code points; 0 while the text so far cannot tell. With
+   * `final`, what is left is one sentence. Synchronous: for a pending sentence, not a whole document.
+   */
+  nextSentenceEnd(text: string, maxCharacters: number, final: boolean): number;
   loadWhisperModel(dir: string, compile: CompileSettings, pool: PoolSettings): Promise<NativeWhisperModel>;
   loadSpeechModel(dir: string, compile: CompileSettings, pool: PoolSettings, voices: VoiceSettings): Promise<NativeSpeechModel>;
 }
@@ -156,6 +162,8 @@ export interface NativeTask<T> {
 }
 
 export interface NativeWhisperModel {
+  /** The shortest audio transcribe() takes: `samples` at `sampleRate`, as the feature extractor's config rules. */
+  readonly minimumAudio: { readonly samples: number; readonly sampleRate: number };
   transcribe(
     samples: Float32Array,
     sampleRate: number,

@@ -5,16 +5,13 @@ import type { ServerConfig } from '../config/config.js';
 const MAX_DECODE_MS = 120_000;
 
 /**
- * Whisper's log-mel features need more than n_fft / 2 samples at the feature extractor's rate
- * (native/whisper/feature_extractor.cpp; n_fft 400 at 16 kHz in every Whisper preprocessor_config.json).
+ * The limits an uploaded file is decoded under, for transcription over any protocol. `minimum` is the
+ * shortest audio the engine that will transcribe it takes (WhisperEngine.minimumAudio).
  */
-const WHISPER_MINIMUM_AUDIO: MinimumAudio = { samples: 201, sampleRate: 16000 };
-
-/** The limits an uploaded file is decoded under, for transcription over any protocol. */
-export function decodeLimits(config: ServerConfig, signal: AbortSignal): DecodeLimits {
+export function decodeLimits(config: ServerConfig, minimum: MinimumAudio, signal: AbortSignal): DecodeLimits {
   return {
     maxSeconds: config.maxAudioSeconds,
-    minimum: WHISPER_MINIMUM_AUDIO,
+    minimum,
     timeoutMs: Math.min(MAX_DECODE_MS, config.requestTimeoutMs || MAX_DECODE_MS),
     signal,
   };

@@ -103,6 +103,19 @@ describe('whisper engine: errors', () => {
     });
   }
 
+  it("reports the shortest audio it takes from its feature extractor's config, and takes exactly that", async () => {
+    // preprocessor_config.json: n_fft 400 at 16 kHz; the features need more than n_fft / 2 samples.
+    assert.deepEqual(engine.minimumAudio, { samples: 201, sampleRate: 16000 });
+    const { samples: needed, sampleRate } = engine.minimumAudio;
+    const error = await rejection(engine.transcribe({ samples: new Float32Array(needed - 1).fill(0.1), sampleRate, channels: 1 }));
+    assert.equal(error.message, `audio is too short for Whisper features: it needs more than ${needed - 1} samples, got ${needed - 1}`);
+    const enough = await engine.transcribe(
+      { samples: new Float32Array(needed).fill(0.1), sampleRate, channels: 1 },
+      { language: 'en', maxNewTokens: 2 },
+    );
+    assert.ok(Math.abs(enough.duration - needed / sampleRate) < 1e-6, `duration ${enough.duration}`);
+  });
+
   it('validates options with exact messages before queuing', async () => {
     await assert.rejects(engine.transcribe(clip, { temperature: 2 }), {
       code: 'INVALID_ARGUMENT',
@@ -406,6 +419,19 @@ describe('whisper engine: logprobs', () => {
     for (const { bytes } of partial)
       assert.ok(bytes.length <= 3 && bytes[0]! >= 0x80 && !Buffer.from(bytes).includes(Buffer.from('\uFFFD')), `${bytes}`);
     assert.equal(textOf(logprobs), result.text);
+  });
+
+  it('streams deltas that add up to the text when tokens end inside a character, each delta only whole characters', async () => {
+    const { result, deltas } = await transcribeStreaming('en_1s.wav', { language: 'en', logprobs: true });
+    const partial = (result.logprobs ?? assert.fail('no logprobs')).filter((l) => l.token.includes('\uFFFD'));
+    assert.ok(partial.length > 0, 'the random model ends tokens inside characters here');
+    assert.ok(deltas.length > 20, `${deltas.length} deltas`);
+    assert.equal(deltas.map((d) => d.delta).join(''), result.text);
+    for (const [i, { delta, logprobs }] of deltas.entries()) {
+      assert.equal(textOf(logprobs ?? assert.fail('a delta without logprobs')), delta);
+      // A partial character is held back until a token completes it (only the last delta may end in U+FFFD).
+      if (i < deltas.length - 1) assert.ok(!delta.endsWith('\uFFFD'), `delta ${i} ${JSON.stringify(delta)}`);
+    }
   });
 
   const streamingCases: [string, TranscribeOptions][] = [

@@ -192,19 +192,24 @@ describe('http errors: bad parameters and unknown things', () => {
     const inf = await expectError(t.create({ file: await upload('inf.wav', floatWav(withInf)), model: 'whisper-1' }), 422, 'invalid_audio', 'file');
     assert.equal(inf.message, '422 Sample 99 (frame 99, channel 0) of the WAV upload is -Infinity; audio samples must be finite');
 
-    // The Whisper features need more than n_fft / 2 = 200 samples at 16 kHz: 200 is refused as undecodable, 201 is transcribed.
+    // The shortest audio is the model's own figure (more than n_fft / 2 samples, from its preprocessor_config.json):
+    // one sample fewer is refused as undecodable before any work, that many are transcribed.
+    const whisper = api.server.registry.get('openai/whisper-tiny')?.loaded;
+    if (whisper?.kind !== 'transcription') return assert.fail('the Whisper model is not loaded');
+    const { samples: needed, sampleRate } = whisper.engine.minimumAudio;
+    assert.deepEqual({ needed, sampleRate }, { needed: 201, sampleRate: 16000 }, "the fixture's n_fft is 400 at 16 kHz");
     const short = await expectError(
-      t.create({ file: await upload('short.wav', floatWav(tone(200))), model: 'whisper-1' }),
+      t.create({ file: await upload('short.wav', floatWav(tone(needed - 1))), model: 'whisper-1' }),
       422,
       'invalid_audio',
       'file',
     );
     assert.equal(
       short.message,
-      '422 The WAV upload is too short: it has 200 samples at 16000 Hz, and the model needs at least 201 samples at 16000 Hz (12.6 ms)',
+      `422 The WAV upload is too short: it has ${needed - 1} samples at 16000 Hz, and the model needs at least ${needed} samples at 16000 Hz (12.6 ms)`,
     );
-    const enough = await t.create({ file: await upload('enough.wav', floatWav(tone(201))), model: 'whisper-1', response_format: 'verbose_json' });
-    assert.ok(Math.abs(enough.duration - 201 / 16000) < 1e-6, `duration ${enough.duration}`);
+    const enough = await t.create({ file: await upload('enough.wav', floatWav(tone(needed))), model: 'whisper-1', response_format: 'verbose_json' });
+    assert.ok(Math.abs(enough.duration - needed / sampleRate) < 1e-6, `duration ${enough.duration}`);
   });
 
   it('a WAV header claiming 4 GB: the 1 s that is there is transcribed', async () => {

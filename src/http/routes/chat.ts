@@ -91,7 +91,7 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
   const transcribe = async (request: ChatRequest, signal: AbortSignal): Promise<void> => {
     if (request.inputAudio.length === 0) return;
     const { id, engine } = resolver.resolve('transcription', request.transcriptionModel);
-    const results = await transcribeInputAudio(request.inputAudio, engine, decodeLimits(config, signal));
+    const results = await transcribeInputAudio(request.inputAudio, engine, decodeLimits(config, engine.minimumAudio, signal));
     results.forEach((result, index) => {
       replaceInputAudio(request, request.inputAudio[index]!, result.text);
       metrics.recordTranscription(id, result);

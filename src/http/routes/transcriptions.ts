@@ -42,7 +42,7 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
       const audio = await decodeAudio(
         upload.file.bytes,
         { filename: upload.file.filename, contentType: upload.file.contentType, pcmSampleRate: request.pcmSampleRate },
-        decodeLimits(config, work.signal),
+        decodeLimits(config, engine.minimumAudio, work.signal),
       );
       const options: TranscribeOptions = { ...request.options, signal: work.signal };
       if (request.stream) {
