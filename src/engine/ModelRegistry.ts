@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { OvSpeechError, type ErrorCode } from '../errors.js';
-import type { ModelFolderInfo } from '../native/AddonTypes.js';
+import type { FamilyDetection, ModelFolderInfo, ModelKind } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
 import type { EngineOptions } from './options.js';
 import { SpeechEngine } from './SpeechEngine.js';
@@ -11,8 +11,8 @@ import { WhisperEngine } from './WhisperEngine.js';
 /** A loaded model: what it does and the engine that does it. */
 export type LoadedEngine = { kind: 'transcription'; engine: WhisperEngine } | { kind: 'speech'; engine: SpeechEngine };
 
-/** The engine of each kind; which family is of which kind, the addon says (addon.modelFamilies). */
-const LOAD_ENGINE: Record<LoadedEngine['kind'], (dir: string, options: EngineOptions) => Promise<LoadedEngine>> = {
+/** The engine of each kind; which family is of which kind, the addon says (addon.detectFamily). */
+const LOAD_ENGINE: Record<ModelKind, (dir: string, options: EngineOptions) => Promise<LoadedEngine>> = {
   transcription: async (dir, options) => ({ kind: 'transcription', engine: await WhisperEngine.load(dir, options) }),
   speech: async (dir, options) => ({ kind: 'speech', engine: await SpeechEngine.load(dir, options) }),
 };
@@ -39,7 +39,7 @@ export interface ModelEntry {
   created: number;
   ownedBy: string;
   state: ModelState;
-  /** config.json's model_type, once read. */
+  /** The family that recognized the folder, when one did. */
   family?: string;
   /** Why loading failed, coded as the engine or the addon coded it. */
   error?: LoadError;
@@ -51,18 +51,15 @@ export interface ModelEntry {
 /** Model folders below this depth are not looked for; it also stops symlink cycles. */
 const MAX_DEPTH = 8;
 
-function isModelFolder(names: string[]): boolean {
-  return names.includes('config.json') || names.some((name) => name.startsWith('openvino_') && name.endsWith('.xml'));
-}
-
-async function findModelFolders(dir: string, depth: number, found: string[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  if (isModelFolder(entries.filter((e) => !e.isDirectory()).map((e) => e.name))) {
-    found.push(dir);
+/** Asks the families whether `dir` is a model folder; if it is not, looks below it. */
+async function findModelFolders(dir: string, depth: number, found: Map<string, FamilyDetection>): Promise<void> {
+  const detection = await callNative(() => addon.detectFamily(dir));
+  if (detection.modelFolder) {
+    found.set(dir, detection);
     return;
   }
   if (depth >= MAX_DEPTH) return;
-  for (const entry of entries) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
     const child = path.join(dir, entry.name);
     const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(child).catch(() => undefined))?.isDirectory());
@@ -78,29 +75,35 @@ async function modifiedSeconds(folder: string): Promise<number> {
 /** Every model folder under the models folder, and the state of each. */
 export class ModelRegistry {
   readonly #entries: Map<string, ModelEntry>;
+  /** Which family recognized each model's folder. */
+  readonly #detections: Map<ModelEntry, FamilyDetection>;
 
   private constructor(
     readonly root: string,
-    entries: ModelEntry[],
+    found: [ModelEntry, FamilyDetection][],
   ) {
-    this.#entries = new Map(entries.map((entry) => [entry.id, entry]));
+    this.#entries = new Map(found.map(([entry]) => [entry.id, entry]));
+    this.#detections = new Map(found);
   }
 
-  /** Finds the model folders; nothing is read from them yet (see load). */
+  /** Finds the model folders and which family each is of; nothing is loaded yet (see load). */
   static async discover(root: string): Promise<ModelRegistry> {
-    const folders: string[] = [];
-    await findModelFolders(root, 0, folders);
+    const found = new Map<string, FamilyDetection>();
+    await findModelFolders(root, 0, found);
     const entries = await Promise.all(
-      folders.sort().map(async (folder): Promise<ModelEntry> => {
+      [...found.keys()].sort().map(async (folder): Promise<[ModelEntry, FamilyDetection]> => {
+        const detection = found.get(folder)!;
         const id = path.relative(root, folder).split(path.sep).join('/') || path.basename(root);
         const slash = id.indexOf('/');
-        return {
+        const entry: ModelEntry = {
           id,
           path: folder,
           created: await modifiedSeconds(folder),
           ownedBy: slash > 0 ? id.slice(0, slash) : 'ovspeech',
           state: 'loading',
+          ...(detection.family === null ? {} : { family: detection.family }),
         };
+        return [entry, detection];
       }),
     );
     return new ModelRegistry(root, entries);
@@ -113,15 +116,9 @@ export class ModelRegistry {
   async load(options: EngineOptions, onSettled?: (entry: ModelEntry) => void): Promise<void> {
     for (const entry of this.list()) {
       try {
+        const { kind, reason } = this.#detections.get(entry)!;
+        if (kind === null) throw new OvSpeechError(reason, 'UNSUPPORTED_MODEL');
         entry.info = await callNative(() => addon.inspectModel(entry.path));
-        entry.family = entry.info.modelType;
-        const kind = Object.hasOwn(addon.modelFamilies, entry.family) ? addon.modelFamilies[entry.family] : undefined;
-        if (kind === undefined) {
-          throw new OvSpeechError(
-            `model_type "${entry.family}" is not a family ovspeech serves (${Object.keys(addon.modelFamilies).sort().join(', ')})`,
-            'UNSUPPORTED_MODEL',
-          );
-        }
         entry.loaded = await LOAD_ENGINE[kind](entry.path, options);
         entry.state = 'ready';
       } catch (error) {
