@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 
 import { checkSpeechFormatAvailable, MissingFfmpegError } from '../../audio/encode.js';
 import type { ServerConfig } from '../../config/config.js';
+import type { ModelResolver } from '../../engine/ModelResolver.js';
 import { OvSpeechError } from '../../errors.js';
 import { decodeLimits } from '../../speech/uploadLimits.js';
 import type { AppState } from '../state.js';
@@ -15,7 +16,6 @@ import { responseText, sseData } from '../chat/sseEvents.js';
 import { ChatUpstream, readCompletion } from '../chat/upstream.js';
 import { ApiError } from '../errors.js';
 import type { HttpMetrics } from '../metrics.js';
-import type { ModelResolver } from '../modelResolver.js';
 import { readJsonObject } from '../params/jsonBody.js';
 import { requestSignal, type RequestSignal } from '../requestSignal.js';
 import { EventStream } from '../sse.js';

@@ -13,12 +13,12 @@ import {
   type SpeechEncoder,
 } from '../../audio/encode.js';
 import type { ServerConfig } from '../../config/config.js';
+import type { ModelResolver } from '../../engine/ModelResolver.js';
 import type { Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
 import type { ApiDialect } from '../dialect.js';
 import type { AppState } from '../state.js';
 import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
-import type { ModelResolver } from '../modelResolver.js';
 import { readJsonObject } from '../params/jsonBody.js';
 import { requestSignal, type RequestSignal } from '../requestSignal.js';
 import { readSpeechRequest, type SpeechRequest } from '../schemas/speech.js';

@@ -3,13 +3,13 @@ import type { Context } from 'koa';
 
 import { decodeAudio } from '../../audio/decode.js';
 import type { ServerConfig } from '../../config/config.js';
+import type { ModelResolver } from '../../engine/ModelResolver.js';
 import type { TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { OvSpeechError } from '../../errors.js';
 import { decodeLimits } from '../../speech/uploadLimits.js';
 import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
 import { routeLabel } from '../middleware/httpMetrics.js';
-import type { ModelResolver } from '../modelResolver.js';
 import { readMultipartForm } from '../multipart.js';
 import { FormFields } from '../params/formFields.js';
 import { requestSignal } from '../requestSignal.js';

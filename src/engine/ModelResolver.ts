@@ -1,13 +1,37 @@
-import type { ModelEntry, ModelRegistry } from '../engine/ModelRegistry.js';
-import type { SpeechEngine } from '../engine/SpeechEngine.js';
-import type { WhisperEngine } from '../engine/WhisperEngine.js';
-import { ApiError } from './errors.js';
+import { OvSpeechError, type ErrorCode } from '../errors.js';
+import type { ModelKind } from '../native/AddonTypes.js';
+import type { ModelEntry, ModelRegistry } from './ModelRegistry.js';
+import type { SpeechEngine } from './SpeechEngine.js';
+import type { WhisperEngine } from './WhisperEngine.js';
 
 export interface EngineOfKind {
   transcription: WhisperEngine;
   speech: SpeechEngine;
 }
-export type ModelKind = keyof EngineOfKind;
+
+/** Why a request's model cannot serve it; each API reports it under this name. */
+export type ModelProblem = 'model_not_found' | 'model_loading' | 'model_unavailable' | 'model_not_supported';
+
+/** A request's model that cannot serve it, whatever the protocol: always about the parameter `model`. */
+export class ModelResolutionError extends OvSpeechError {
+  constructor(
+    message: string,
+    code: ErrorCode,
+    readonly problem: ModelProblem,
+    /** Seconds after which the same request may succeed, when waiting helps. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message, code, { param: 'model' });
+    this.name = 'ModelResolutionError';
+  }
+}
+
+/** Models are loading: the same request is likely to succeed after this many seconds. */
+const LOADING_RETRY_SECONDS = 5;
+
+export function modelNotFound(id: string): ModelResolutionError {
+  return new ModelResolutionError(`The model '${id}' does not exist`, 'MODEL_NOT_FOUND', 'model_not_found');
+}
 
 /**
  * OpenAI's model names, which clients send unchanged: they mean the server's default model of the kind.
@@ -18,12 +42,6 @@ const OPENAI_MODELS: Record<ModelKind, readonly string[]> = {
   speech: ['tts-1', 'tts-1-hd', 'gpt-4o-mini-tts'],
 };
 
-const WHAT: Record<ModelKind, string> = { transcription: 'transcription', speech: 'speech' };
-
-function notFound(id: string): ApiError {
-  return new ApiError(404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model');
-}
-
 /** Picks the engine a request runs on, or says exactly why none can serve it. */
 export class ModelResolver {
   constructor(
@@ -31,25 +49,27 @@ export class ModelResolver {
     private readonly defaults: Record<ModelKind, string | undefined>,
   ) {}
 
+  /** The model for `requested`, else the default of the kind. */
   resolve<K extends ModelKind>(kind: K, requested: string | undefined): { id: string; engine: EngineOfKind[K] } {
     const entry = this.#entry(kind, requested);
     if (entry.state === 'loading') {
-      throw new ApiError(503, `The model '${entry.id}' is still loading; try again shortly`, 'server_error', 'model_loading', 'model', {
-        'Retry-After': '5',
-      });
+      throw new ModelResolutionError(
+        `The model '${entry.id}' is still loading; try again shortly`,
+        'UNAVAILABLE',
+        'model_loading',
+        LOADING_RETRY_SECONDS,
+      );
     }
     if (entry.state === 'failed' || entry.loaded === undefined) {
       // Whatever the load error's code, the request itself is fine: the server cannot serve this model.
       const why = entry.error ? ` (${entry.error.code})` : '';
-      throw new ApiError(503, `The model '${entry.id}' failed to load${why}; see /health`, 'server_error', 'model_unavailable', 'model');
+      throw new ModelResolutionError(`The model '${entry.id}' failed to load${why}; see /health`, 'UNAVAILABLE', 'model_unavailable');
     }
     if (entry.loaded.kind !== kind) {
-      throw new ApiError(
-        400,
-        `The model '${entry.id}' is a ${entry.loaded.kind} model, not a ${WHAT[kind]} model`,
-        'invalid_request_error',
+      throw new ModelResolutionError(
+        `The model '${entry.id}' is a ${entry.loaded.kind} model, not a ${kind} model`,
+        'INVALID_ARGUMENT',
         'model_not_supported',
-        'model',
       );
     }
     return { id: entry.id, engine: entry.loaded.engine as EngineOfKind[K] };
@@ -72,19 +92,22 @@ export class ModelResolver {
     if (requested !== undefined) {
       const entry = this.registry.get(requested);
       if (entry !== undefined) return entry;
-      if (!OPENAI_MODELS[kind].includes(requested)) throw notFound(requested);
+      if (!OPENAI_MODELS[kind].includes(requested)) throw modelNotFound(requested);
     }
     const id = this.defaultId(kind);
     if (id !== undefined) {
       const entry = this.registry.get(id);
-      if (entry === undefined) throw notFound(id);
+      if (entry === undefined) throw modelNotFound(id);
       return entry;
     }
     if (this.registry.list().some((entry) => entry.state === 'loading')) {
-      throw new ApiError(503, `No ${WHAT[kind]} model is ready yet; models are still loading`, 'server_error', 'model_loading', 'model', {
-        'Retry-After': '5',
-      });
+      throw new ModelResolutionError(
+        `No ${kind} model is ready yet; models are still loading`,
+        'UNAVAILABLE',
+        'model_loading',
+        LOADING_RETRY_SECONDS,
+      );
     }
-    throw new ApiError(404, `This server has no ${WHAT[kind]} model`, 'invalid_request_error', 'model_not_found', 'model');
+    throw new ModelResolutionError(`This server has no ${kind} model`, 'MODEL_NOT_FOUND', 'model_not_found');
   }
 }
