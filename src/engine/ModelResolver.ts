@@ -9,6 +9,13 @@ export interface EngineOfKind {
   speech: SpeechEngine;
 }
 
+/** A request's model: its engine, held until release() (see ModelRegistry.lease). */
+export interface ResolvedModel<K extends ModelKind> {
+  readonly id: string;
+  readonly engine: EngineOfKind[K];
+  release(): void;
+}
+
 /** Why a request's model cannot serve it; each API reports it under this name. */
 export type ModelProblem = 'model_not_found' | 'model_loading' | 'model_unavailable' | 'model_not_supported';
 
@@ -42,15 +49,15 @@ const OPENAI_MODELS: Record<ModelKind, readonly string[]> = {
   speech: ['tts-1', 'tts-1-hd', 'gpt-4o-mini-tts'],
 };
 
-/** Picks the engine a request runs on, or says exactly why none can serve it. */
+/** Picks the engine a request runs on and leases it, or says exactly why none can serve it. */
 export class ModelResolver {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly defaults: Record<ModelKind, string | undefined>,
   ) {}
 
-  /** The model for `requested`, else the default of the kind. */
-  resolve<K extends ModelKind>(kind: K, requested: string | undefined): { id: string; engine: EngineOfKind[K] } {
+  /** The model for `requested` (else the default of the kind), leased: release it once the request is over. */
+  resolve<K extends ModelKind>(kind: K, requested: string | undefined): ResolvedModel<K> {
     const entry = this.#entry(kind, requested);
     if (entry.state === 'loading') {
       throw new ModelResolutionError(
@@ -72,10 +79,12 @@ export class ModelResolver {
         'model_not_supported',
       );
     }
-    return { id: entry.id, engine: entry.loaded.engine as EngineOfKind[K] };
+    // Ready and of the kind, checked in this same turn of the event loop: the lease cannot miss.
+    const lease = this.registry.lease(entry.id)!;
+    return { id: lease.id, engine: lease.loaded.engine as EngineOfKind[K], release: lease.release };
   }
 
-  /** Every loaded model of the kind, in id order. */
+  /** Every loaded model of the kind, in id order; for use within the caller's synchronous code only. */
   readyModels<K extends ModelKind>(kind: K): { id: string; engine: EngineOfKind[K] }[] {
     return this.registry
       .list()

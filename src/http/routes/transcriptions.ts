@@ -34,9 +34,10 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
     const request = readTranscriptionRequest(new FormFields(upload.fields), task);
     if (upload.file === undefined)
       throw new OvSpeechError('The audio file is missing: send it in the field "file"', 'INVALID_ARGUMENT', { param: 'file' });
-    const { id, engine } = resolver.resolve('transcription', request.model);
-
+    const model = resolver.resolve('transcription', request.model);
+    const { id, engine } = model;
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
+    work.hold(model);
     let streaming = false;
     try {
       const audio = await decodeAudio(
