@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +12,9 @@ import { rejection } from '../helpers/rejection.js';
 import { startTestServer, waitForModels } from '../helpers/server.js';
 import { settledFlag } from '../helpers/settled.js';
 
-const tinySpeechT5 = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'models', 'tiny-speecht5');
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+const tinySpeechT5 = path.join(fixtures, 'models', 'tiny-speecht5');
+const tinyWhisper = path.join(fixtures, 'models', 'tiny-whisper');
 const OPTIONS = { device: 'CPU', workers: 1 };
 /** 40 sentences: about 4 s of synthesis on the tiny model on a 2-core machine, its first one within 0.1 s. */
 const LONG_INPUT = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i + 1} of the test.`).join(' ');
@@ -25,6 +28,15 @@ function speech(server: RunningServer, body: Record<string, unknown>, signal?: A
     body: JSON.stringify({ voice: 'alloy', response_format: 'pcm', ...body }),
     ...(signal ? { signal } : {}),
   });
+}
+
+/** A streamed transcription (SSE) of a 45 s recording. */
+async function streamedTranscription(server: RunningServer, model: string, signal?: AbortSignal): Promise<Response> {
+  const form = new FormData();
+  form.append('model', model);
+  form.append('stream', 'true');
+  form.append('file', new Blob([await readFile(path.join(fixtures, 'audio', 'en_45s.flac'))]), 'en_45s.flac');
+  return fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', body: form, ...(signal ? { signal } : {}) });
 }
 
 /** Rejects if `promise` does not settle within the deadline: a lease that is never released. */
@@ -117,5 +129,28 @@ describe('http: models added and removed at run time', () => {
     assert.equal(whole.status, 200);
     await whole.arrayBuffer();
     await withinDeadline(server.registry.remove('voices/failing'), 'the removal after failed requests');
+  });
+
+  it('finishes a transcription stream on a removed model; neither it nor an abandoned one keeps its lease', async () => {
+    await server.registry.add('asr/tiny', tinyWhisper, OPTIONS);
+    const streamed = await streamedTranscription(server, 'asr/tiny');
+    assert.equal(streamed.status, 200);
+    const reader = streamed.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let events = (await reader.read()).value ?? '';
+    const removal = server.registry.remove('asr/tiny');
+    const late = await streamedTranscription(server, 'asr/tiny');
+    assert.equal(late.status, 404);
+    await late.arrayBuffer();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) events += chunk.value;
+    assert.match(events, /"type":"transcript\.text\.done"/);
+    await withinDeadline(removal, 'the removal after the transcription stream');
+
+    await server.registry.add('asr/abandoned', tinyWhisper, OPTIONS);
+    const client = new AbortController();
+    const abandoned = await streamedTranscription(server, 'asr/abandoned', client.signal);
+    assert.equal(abandoned.status, 200);
+    await abandoned.body!.getReader().read();
+    client.abort();
+    await withinDeadline(server.registry.remove('asr/abandoned'), 'the removal after an abandoned transcription stream');
   });
 });
