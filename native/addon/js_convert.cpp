@@ -50,6 +50,15 @@ Napi::Value to_js(Napi::Env env, const ModelFolderInfo& info) {
     return result;
 }
 
+Napi::Value to_js(Napi::Env env, const FamilyDetection& detection) {
+    auto result = Napi::Object::New(env);
+    result.Set("family", detection.kind ? Napi::Value(Napi::String::New(env, detection.family)) : env.Null());
+    result.Set("kind", detection.kind ? Napi::Value(Napi::String::New(env, model_kind_name(*detection.kind))) : env.Null());
+    result.Set("modelFolder", detection.model_folder);
+    result.Set("reason", detection.reason);
+    return result;
+}
+
 Napi::Value to_js(Napi::Env env, const std::vector<DeviceInfo>& devices) {
     auto array = Napi::Array::New(env, devices.size());
     for (uint32_t i = 0; i < devices.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include "common/compile_options.h"
+#include "common/model_family.h"
 #include "common/model_folder.h"
 #include "common/runtime.h"
 #include "scheduler/worker_pool.h"
@@ -15,6 +16,8 @@
 namespace ovspeech::addon {
 
 Napi::Value to_js(Napi::Env env, const ModelFolderInfo& info);
+// {family, kind, modelFolder, reason}: family and kind are null when no family recognizes the folder.
+Napi::Value to_js(Napi::Env env, const FamilyDetection& detection);
 Napi::Value to_js(Napi::Env env, const std::vector<DeviceInfo>& devices);
 Napi::Value to_js(Napi::Env env, const whisper::TranscriptionSegment& segment);
 // [{token, logprob, bytes}]: token is the bytes as UTF-8, U+FFFD standing for a partial character.

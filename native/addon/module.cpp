@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon/addon_state.h"
+#include "addon/detect_family_worker.h"
 #include "addon/devices_worker.h"
 #include "addon/inspect_model_worker.h"
 #include "addon/sentence_ends.h"
@@ -10,8 +11,6 @@
 #include "common/runtime.h"
 #include "tts/synthesizer.h"
 #include "tts/time_stretch.h"
-#include "tts/tts_model.h"
-#include "whisper/whisper_config.h"
 
 namespace {
 
@@ -39,14 +38,9 @@ Napi::Object InitOvSpeech(Napi::Env env, Napi::Object exports) {
     speech_limits.Set("maxSpeed", ovspeech::tts::kMaxSpeed);
     speech_limits.Freeze();
     exports.Set("speechLimits", speech_limits);
-    // The one list of families, each with the kind of engine that serves it.
-    auto families = Napi::Object::New(env);
-    families.Set(ovspeech::whisper::kWhisperModelType, "transcription");
-    for (const std::string& family : ovspeech::tts::TtsModel::families()) families.Set(family, "speech");
-    families.Freeze();
-    exports.Set("modelFamilies", families);
     exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
     exports.Set("availableDevices", Napi::Function::New(env, addon::available_devices, "availableDevices"));
+    exports.Set("detectFamily", Napi::Function::New(env, addon::detect_family, "detectFamily"));
     exports.Set("inspectModel", Napi::Function::New(env, addon::inspect_model, "inspectModel"));
     exports.Set("nextSentenceEnd", Napi::Function::New(env, addon::next_sentence_end, "nextSentenceEnd"));
     exports.Set("loadWhisperModel", Napi::Function::New(env, addon::load_whisper_model, "loadWhisperModel"));

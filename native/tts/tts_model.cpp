@@ -1,10 +1,8 @@
 #include "tts/tts_model.h"
 
-#include <map>
+#include <vector>
 
 #include "common/error.h"
-#include "common/json_file.h"
-#include "common/model_ir.h"
 #include "tts/speecht5_model.h"
 
 namespace ovspeech::tts {
@@ -12,35 +10,40 @@ namespace {
 
 using Loader = std::shared_ptr<const TtsModel> (*)(const std::filesystem::path&, const CompileOptions&);
 
-// The one list of text-to-speech families, by config.json's model_type.
-const std::map<std::string, Loader>& loaders() {
-    static const std::map<std::string, Loader> by_family{
-        {"speecht5",
+struct TtsFamily {
+    ModelFamily family;
+    Loader load;
+};
+
+// The one list of text-to-speech families: how each recognizes its folder, and how it loads.
+const std::vector<TtsFamily>& tts_families() {
+    static const std::vector<TtsFamily> table{
+        {family_by_model_type("speecht5", ModelKind::Speech),
          [](const std::filesystem::path& dir, const CompileOptions& options) -> std::shared_ptr<const TtsModel> {
              return SpeechT5Model::load(dir, options);
          }},
     };
-    return by_family;
+    return table;
 }
 
 }  // namespace
 
 std::shared_ptr<const TtsModel> TtsModel::load(const std::filesystem::path& dir, const CompileOptions& options) {
-    require_model_folder(dir);
-    const nlohmann::json config = read_json_file(dir / "config.json");
-    const std::string family = config.value("model_type", std::string());
-    const auto loader = loaders().find(family);
-    if (loader != loaders().end()) return loader->second(dir, options);
+    const FolderContents contents = read_folder_contents(dir);
+    for (const TtsFamily& row : tts_families()) {
+        if (row.family.recognizes(contents)) return row.load(dir, options);
+    }
     std::string known;
-    for (const std::string& name : families()) known += (known.empty() ? "" : ", ") + name;
-    throw Error(ErrorCode::UnsupportedModel, "config.json in " + dir.string() + " has model_type \"" + family +
-                                                 "\", not a text-to-speech family ovspeech knows (" + known + ")");
+    for (const TtsFamily& row : tts_families()) known += (known.empty() ? "" : ", ") + row.family.name;
+    const std::string found = contents.model_type ? "config.json has model_type \"" + *contents.model_type + "\"" : contents.config_problem;
+    throw Error(ErrorCode::UnsupportedModel,
+                dir.string() + " is not a folder of a text-to-speech family ovspeech knows (" + known + "): " + found);
 }
 
-std::vector<std::string> TtsModel::families() {
-    std::vector<std::string> names;
-    for (const auto& [name, loader] : loaders()) names.push_back(name);
-    return names;
+std::vector<ModelFamily> TtsModel::families() {
+    std::vector<ModelFamily> families;
+    for (const TtsFamily& row : tts_families()) families.push_back(row.family);
+    return families;
 }
 
 }  // namespace ovspeech::tts

@@ -8,6 +8,7 @@
 
 #include "common/cancellation.h"
 #include "common/compile_options.h"
+#include "common/model_family.h"
 
 namespace ovspeech::tts {
 
@@ -51,12 +52,12 @@ public:
     virtual size_t max_unit_tokens() const = 0;
     virtual std::unique_ptr<TtsSession> create_session() const = 0;
 
-    // Reads config.json's model_type and loads the matching family. Throws Error: MODEL_NOT_FOUND,
+    // Loads the family that recognizes the folder. Throws Error: MODEL_NOT_FOUND,
     // UNSUPPORTED_MODEL (unknown family, missing or broken file, naming it), INVALID_ARGUMENT (device).
     static std::shared_ptr<const TtsModel> load(const std::filesystem::path& dir, const CompileOptions& options);
 
-    // The model_type of every family load() knows, sorted.
-    static std::vector<std::string> families();
+    // Every family load() knows: how each recognizes its folder.
+    static std::vector<ModelFamily> families();
 };
 
 }  // namespace ovspeech::tts

@@ -38,6 +38,10 @@ private:
 
 }  // namespace
 
+ModelFamily model_family() {
+    return family_by_model_type(kWhisperModelType, ModelKind::Transcription);
+}
+
 WhisperConfig WhisperConfig::from_folder(const std::filesystem::path& dir) {
     WhisperConfig config;
 

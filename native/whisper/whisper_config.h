@@ -8,10 +8,15 @@
 #include <utility>
 #include <vector>
 
+#include "common/model_family.h"
+
 namespace ovspeech::whisper {
 
 // config.json's model_type of the Whisper family.
 constexpr const char* kWhisperModelType = "whisper";
+
+// The Whisper family: an optimum-cli export whose config.json's model_type is "whisper".
+ModelFamily model_family();
 
 // What the decoding rules need from a Whisper folder's config.json and generation_config.json.
 struct WhisperConfig {

@@ -3,6 +3,7 @@ import Koa from 'koa';
 
 import type { ServerConfig } from '../config/config.js';
 import type { ModelRegistry } from '../engine/ModelRegistry.js';
+import { ModelResolver } from '../engine/ModelResolver.js';
 import type { Logger } from '../log.js';
 import { API_PREFIXES } from './dialect.js';
 import { ApiError } from './errors.js';
@@ -13,7 +14,6 @@ import { httpMetrics } from './middleware/httpMetrics.js';
 import { requestContext } from './middleware/requestContext.js';
 import { shutdownGate } from './middleware/shutdownGate.js';
 import { unknownUrl } from './middleware/unknownUrl.js';
-import { ModelResolver } from './modelResolver.js';
 import { chatRoutes } from './routes/chat.js';
 import { healthRoute } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';

@@ -1,4 +1,5 @@
 import { AudioDecodeError } from '../audio/errors.js';
+import { ModelResolutionError } from '../engine/ModelResolver.js';
 import { OvSpeechError, type ErrorCode } from '../errors.js';
 
 /** OpenAI's error body: `{"error":{"message","type","param","code"}}`. */
@@ -66,6 +67,12 @@ function isExposedHttpError(error: unknown): error is Error & { status: number; 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof AudioDecodeError) return new ApiError(422, error.message, 'invalid_request_error', 'invalid_audio', 'file');
+  if (error instanceof ModelResolutionError) {
+    // The code says which status; the problem is the API's code, and waiting helps only where it says so.
+    const { status, type } = STATUS_OF[error.code];
+    const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
+    return new ApiError(status, error.message, type, error.problem, error.param ?? null, headers);
+  }
   if (error instanceof OvSpeechError) {
     const { status, type } = STATUS_OF[error.code];
     const message = status >= 500 && error.code === 'INTERNAL' ? INTERNAL_MESSAGE : error.message;

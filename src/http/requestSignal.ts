@@ -8,7 +8,13 @@ export interface RequestSignal {
   readonly signal: AbortSignal;
   /** The error to answer for a failure: a timed-out request's cancellation becomes a 504. */
   readonly explain: (error: unknown) => unknown;
-  /** The work is over: later closes and the timer no longer abort anything. */
+  /** Keeps `held` (a model's lease) until the work is over: dispose() releases it. */
+  readonly hold: (held: { release(): void }) => void;
+  /**
+   * The work is over: later closes and the timer no longer abort anything, and what it held is released.
+   * Call it exactly once, when the last use of the engine has settled (for a stream, after the response's
+   * handler returned).
+   */
   readonly dispose: () => void;
 }
 
@@ -22,12 +28,17 @@ export function requestTimedOut(timeoutMs: number): ApiError {
  */
 export function requestSignal(ctx: Context, timeoutMs: number, onAbort: (reason: AbortReason) => void): RequestSignal {
   const work = workSignal(timeoutMs, onAbort);
+  const held: { release(): void }[] = [];
   ctx.res.once('close', () => {
     if (!ctx.res.writableFinished) work.abort('client_closed', 'The client closed the connection');
   });
   return {
     signal: work.signal,
     explain: (error) => (work.reason() === 'timeout' ? requestTimedOut(timeoutMs) : error),
-    dispose: work.dispose,
+    hold: (lease) => held.push(lease),
+    dispose: () => {
+      work.dispose();
+      for (const lease of held.splice(0)) lease.release();
+    },
   };
 }

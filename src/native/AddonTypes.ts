@@ -24,6 +24,24 @@ export interface ModelFolderInfo {
   irs: IrInfo[];
 }
 
+/** What serves a family's models. */
+export type ModelKind = 'transcription' | 'speech';
+
+/** Which family recognizes a folder (native/common/model_family.h). */
+export interface FamilyDetection {
+  /** The family that recognizes the folder; null when none does. */
+  family: string | null;
+  /** The kind of engine that serves the family; null with no family. */
+  kind: ModelKind | null;
+  /**
+   * A folder of a family, or one that looks like a model no family serves (config.json naming an unknown
+   * model_type, an unreadable config.json, an OpenVINO IR): a model folder, and nothing below it is one.
+   */
+  modelFolder: boolean;
+  /** Why no family recognizes the folder; "" when one does. */
+  reason: string;
+}
+
 export interface DeviceInfo {
   name: string;
   fullName: string;
@@ -39,11 +57,11 @@ export interface SpeechLimits {
 export interface Addon {
   readonly openvinoVersion: string;
   readonly speechLimits: SpeechLimits;
-  /** Every family ovspeech serves, by config.json's model_type, with the kind of engine that runs it. */
-  readonly modelFamilies: Readonly<Record<string, 'transcription' | 'speech'>>;
   /** Native errors are created as `new errorClass(message, code)`. */
   setErrorClass(errorClass: typeof OvSpeechError): void;
   availableDevices(): Promise<DeviceInfo[]>;
+  /** Asks each family ovspeech serves whether `dir` is its folder; MODEL_NOT_FOUND for a missing folder. */
+  detectFamily(dir: string): Promise<FamilyDetection>;
   inspectModel(dir: string): Promise<ModelFolderInfo>;
   /**
    * Where the first sentence of text still arriving ends (UTF-16 index, its white space included), by the

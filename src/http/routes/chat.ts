@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 
 import { checkSpeechFormatAvailable, MissingFfmpegError } from '../../audio/encode.js';
 import type { ServerConfig } from '../../config/config.js';
+import type { ModelResolver } from '../../engine/ModelResolver.js';
 import { OvSpeechError } from '../../errors.js';
 import { decodeLimits } from '../../speech/uploadLimits.js';
 import type { AppState } from '../state.js';
@@ -15,7 +16,6 @@ import { responseText, sseData } from '../chat/sseEvents.js';
 import { ChatUpstream, readCompletion } from '../chat/upstream.js';
 import { ApiError } from '../errors.js';
 import type { HttpMetrics } from '../metrics.js';
-import type { ModelResolver } from '../modelResolver.js';
 import { readJsonObject } from '../params/jsonBody.js';
 import { requestSignal, type RequestSignal } from '../requestSignal.js';
 import { EventStream } from '../sse.js';
@@ -72,9 +72,14 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
   // Audio comes base64 in the JSON: an upload's limit, as base64, and room for the conversation's text.
   const bodyLimit = Math.ceil((config.maxUploadBytes * 4) / 3) + 1024 * 1024;
 
-  /** Fails before anything runs when the reply cannot be spoken as asked. */
-  const replyVoice = async (request: ReplyAudioRequest): Promise<ReplyVoice> => {
-    const { id, engine } = resolver.resolve('speech', request.model);
+  /**
+   * Fails before anything runs when the reply cannot be spoken as asked. The speech model stays leased
+   * by `work` until the reply has been spoken.
+   */
+  const replyVoice = async (request: ReplyAudioRequest, work: RequestSignal): Promise<ReplyVoice> => {
+    const model = resolver.resolve('speech', request.model);
+    work.hold(model);
+    const { id, engine } = model;
     engine.checkVoice(request.voice, 'audio.voice');
     await checkSpeechFormatAvailable(request.format).catch((error: unknown) => {
       throw error instanceof MissingFfmpegError ? new OvSpeechError(error.message, error.code, { param: 'audio.format' }) : error;
@@ -90,12 +95,16 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
 
   const transcribe = async (request: ChatRequest, signal: AbortSignal): Promise<void> => {
     if (request.inputAudio.length === 0) return;
-    const { id, engine } = resolver.resolve('transcription', request.transcriptionModel);
-    const results = await transcribeInputAudio(request.inputAudio, engine, decodeLimits(config, engine.minimumAudio, signal));
-    results.forEach((result, index) => {
-      replaceInputAudio(request, request.inputAudio[index]!, result.text);
-      metrics.recordTranscription(id, result);
-    });
+    const model = resolver.resolve('transcription', request.transcriptionModel);
+    try {
+      const results = await transcribeInputAudio(request.inputAudio, model.engine, decodeLimits(config, model.engine.minimumAudio, signal));
+      results.forEach((result, index) => {
+        replaceInputAudio(request, request.inputAudio[index]!, result.text);
+        metrics.recordTranscription(model.id, result);
+      });
+    } finally {
+      model.release();
+    }
   };
 
   /** The SSE response; it goes on after the handler returns, and disposes of the request's signal. */
@@ -123,10 +132,10 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
     if (upstream === undefined) throw notConfigured();
     const request = readChatRequest(await readJsonObject(ctx, bodyLimit), upstreamModel);
     restoreAssistantAudio(request, (id) => transcripts.transcript(id));
-    const voice = request.replyAudio === undefined ? undefined : await replyVoice(request.replyAudio);
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: String(request.upstream.model), reason }));
     let handedOver = false;
     try {
+      const voice = request.replyAudio === undefined ? undefined : await replyVoice(request.replyAudio, work);
       await transcribe(request, work.signal);
       const response = await upstream.post(request.upstream, { signal: work.signal, requestId: ctx.state.requestId, log: ctx.state.log });
       if (request.stream) {

@@ -1,8 +1,8 @@
 import { Router } from '@koa/router';
 
 import type { ModelEntry, ModelRegistry } from '../../engine/ModelRegistry.js';
+import { modelNotFound } from '../../engine/ModelResolver.js';
 import type { AppState } from '../state.js';
-import { ApiError } from '../errors.js';
 
 /** OpenAI's model object. */
 function modelObject(entry: ModelEntry) {
@@ -18,9 +18,7 @@ export function modelsRoute(registry: ModelRegistry): Router<AppState> {
   router.get('/*id', (ctx) => {
     const id = ctx.params.id ?? '';
     const entry = registry.get(id);
-    if (entry === undefined) {
-      throw new ApiError(404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model');
-    }
+    if (entry === undefined) throw modelNotFound(id);
     ctx.body = modelObject(entry);
   });
   return router;

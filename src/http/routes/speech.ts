@@ -13,12 +13,12 @@ import {
   type SpeechEncoder,
 } from '../../audio/encode.js';
 import type { ServerConfig } from '../../config/config.js';
+import type { ModelResolver } from '../../engine/ModelResolver.js';
 import type { Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
 import type { ApiDialect } from '../dialect.js';
 import type { AppState } from '../state.js';
 import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
-import type { ModelResolver } from '../modelResolver.js';
 import { readJsonObject } from '../params/jsonBody.js';
 import { requestSignal, type RequestSignal } from '../requestSignal.js';
 import { readSpeechRequest, type SpeechRequest } from '../schemas/speech.js';
@@ -38,15 +38,17 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
 
   router.post('/audio/speech', async (ctx) => {
     const request = readSpeechRequest(await readJsonObject(ctx), config.maxInputCharacters, dialect);
-    const { id, engine } = resolver.resolve('speech', request.model);
-    const { voice } = request.options;
-    if (voice !== undefined && dialect.unknownVoice === 'default' && !engine.hasVoice(voice)) delete request.options.voice;
-    engine.checkVoice(request.options.voice);
-    await checkSpeechFormatAvailable(request.format);
+    const model = resolver.resolve('speech', request.model);
+    const { id, engine } = model;
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
+    work.hold(model);
     const record = (speech: Speech) => metrics.recordSpeech(id, speech);
     let handedOver = false;
     try {
+      const { voice } = request.options;
+      if (voice !== undefined && dialect.unknownVoice === 'default' && !engine.hasVoice(voice)) delete request.options.voice;
+      engine.checkVoice(request.options.voice);
+      await checkSpeechFormatAvailable(request.format);
       if (request.delivery === 'whole') await respondWhole(ctx, engine, request, work, record);
       else {
         await respondStreaming(ctx, engine, request, work, record);
@@ -61,15 +63,21 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
 
   router.get('/audio/voices', (ctx) => {
     const requested = typeof ctx.query.model === 'string' ? ctx.query.model : undefined;
-    const models =
-      requested === undefined ? resolver.readyModels('speech') : [{ id: requested, engine: resolver.resolve('speech', requested).engine }];
-    ctx.body = {
-      object: 'list',
-      data: models.flatMap(({ id, engine }) => {
-        const { names, default: byDefault } = engine.voices();
-        return names.map((name) => ({ id: name, object: 'voice', name, model: id, default: name === byDefault }));
-      }),
+    const voiceList = ({ id, engine }: { id: string; engine: SpeechEngine }) => {
+      const { names, default: byDefault } = engine.voices();
+      return names.map((name) => ({ id: name, object: 'voice', name, model: id, default: name === byDefault }));
     };
+    let data: ReturnType<typeof voiceList>;
+    if (requested === undefined) data = resolver.readyModels('speech').flatMap(voiceList);
+    else {
+      const model = resolver.resolve('speech', requested);
+      try {
+        data = voiceList(model);
+      } finally {
+        model.release();
+      }
+    }
+    ctx.body = { object: 'list', data };
   });
   return router;
 }

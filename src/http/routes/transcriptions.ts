@@ -3,13 +3,13 @@ import type { Context } from 'koa';
 
 import { decodeAudio } from '../../audio/decode.js';
 import type { ServerConfig } from '../../config/config.js';
+import type { ModelResolver } from '../../engine/ModelResolver.js';
 import type { TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { OvSpeechError } from '../../errors.js';
 import { decodeLimits } from '../../speech/uploadLimits.js';
 import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
 import { routeLabel } from '../middleware/httpMetrics.js';
-import type { ModelResolver } from '../modelResolver.js';
 import { readMultipartForm } from '../multipart.js';
 import { FormFields } from '../params/formFields.js';
 import { requestSignal } from '../requestSignal.js';
@@ -34,9 +34,10 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
     const request = readTranscriptionRequest(new FormFields(upload.fields), task);
     if (upload.file === undefined)
       throw new OvSpeechError('The audio file is missing: send it in the field "file"', 'INVALID_ARGUMENT', { param: 'file' });
-    const { id, engine } = resolver.resolve('transcription', request.model);
-
+    const model = resolver.resolve('transcription', request.model);
+    const { id, engine } = model;
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
+    work.hold(model);
     let streaming = false;
     try {
       const audio = await decodeAudio(

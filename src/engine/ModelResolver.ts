@@ -1,0 +1,122 @@
+import { OvSpeechError, type ErrorCode } from '../errors.js';
+import type { ModelKind } from '../native/AddonTypes.js';
+import type { ModelEntry, ModelRegistry } from './ModelRegistry.js';
+import type { SpeechEngine } from './SpeechEngine.js';
+import type { WhisperEngine } from './WhisperEngine.js';
+
+export interface EngineOfKind {
+  transcription: WhisperEngine;
+  speech: SpeechEngine;
+}
+
+/** A request's model: its engine, held until release() (see ModelRegistry.lease). */
+export interface ResolvedModel<K extends ModelKind> {
+  readonly id: string;
+  readonly engine: EngineOfKind[K];
+  release(): void;
+}
+
+/** Why a request's model cannot serve it; each API reports it under this name. */
+export type ModelProblem = 'model_not_found' | 'model_loading' | 'model_unavailable' | 'model_not_supported';
+
+/** A request's model that cannot serve it, whatever the protocol: always about the parameter `model`. */
+export class ModelResolutionError extends OvSpeechError {
+  constructor(
+    message: string,
+    code: ErrorCode,
+    readonly problem: ModelProblem,
+    /** Seconds after which the same request may succeed, when waiting helps. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message, code, { param: 'model' });
+    this.name = 'ModelResolutionError';
+  }
+}
+
+/** Models are loading: the same request is likely to succeed after this many seconds. */
+const LOADING_RETRY_SECONDS = 5;
+
+export function modelNotFound(id: string): ModelResolutionError {
+  return new ModelResolutionError(`The model '${id}' does not exist`, 'MODEL_NOT_FOUND', 'model_not_found');
+}
+
+/**
+ * OpenAI's model names, which clients send unchanged: they mean the server's default model of the kind.
+ * A model folder of the same name wins over the alias.
+ */
+const OPENAI_MODELS: Record<ModelKind, readonly string[]> = {
+  transcription: ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize'],
+  speech: ['tts-1', 'tts-1-hd', 'gpt-4o-mini-tts'],
+};
+
+/** Picks the engine a request runs on and leases it, or says exactly why none can serve it. */
+export class ModelResolver {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly defaults: Record<ModelKind, string | undefined>,
+  ) {}
+
+  /** The model for `requested` (else the default of the kind), leased: release it once the request is over. */
+  resolve<K extends ModelKind>(kind: K, requested: string | undefined): ResolvedModel<K> {
+    const entry = this.#entry(kind, requested);
+    if (entry.state === 'loading') {
+      throw new ModelResolutionError(
+        `The model '${entry.id}' is still loading; try again shortly`,
+        'UNAVAILABLE',
+        'model_loading',
+        LOADING_RETRY_SECONDS,
+      );
+    }
+    if (entry.state === 'failed' || entry.loaded === undefined) {
+      // Whatever the load error's code, the request itself is fine: the server cannot serve this model.
+      const why = entry.error ? ` (${entry.error.code})` : '';
+      throw new ModelResolutionError(`The model '${entry.id}' failed to load${why}; see /health`, 'UNAVAILABLE', 'model_unavailable');
+    }
+    if (entry.loaded.kind !== kind) {
+      throw new ModelResolutionError(
+        `The model '${entry.id}' is a ${entry.loaded.kind} model, not a ${kind} model`,
+        'INVALID_ARGUMENT',
+        'model_not_supported',
+      );
+    }
+    // Ready and of the kind, checked in this same turn of the event loop: the lease cannot miss.
+    const lease = this.registry.lease(entry.id)!;
+    return { id: lease.id, engine: lease.loaded.engine as EngineOfKind[K], release: lease.release };
+  }
+
+  /** Every loaded model of the kind, in id order; for use within the caller's synchronous code only. */
+  readyModels<K extends ModelKind>(kind: K): { id: string; engine: EngineOfKind[K] }[] {
+    return this.registry
+      .list()
+      .filter((entry) => entry.loaded?.kind === kind)
+      .map((entry) => ({ id: entry.id, engine: entry.loaded!.engine as EngineOfKind[K] }));
+  }
+
+  /** The configured default, else the first model folder of the kind (in id order). */
+  defaultId(kind: ModelKind): string | undefined {
+    return this.defaults[kind] ?? this.registry.list().find((entry) => entry.loaded?.kind === kind)?.id;
+  }
+
+  #entry(kind: ModelKind, requested: string | undefined): ModelEntry {
+    if (requested !== undefined) {
+      const entry = this.registry.get(requested);
+      if (entry !== undefined) return entry;
+      if (!OPENAI_MODELS[kind].includes(requested)) throw modelNotFound(requested);
+    }
+    const id = this.defaultId(kind);
+    if (id !== undefined) {
+      const entry = this.registry.get(id);
+      if (entry === undefined) throw modelNotFound(id);
+      return entry;
+    }
+    if (this.registry.list().some((entry) => entry.state === 'loading')) {
+      throw new ModelResolutionError(
+        `No ${kind} model is ready yet; models are still loading`,
+        'UNAVAILABLE',
+        'model_loading',
+        LOADING_RETRY_SECONDS,
+      );
+    }
+    throw new ModelResolutionError(`This server has no ${kind} model`, 'MODEL_NOT_FOUND', 'model_not_found');
+  }
+}
