@@ -11,6 +11,7 @@
 #include "common/model_ir.h"
 #include "common/stopwatch.h"
 #include "common/utf8.h"
+#include "tts/voices.h"
 
 namespace ovspeech::tts {
 namespace {
@@ -29,6 +30,26 @@ int64_t read_unknown_token_id(const std::filesystem::path& dir) {
     return -1;
 }
 
+// GenAI's defaults; the ranges keep the frame limits finite.
+const std::vector<OptionSpec> kOptions = {
+    {"minlenratio", 0.0, 0, 100},      // at least this many frames per input token, over the reduction factor
+    {"maxlenratio", 20.0, 0.01, 100},  // at most this many
+    {"threshold", 0.5, 0.001, 2},      // stop once the stop probabilities of a step add up to this
+};
+
+// The decoding loop's limits, in float as GenAI computes with them.
+struct DecodingLimits {
+    float minlenratio;
+    float maxlenratio;
+    float threshold;
+};
+
+DecodingLimits decoding_limits(const OptionValues& values) {
+    return {static_cast<float>(option_value(kOptions, values, "minlenratio")),
+            static_cast<float>(option_value(kOptions, values, "maxlenratio")),
+            static_cast<float>(option_value(kOptions, values, "threshold"))};
+}
+
 class SpeechT5Session : public TtsSession {
 public:
     SpeechT5Session(const SpeechT5Model& model, ov::InferRequest tokenizer, ov::InferRequest encoder, ov::InferRequest decoder,
@@ -40,8 +61,14 @@ public:
           postnet_(std::move(postnet)),
           vocoder_(std::move(vocoder)) {}
 
-    std::vector<float> synthesize(const std::string& text, const std::vector<float>& voice, const DecodingOptions& options,
+    std::vector<float> synthesize(const std::string& text, const Voice& voice, const OptionValues& option_values,
                                   const CancellationFlag& cancellation, UnitTimings& timings) override {
+        const DecodingLimits options = decoding_limits(option_values);
+        const auto* embedding = std::get_if<SpeakerEmbedding>(&voice);
+        if (embedding == nullptr || embedding->size() != model_.voice_size()) {
+            throw Error(ErrorCode::InvalidArgument,
+                        "a SpeechT5 voice is a speaker embedding of " + std::to_string(model_.voice_size()) + " floats", "voice");
+        }
         Stopwatch stopwatch;
         ids_ = tokenize(text);
         timings.tokenizer_ms += stopwatch.elapsed_ms();
@@ -68,7 +95,7 @@ public:
         stopwatch.restart();
         const size_t mel_bins = model_.num_mel_bins();
         const size_t frames_per_step = model_.reduction_factor();
-        voice_ = voice;
+        voice_ = *embedding;
         decoder_.reset_state();
         decoder_.set_tensor("speaker_embeddings", ov::Tensor(ov::element::f32, ov::Shape{1, voice_.size()}, voice_.data()));
         decoder_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam_));
@@ -168,6 +195,7 @@ private:
 
 std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::path& dir, const CompileOptions& options) {
     auto model = std::make_shared<SpeechT5Model>();
+    model->dir_ = dir;
     const nlohmann::json config = read_json_file(dir / "config.json");
     try {
         model->reduction_factor_ = config.value("reduction_factor", size_t{2});
@@ -199,6 +227,21 @@ std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
     return model;
+}
+
+std::map<std::string, Voice> SpeechT5Model::load_voices(const std::optional<std::filesystem::path>& extra_dir) const {
+    return load_embedding_voices(dir_, extra_dir, voice_size());
+}
+
+const std::vector<OptionSpec>& SpeechT5Model::option_specs() const {
+    return kOptions;
+}
+
+void SpeechT5Model::check_option_values(const OptionValues& values) const {
+    const DecodingLimits limits = decoding_limits(values);
+    if (!(limits.minlenratio >= 0 && limits.maxlenratio > 0 && limits.minlenratio <= limits.maxlenratio && limits.threshold > 0)) {
+        throw Error(ErrorCode::InvalidArgument, "decoding needs 0 <= minlenratio <= maxlenratio, maxlenratio > 0 and threshold > 0");
+    }
 }
 
 std::unique_ptr<TtsSession> SpeechT5Model::create_session() const {

@@ -47,13 +47,10 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
     if (!(request.pause_seconds >= 0 && request.pause_seconds <= 5)) {
         invalid("the pause between sentences must be between 0 and 5 seconds", "sentence_pause");
     }
-    const auto& decoding = request.decoding;
-    if (!(decoding.minlenratio >= 0 && decoding.maxlenratio > 0 && decoding.minlenratio <= decoding.maxlenratio &&
-          decoding.threshold > 0)) {
-        invalid("decoding needs 0 <= minlenratio <= maxlenratio, maxlenratio > 0 and threshold > 0", {});
-    }
+    check_options(model.family(), model.option_specs(), request.options);
+    model.check_option_values(request.options);
     StreamingResampler resampler(model.sample_rate(), request.sample_rate == 0 ? model.sample_rate() : request.sample_rate);
-    const std::vector<float>& voice = voices.resolve(request.voice);
+    const Voice& voice = voices.resolve(request.voice);
 
     SpeechSummary summary;
     summary.sample_rate = resampler.resampler().to_rate();
@@ -86,7 +83,7 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
         if (!chunk.empty()) on_chunk(std::move(chunk));
     };
     for (const std::string& unit : units) {
-        std::vector<float> samples = session.synthesize(unit, voice, decoding, cancellation, summary.units);
+        std::vector<float> samples = session.synthesize(unit, voice, request.options, cancellation, summary.units);
         if (samples.empty()) continue;
         if (request.speed != 1.0) {
             stopwatch.restart();

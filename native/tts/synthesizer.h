@@ -21,7 +21,7 @@ struct SpeechRequest {
     bool split = true;            // synthesize sentence by sentence (needed to stream); off: the text is one unit
     double pause_seconds = 0.25;  // silence between sentences at speed 1 (it scales with the speech)
     uint32_t sample_rate = 0;     // of the audio handed out, resampled on the worker; 0: the model's own
-    DecodingOptions decoding;
+    OptionValues options;         // the family's own (TtsModel::option_specs), by name
 };
 
 struct SpeechSummary {
@@ -37,8 +37,8 @@ struct SpeechSummary {
 // rate) to `on_chunk` as soon as it is done. A unit is a sentence, spelled out, and cut further where it
 // has more tokens than the model takes (TtsModel::max_unit_tokens). Throws Error: INVALID_ARGUMENT (empty,
 // over 4096 characters, a control character, invalid UTF-8, an unknown voice, speed or sample rate out of
-// range, nothing the tokenizer can read, more tokens than the model takes without sentence splitting),
-// CANCELLED.
+// range, an option the family does not have or out of its range, nothing the tokenizer can read, more tokens than the model takes without
+// sentence splitting), CANCELLED.
 SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, const VoiceLibrary& voices, const SpeechRequest& request,
                                 const CancellationFlag& cancellation, const std::function<void(std::vector<float>&& chunk)>& on_chunk);
 
