@@ -61,7 +61,7 @@ public:
           postnet_(std::move(postnet)),
           vocoder_(std::move(vocoder)) {}
 
-    std::vector<float> synthesize(const std::string& text, const Voice& voice, const OptionValues& option_values,
+    std::vector<float> synthesize(const std::string& text, const Voice& voice, const OptionValues& option_values, double /*speed*/,
                                   const CancellationFlag& cancellation, UnitTimings& timings) override {
         const DecodingLimits options = decoding_limits(option_values);
         const auto* embedding = std::get_if<SpeakerEmbedding>(&voice);

@@ -23,6 +23,7 @@ public:
     const std::vector<OptionSpec>& option_specs() const override;
     // 0 <= minlenratio <= maxlenratio.
     void check_option_values(const OptionValues& values) const override;
+    bool controls_speed() const override { return false; }
     std::unique_ptr<TtsSession> create_session() const override;
 
     size_t reduction_factor() const { return reduction_factor_; }

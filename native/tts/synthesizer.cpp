@@ -83,9 +83,9 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
         if (!chunk.empty()) on_chunk(std::move(chunk));
     };
     for (const std::string& unit : units) {
-        std::vector<float> samples = session.synthesize(unit, voice, request.options, cancellation, summary.units);
+        std::vector<float> samples = session.synthesize(unit, voice, request.options, request.speed, cancellation, summary.units);
         if (samples.empty()) continue;
-        if (request.speed != 1.0) {
+        if (request.speed != 1.0 && !model.controls_speed()) {
             stopwatch.restart();
             samples = time_stretch(samples, model.sample_rate(), request.speed);
             summary.stretch_ms += stopwatch.elapsed_ms();

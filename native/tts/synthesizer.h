@@ -16,7 +16,7 @@ constexpr size_t kMaxInputCharacters = 4096;
 struct SpeechRequest {
     std::string text;
     std::string voice;            // empty: the default voice
-    double speed = 1.0;           // 0.25 to 4.0; pitch is kept
+    double speed = 1.0;           // 0.25 to 4.0; pitch is kept (time-stretched unless the model controls its speed)
     bool normalize = true;        // spell out numbers, currency, abbreviations (English)
     bool split = true;            // synthesize sentence by sentence (needed to stream); off: the text is one unit
     double pause_seconds = 0.25;  // silence between sentences at speed 1 (it scales with the speech)

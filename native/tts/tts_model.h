@@ -36,9 +36,10 @@ public:
     virtual ~TtsSession() = default;
     // Waveform of one sentence-sized unit of text at the model's sample rate; empty when the tokenizer
     // knows none of its characters. Checks `cancellation` before every decoder step.
-    // `options` are the family's, checked (TtsModel::option_specs, check_option_values). Throws
-    // INVALID_ARGUMENT for a voice of a kind the family does not take.
-    virtual std::vector<float> synthesize(const std::string& text, const Voice& voice, const OptionValues& options,
+    // `options` are the family's, checked (TtsModel::option_specs, check_option_values); `speed` is for a
+    // model that sets its own (TtsModel::controls_speed). Throws INVALID_ARGUMENT for a voice of a kind the
+    // family does not take.
+    virtual std::vector<float> synthesize(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
                                           const CancellationFlag& cancellation, UnitTimings& timings) = 0;
     // How many tokens synthesize() would feed the model for `text`, special tokens included.
     virtual size_t count_tokens(const std::string& text) = 0;
@@ -61,6 +62,9 @@ public:
     virtual const std::vector<OptionSpec>& option_specs() const = 0;
     // Checks what the ranges alone cannot (how options relate); throws INVALID_ARGUMENT.
     virtual void check_option_values(const OptionValues& values) const = 0;
+    // Whether the model speaks faster or slower itself (Piper's length_scale); if not, the synthesizer
+    // time-stretches its audio.
+    virtual bool controls_speed() const = 0;
     virtual std::unique_ptr<TtsSession> create_session() const = 0;
 
     // Reads config.json's model_type and loads the matching family. Throws Error: MODEL_NOT_FOUND,
