@@ -36,6 +36,15 @@ size_t check_text(const std::string& text) {
 
 }  // namespace
 
+std::vector<float> synthesize_unit(TtsSession& session, const std::string& text, const Voice& voice, const OptionValues& options,
+                                   double speed, const CancellationFlag& cancellation, UnitTimings& timings) {
+    const std::unique_ptr<UnitSynthesis> unit = session.start(text, voice, options, speed, timings);
+    do {
+        cancellation.throw_if_cancelled();
+    } while (unit->step());
+    return unit->finish();
+}
+
 SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, const VoiceLibrary& voices, const SpeechRequest& request,
                                 const CancellationFlag& cancellation, const std::function<void(std::vector<float>&& chunk)>& on_chunk) {
     const size_t characters = check_text(request.text);
@@ -83,7 +92,7 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
         if (!chunk.empty()) on_chunk(std::move(chunk));
     };
     for (const std::string& unit : units) {
-        std::vector<float> samples = session.synthesize(unit, voice, request.options, request.speed, cancellation, summary.units);
+        std::vector<float> samples = synthesize_unit(session, unit, voice, request.options, request.speed, cancellation, summary.units);
         if (samples.empty()) continue;
         if (request.speed != 1.0 && !model.controls_speed()) {
             stopwatch.restart();

@@ -33,6 +33,11 @@ struct SpeechSummary {
     uint32_t sample_rate = 0;
 };
 
+// Runs one unit's synthesis to its end, checking `cancellation` before every step. Throws as
+// TtsSession::start does, and CANCELLED.
+std::vector<float> synthesize_unit(TtsSession& session, const std::string& text, const Voice& voice, const OptionValues& options,
+                                   double speed, const CancellationFlag& cancellation, UnitTimings& timings);
+
 // Synthesizes a request unit by unit, handing each unit's audio (pause included, at the request's sample
 // rate) to `on_chunk` as soon as it is done. A unit is a sentence, spelled out, and cut further where it
 // has more tokens than the model takes (TtsModel::max_unit_tokens). Throws Error: INVALID_ARGUMENT (empty,

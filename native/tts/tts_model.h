@@ -9,7 +9,6 @@
 #include <variant>
 #include <vector>
 
-#include "common/cancellation.h"
 #include "common/compile_options.h"
 #include "tts/tts_options.h"
 
@@ -30,18 +29,30 @@ struct UnitTimings {
     size_t decoder_steps = 0;
 };
 
+// One sentence-sized unit's synthesis as resumable steps, so that a scheduler can interleave the units
+// of several requests. Until it is done, no other work may run on the session that started it.
+class UnitSynthesis {
+public:
+    virtual ~UnitSynthesis() = default;
+    // Does the next bounded piece of work (SpeechT5: tokenizer and encoder, one decoder step, or postnet
+    // and vocoder); false once there is none left.
+    virtual bool step() = 0;
+    // The waveform at the model's sample rate, once step() has returned false; empty when the tokenizer
+    // knows none of the unit's characters.
+    virtual std::vector<float> finish() = 0;
+};
+
 // One worker's infer requests on a TtsModel; never shared between threads.
 class TtsSession {
 public:
     virtual ~TtsSession() = default;
-    // Waveform of one sentence-sized unit of text at the model's sample rate; empty when the tokenizer
-    // knows none of its characters. Checks `cancellation` before every decoder step.
-    // `options` are the family's, checked (TtsModel::option_specs, check_option_values); `speed` is for a
-    // model that sets its own (TtsModel::controls_speed). Throws INVALID_ARGUMENT for a voice of a kind the
+    // Starts a unit of text. `options` are the family's, checked (TtsModel::option_specs,
+    // check_option_values); `speed` is for a model that sets its own (TtsModel::controls_speed).
+    // `timings` gathers the unit's and must outlive it. Throws INVALID_ARGUMENT for a voice of a kind the
     // family does not take.
-    virtual std::vector<float> synthesize(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
-                                          const CancellationFlag& cancellation, UnitTimings& timings) = 0;
-    // How many tokens synthesize() would feed the model for `text`, special tokens included.
+    virtual std::unique_ptr<UnitSynthesis> start(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
+                                                 UnitTimings& timings) = 0;
+    // How many tokens the unit would feed the model for `text`, special tokens included.
     virtual size_t count_tokens(const std::string& text) = 0;
 };
 
