@@ -148,6 +148,14 @@ public:
         return value.As<Napi::Boolean>().Value();
     }
 
+    // A nested object, or nothing if absent.
+    std::optional<Napi::Object> object(const char* key) const {
+        const Napi::Value value = object_.Get(key);
+        if (value.IsUndefined()) return std::nullopt;
+        if (!value.IsObject() || value.IsArray()) fail(expected("object", key));
+        return value.As<Napi::Object>();
+    }
+
     // An object of string, number or boolean values, as text.
     std::map<std::string, std::string> string_map(const char* key) const {
         std::map<std::string, std::string> map;
@@ -286,7 +294,35 @@ std::pair<uint32_t, uint32_t> pool_settings_from_js(const Napi::Value& value) {
     return {workers, require_uint32(pool.Get("maxQueued"), "pool.maxQueued")};
 }
 
-tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::Value& value) {
+namespace {
+
+// The family's options by name, each checked against the family's specs (tts::check_options) before the
+// request is queued, so that a bad one throws here rather than failing the job.
+tts::OptionValues family_options_from_js(const std::optional<Napi::Object>& object, const tts::TtsModel& model) {
+    tts::OptionValues values;
+    if (!object) return values;
+    Napi::Env env = object->Env();
+    try {
+        const Napi::Array names = object->GetPropertyNames();
+        for (uint32_t i = 0; i < names.Length(); ++i) {
+            const std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+            const tts::OptionSpec& spec = tts::find_option(model.family(), model.option_specs(), name);
+            const Napi::Value value = object->Get(name);
+            if (!value.IsNumber()) {
+                throw Error(ErrorCode::InvalidArgument, expected_message(tts::expected_value(spec), name, describe(value)), name);
+            }
+            values[name] = value.As<Napi::Number>().DoubleValue();
+        }
+        tts::check_options(model.family(), model.option_specs(), values);
+    } catch (const Error& e) {
+        throw addon_state(env).make_error(env, e.code(), e.what(), e.param());
+    }
+    return values;
+}
+
+}  // namespace
+
+tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::Value& value, const tts::TtsModel& model) {
     if (!text.IsString()) throw addon_state(text.Env()).make_error(text.Env(), ErrorCode::InvalidArgument, "Expected string for input");
     const OptionsReader reader(value, "options");
     tts::SpeechRequest request;
@@ -298,10 +334,7 @@ tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::V
     request.pause_seconds = reader.number("sentencePause", {false, 0, 5}).value_or(request.pause_seconds);
     if (const auto rate = reader.number("sampleRate", {true, kMinSampleRate, kMaxSampleRate}))
         request.sample_rate = static_cast<uint32_t>(*rate);
-    auto& decoding = request.decoding;
-    decoding.minlenratio = static_cast<float>(reader.number("minlenratio", {false, 0, 100}).value_or(decoding.minlenratio));
-    decoding.maxlenratio = static_cast<float>(reader.number("maxlenratio", {false, 0.01, 100}).value_or(decoding.maxlenratio));
-    decoding.threshold = static_cast<float>(reader.number("threshold", {false, 0.001, 2}).value_or(decoding.threshold));
+    request.options = family_options_from_js(reader.object("familyOptions"), model);
     return request;
 }
 

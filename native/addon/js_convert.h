@@ -33,8 +33,9 @@ Napi::Value to_js(Napi::Env env, const PoolStats& stats);
 // the model's `max_length`), else INVALID_ARGUMENT in src/errors.ts invalidParameter's words.
 whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value, size_t max_length);
 CompileOptions compile_options_from_js(const Napi::Value& value);
-// synthesize(text, options): the request as SpeechModel.synthesize takes it.
-tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::Value& options);
+// synthesize(text, options): the request as SpeechModel.synthesize takes it; familyOptions are checked
+// against `model`'s option specs.
+tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::Value& options, const tts::TtsModel& model);
 // {workers, maxQueued}: workers between 1 and 64.
 std::pair<uint32_t, uint32_t> pool_settings_from_js(const Napi::Value& value);
 

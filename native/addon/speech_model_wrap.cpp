@@ -42,6 +42,21 @@ Napi::Value to_js(Napi::Env env, const Outcome<tts::SpeechSummary>& outcome) {
 
 namespace {
 
+// [{name, default, min, max, integer}], so that JS layers need not hard-code a family's options.
+Napi::Array option_specs_to_js(Napi::Env env, const std::vector<tts::OptionSpec>& specs) {
+    auto array = Napi::Array::New(env, specs.size());
+    for (uint32_t i = 0; i < specs.size(); ++i) {
+        auto spec = Napi::Object::New(env);
+        spec.Set("name", specs[i].name);
+        spec.Set("default", specs[i].default_value);
+        spec.Set("min", specs[i].min);
+        spec.Set("max", specs[i].max);
+        spec.Set("integer", specs[i].integer);
+        array.Set(i, spec);
+    }
+    return array;
+}
+
 using SpeechChannel = TaskChannel<AudioChunk, tts::SpeechSummary>;
 
 // The baton: the request as copied on the JS thread.
@@ -71,6 +86,7 @@ SpeechModelWrap::SpeechModelWrap(const Napi::CallbackInfo& info) : PooledModelWr
     set_pool(std::move(loaded.pool));
     info.This().As<Napi::Object>().Set("sampleRate", model_->sample_rate());
     info.This().As<Napi::Object>().Set("family", model_->family());
+    info.This().As<Napi::Object>().Set("familyOptions", option_specs_to_js(info.Env(), model_->option_specs()));
 }
 
 Napi::Value SpeechModelWrap::voices(const Napi::CallbackInfo& info) {
@@ -104,7 +120,7 @@ Napi::Value SpeechModelWrap::check_voice(const Napi::CallbackInfo& info) {
 Napi::Value SpeechModelWrap::synthesize(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto job = std::make_shared<SpeechJob>();
-    job->request = speech_request_from_js(info[0], info[1]);
+    job->request = speech_request_from_js(info[0], info[1], *model_);
     job->model = model_;
     job->voices = voices_;
     const auto cancellation = job->cancellation;
@@ -149,7 +165,7 @@ Napi::Value load_speech_model(const Napi::CallbackInfo& info) {
         loaded.model = tts::TtsModel::load(dir, options);
         std::optional<std::filesystem::path> extra;
         if (extra_dir) extra = *extra_dir;
-        loaded.voices = std::make_shared<const tts::VoiceLibrary>(tts::VoiceLibrary::load(dir, extra, loaded.model->voice_size(), aliases));
+        loaded.voices = std::make_shared<const tts::VoiceLibrary>(tts::VoiceLibrary::load(*loaded.model, extra, aliases));
         loaded.pool = make_pool<tts::TtsSession>(*loaded.model, workers, max_queued);
         return loaded;
     };

@@ -11,6 +11,7 @@
 #include "common/model_ir.h"
 #include "common/stopwatch.h"
 #include "common/utf8.h"
+#include "tts/voices.h"
 
 namespace ovspeech::tts {
 namespace {
@@ -29,6 +30,28 @@ int64_t read_unknown_token_id(const std::filesystem::path& dir) {
     return -1;
 }
 
+// GenAI's defaults; the ranges keep the frame limits finite.
+const std::vector<OptionSpec> kOptions = {
+    {"minlenratio", 0.0, 0, 100},      // at least this many frames per input token, over the reduction factor
+    {"maxlenratio", 20.0, 0.01, 100},  // at most this many
+    {"threshold", 0.5, 0.001, 2},      // stop once the stop probabilities of a step add up to this
+};
+
+// The decoding loop's limits, in float as GenAI computes with them.
+struct DecodingLimits {
+    float minlenratio;
+    float maxlenratio;
+    float threshold;
+};
+
+DecodingLimits decoding_limits(const OptionValues& values) {
+    return {static_cast<float>(option_value(kOptions, values, "minlenratio")),
+            static_cast<float>(option_value(kOptions, values, "maxlenratio")),
+            static_cast<float>(option_value(kOptions, values, "threshold"))};
+}
+
+class SpeechT5Unit;
+
 class SpeechT5Session : public TtsSession {
 public:
     SpeechT5Session(const SpeechT5Model& model, ov::InferRequest tokenizer, ov::InferRequest encoder, ov::InferRequest decoder,
@@ -40,79 +63,8 @@ public:
           postnet_(std::move(postnet)),
           vocoder_(std::move(vocoder)) {}
 
-    std::vector<float> synthesize(const std::string& text, const std::vector<float>& voice, const DecodingOptions& options,
-                                  const CancellationFlag& cancellation, UnitTimings& timings) override {
-        Stopwatch stopwatch;
-        ids_ = tokenize(text);
-        timings.tokenizer_ms += stopwatch.elapsed_ms();
-        if (ids_.empty()) return {};
-
-        stopwatch.restart();
-        encoder_.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{1, ids_.size()}, ids_.data()));
-        encoder_.infer();
-        // Copied into the decoder's own input tensors, never handed to it as a new buffer: the CPU plugin
-        // computes the cross-attention states from encoder_hidden_states (the initializer of their
-        // ReadValue) and, in bf16, keeps reading the buffer it saw last until the input's shape changes.
-        // A new buffer of the same shape left it reading the previous unit's freed one (NaN audio).
-        const ov::Tensor hidden_states = encoder_.get_tensor("last_hidden_state");
-        hidden_states.copy_to(decoder_.get_tensor("encoder_hidden_states"));
-        encoder_.get_tensor("encoder_attention_mask").copy_to(decoder_.get_tensor("encoder_attention_mask"));
-        timings.encoder_ms += stopwatch.elapsed_ms();
-
-        // The frame limits in GenAI's float arithmetic, so that a unit stops on the same step.
-        const auto hidden_length = static_cast<float>(hidden_states.get_shape()[1]);
-        const auto reduction = static_cast<float>(model_.reduction_factor());
-        const auto max_steps = static_cast<int64_t>(hidden_length * options.maxlenratio / reduction);
-        const auto min_steps = static_cast<int64_t>(hidden_length * options.minlenratio / reduction);
-
-        stopwatch.restart();
-        const size_t mel_bins = model_.num_mel_bins();
-        const size_t frames_per_step = model_.reduction_factor();
-        voice_ = voice;
-        decoder_.reset_state();
-        decoder_.set_tensor("speaker_embeddings", ov::Tensor(ov::element::f32, ov::Shape{1, voice_.size()}, voice_.data()));
-        decoder_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam_));
-        ov::Tensor inputs_embeds(ov::element::f32, ov::Shape{1, 1, mel_bins});
-        std::fill_n(inputs_embeds.data<float>(), inputs_embeds.get_size(), 0.0f);
-        spectra_.clear();
-        int64_t step = 0;
-        while (true) {
-            cancellation.throw_if_cancelled();
-            ++step;
-            decoder_.set_tensor("inputs_embeds", inputs_embeds);
-            decoder_.infer();
-            // The decoder returns the whole sequence so far: the next step's input.
-            const ov::Tensor sequence = decoder_.get_tensor("output_sequence_out");
-            inputs_embeds = ov::Tensor(ov::element::f32, sequence.get_shape());
-            sequence.copy_to(inputs_embeds);
-            const ov::Tensor spectrum = decoder_.get_tensor("spectrum");
-            spectra_.insert(spectra_.end(), spectrum.data<const float>(), spectrum.data<const float>() + spectrum.get_size());
-            if (step < min_steps) continue;
-            const ov::Tensor probabilities = decoder_.get_tensor("prob");
-            const float* stop = probabilities.data<const float>();
-            const float stop_sum = std::accumulate(stop, stop + probabilities.get_size(), 0.0f);
-            if (stop_sum >= options.threshold || step >= max_steps) break;
-        }
-        decoder_.reset_state();
-        timings.decoder_steps += static_cast<size_t>(step);
-        timings.decoder_ms += stopwatch.elapsed_ms();
-
-        stopwatch.restart();
-        const size_t steps = spectra_.size() / (frames_per_step * mel_bins);
-        postnet_.set_tensor("raw_spectrogram",
-                            ov::Tensor(ov::element::f32, ov::Shape{steps, 1, frames_per_step, mel_bins}, spectra_.data()));
-        postnet_.infer();
-        const ov::Tensor spectrogram = postnet_.get_tensor("postnet_spectrogram");
-        timings.postnet_ms += stopwatch.elapsed_ms();
-
-        stopwatch.restart();
-        vocoder_.set_tensor("spectrogram", spectrogram);
-        vocoder_.infer();
-        const ov::Tensor waveform = vocoder_.get_tensor("waveform");
-        std::vector<float> samples(waveform.data<const float>(), waveform.data<const float>() + waveform.get_size());
-        timings.vocoder_ms += stopwatch.elapsed_ms();
-        return samples;
-    }
+    std::unique_ptr<UnitSynthesis> start(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
+                                         UnitTimings& timings) override;
 
 private:
     std::vector<int64_t> token_ids(const std::string& text) {
@@ -150,12 +102,9 @@ private:
         return false;
     }
 
+    friend class SpeechT5Unit;
+
     const SpeechT5Model& model_;
-    // Buffers the requests' input tensors point into: they must outlive every call that uses them.
-    std::vector<int64_t> ids_;
-    std::vector<float> voice_;
-    std::vector<float> spectra_;
-    int32_t beam_ = 0;
     std::map<std::string, bool> readable_;  // per character: does the tokenizer know it?
     ov::InferRequest tokenizer_;
     ov::InferRequest encoder_;
@@ -164,10 +113,154 @@ private:
     ov::InferRequest vocoder_;
 };
 
+// One unit on a SpeechT5Session: tokenizer and encoder, then one decoder step per step() until the stop
+// threshold or the frame limit, then postnet and vocoder.
+class SpeechT5Unit : public UnitSynthesis {
+public:
+    SpeechT5Unit(SpeechT5Session& session, std::string text, const SpeakerEmbedding& voice, const DecodingLimits& limits,
+                 UnitTimings& timings)
+        : session_(session), text_(std::move(text)), voice_(voice), limits_(limits), timings_(timings) {}
+
+    bool step() override {
+        switch (stage_) {
+            case Stage::Encode:
+                encode();
+                break;
+            case Stage::Decode:
+                decode_step();
+                break;
+            case Stage::Vocode:
+                vocode();
+                break;
+            case Stage::Done:
+                break;
+        }
+        return stage_ != Stage::Done;
+    }
+
+    std::vector<float> finish() override { return std::move(samples_); }
+
+private:
+    enum class Stage { Encode, Decode, Vocode, Done };
+
+    void encode() {
+        const SpeechT5Model& model = session_.model_;
+        ov::InferRequest& encoder = session_.encoder_;
+        ov::InferRequest& decoder = session_.decoder_;
+        Stopwatch stopwatch;
+        ids_ = session_.tokenize(text_);
+        timings_.tokenizer_ms += stopwatch.elapsed_ms();
+        if (ids_.empty()) {
+            stage_ = Stage::Done;
+            return;
+        }
+
+        stopwatch.restart();
+        encoder.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{1, ids_.size()}, ids_.data()));
+        encoder.infer();
+        // Copied into the decoder's own input tensors, never handed to it as a new buffer: the CPU plugin
+        // computes the cross-attention states from encoder_hidden_states (the initializer of their
+        // ReadValue) and, in bf16, keeps reading the buffer it saw last until the input's shape changes.
+        // A new buffer of the same shape left it reading the previous unit's freed one (NaN audio).
+        const ov::Tensor hidden_states = encoder.get_tensor("last_hidden_state");
+        hidden_states.copy_to(decoder.get_tensor("encoder_hidden_states"));
+        encoder.get_tensor("encoder_attention_mask").copy_to(decoder.get_tensor("encoder_attention_mask"));
+        timings_.encoder_ms += stopwatch.elapsed_ms();
+
+        // The frame limits in GenAI's float arithmetic, so that a unit stops on the same step.
+        const auto hidden_length = static_cast<float>(hidden_states.get_shape()[1]);
+        const auto reduction = static_cast<float>(model.reduction_factor());
+        max_steps_ = static_cast<int64_t>(hidden_length * limits_.maxlenratio / reduction);
+        min_steps_ = static_cast<int64_t>(hidden_length * limits_.minlenratio / reduction);
+
+        stopwatch.restart();
+        decoder.reset_state();
+        decoder.set_tensor("speaker_embeddings", ov::Tensor(ov::element::f32, ov::Shape{1, voice_.size()}, voice_.data()));
+        decoder.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam_));
+        inputs_embeds_ = ov::Tensor(ov::element::f32, ov::Shape{1, 1, model.num_mel_bins()});
+        std::fill_n(inputs_embeds_.data<float>(), inputs_embeds_.get_size(), 0.0f);
+        timings_.decoder_ms += stopwatch.elapsed_ms();
+        stage_ = Stage::Decode;
+    }
+
+    void decode_step() {
+        ov::InferRequest& decoder = session_.decoder_;
+        Stopwatch stopwatch;
+        ++steps_;
+        decoder.set_tensor("inputs_embeds", inputs_embeds_);
+        decoder.infer();
+        // The decoder returns the whole sequence so far: the next step's input.
+        const ov::Tensor sequence = decoder.get_tensor("output_sequence_out");
+        inputs_embeds_ = ov::Tensor(ov::element::f32, sequence.get_shape());
+        sequence.copy_to(inputs_embeds_);
+        const ov::Tensor spectrum = decoder.get_tensor("spectrum");
+        spectra_.insert(spectra_.end(), spectrum.data<const float>(), spectrum.data<const float>() + spectrum.get_size());
+        ++timings_.decoder_steps;
+        if (steps_ >= min_steps_) {
+            const ov::Tensor probabilities = decoder.get_tensor("prob");
+            const float* stop = probabilities.data<const float>();
+            const float stop_sum = std::accumulate(stop, stop + probabilities.get_size(), 0.0f);
+            if (stop_sum >= limits_.threshold || steps_ >= max_steps_) {
+                decoder.reset_state();
+                stage_ = Stage::Vocode;
+            }
+        }
+        timings_.decoder_ms += stopwatch.elapsed_ms();
+    }
+
+    void vocode() {
+        const SpeechT5Model& model = session_.model_;
+        const size_t mel_bins = model.num_mel_bins();
+        const size_t frames_per_step = model.reduction_factor();
+        Stopwatch stopwatch;
+        const size_t steps = spectra_.size() / (frames_per_step * mel_bins);
+        session_.postnet_.set_tensor("raw_spectrogram",
+                                     ov::Tensor(ov::element::f32, ov::Shape{steps, 1, frames_per_step, mel_bins}, spectra_.data()));
+        session_.postnet_.infer();
+        const ov::Tensor spectrogram = session_.postnet_.get_tensor("postnet_spectrogram");
+        timings_.postnet_ms += stopwatch.elapsed_ms();
+
+        stopwatch.restart();
+        session_.vocoder_.set_tensor("spectrogram", spectrogram);
+        session_.vocoder_.infer();
+        const ov::Tensor waveform = session_.vocoder_.get_tensor("waveform");
+        samples_.assign(waveform.data<const float>(), waveform.data<const float>() + waveform.get_size());
+        timings_.vocoder_ms += stopwatch.elapsed_ms();
+        stage_ = Stage::Done;
+    }
+
+    SpeechT5Session& session_;
+    const std::string text_;
+    // Buffers the infer requests' input tensors point into: they must outlive every call that uses them.
+    std::vector<int64_t> ids_;
+    const SpeakerEmbedding voice_;
+    std::vector<float> spectra_;
+    int32_t beam_ = 0;
+    const DecodingLimits limits_;
+    UnitTimings& timings_;
+    Stage stage_ = Stage::Encode;
+    ov::Tensor inputs_embeds_;
+    int64_t steps_ = 0;
+    int64_t min_steps_ = 0;
+    int64_t max_steps_ = 0;
+    std::vector<float> samples_;
+};
+
+std::unique_ptr<UnitSynthesis> SpeechT5Session::start(const std::string& text, const Voice& voice, const OptionValues& options,
+                                                      double /*speed*/, UnitTimings& timings) {
+    const auto* embedding = std::get_if<SpeakerEmbedding>(&voice);
+    if (embedding == nullptr || embedding->size() != model_.voice_size()) {
+        throw Error(ErrorCode::InvalidArgument,
+                    "a SpeechT5 voice is a speaker embedding of " + std::to_string(model_.voice_size()) + " floats", "voice");
+    }
+    return std::make_unique<SpeechT5Unit>(*this, text, *embedding, decoding_limits(options), timings);
+}
+
 }  // namespace
 
 std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::path& dir, const CompileOptions& options) {
     auto model = std::make_shared<SpeechT5Model>();
+    model->dir_ = dir;
     const nlohmann::json config = read_json_file(dir / "config.json");
     try {
         model->reduction_factor_ = config.value("reduction_factor", size_t{2});
@@ -199,6 +292,21 @@ std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
     return model;
+}
+
+std::map<std::string, Voice> SpeechT5Model::load_voices(const std::optional<std::filesystem::path>& extra_dir) const {
+    return load_embedding_voices(dir_, extra_dir, voice_size());
+}
+
+const std::vector<OptionSpec>& SpeechT5Model::option_specs() const {
+    return kOptions;
+}
+
+void SpeechT5Model::check_option_values(const OptionValues& values) const {
+    const DecodingLimits limits = decoding_limits(values);
+    if (!(limits.minlenratio >= 0 && limits.maxlenratio > 0 && limits.minlenratio <= limits.maxlenratio && limits.threshold > 0)) {
+        throw Error(ErrorCode::InvalidArgument, "decoding needs 0 <= minlenratio <= maxlenratio, maxlenratio > 0 and threshold > 0");
+    }
 }
 
 std::unique_ptr<TtsSession> SpeechT5Model::create_session() const {

@@ -17,15 +17,23 @@ public:
 
     std::string family() const override { return "speecht5"; }
     uint32_t sample_rate() const override { return 16000; }
-    size_t voice_size() const override { return 512; }
+    std::map<std::string, Voice> load_voices(const std::optional<std::filesystem::path>& extra_dir) const override;
     size_t max_unit_tokens() const override { return max_text_positions_; }
+    // minlenratio, maxlenratio and threshold, as GenAI's SpeechT5 pipeline takes them.
+    const std::vector<OptionSpec>& option_specs() const override;
+    // 0 <= minlenratio <= maxlenratio.
+    void check_option_values(const OptionValues& values) const override;
+    bool controls_speed() const override { return false; }
     std::unique_ptr<TtsSession> create_session() const override;
 
     size_t reduction_factor() const { return reduction_factor_; }
     size_t num_mel_bins() const { return num_mel_bins_; }
     int64_t unknown_token_id() const { return unknown_token_id_; }
+    // Floats in a speaker embedding (x-vector).
+    size_t voice_size() const { return 512; }
 
 private:
+    std::filesystem::path dir_;
     size_t reduction_factor_ = 2;
     size_t num_mel_bins_ = 80;
     size_t max_text_positions_ = 450;

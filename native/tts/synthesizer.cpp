@@ -36,6 +36,15 @@ size_t check_text(const std::string& text) {
 
 }  // namespace
 
+std::vector<float> synthesize_unit(TtsSession& session, const std::string& text, const Voice& voice, const OptionValues& options,
+                                   double speed, const CancellationFlag& cancellation, UnitTimings& timings) {
+    const std::unique_ptr<UnitSynthesis> unit = session.start(text, voice, options, speed, timings);
+    do {
+        cancellation.throw_if_cancelled();
+    } while (unit->step());
+    return unit->finish();
+}
+
 SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, const VoiceLibrary& voices, const SpeechRequest& request,
                                 const CancellationFlag& cancellation, const std::function<void(std::vector<float>&& chunk)>& on_chunk) {
     const size_t characters = check_text(request.text);
@@ -47,13 +56,10 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
     if (!(request.pause_seconds >= 0 && request.pause_seconds <= 5)) {
         invalid("the pause between sentences must be between 0 and 5 seconds", "sentence_pause");
     }
-    const auto& decoding = request.decoding;
-    if (!(decoding.minlenratio >= 0 && decoding.maxlenratio > 0 && decoding.minlenratio <= decoding.maxlenratio &&
-          decoding.threshold > 0)) {
-        invalid("decoding needs 0 <= minlenratio <= maxlenratio, maxlenratio > 0 and threshold > 0", {});
-    }
+    check_options(model.family(), model.option_specs(), request.options);
+    model.check_option_values(request.options);
     StreamingResampler resampler(model.sample_rate(), request.sample_rate == 0 ? model.sample_rate() : request.sample_rate);
-    const std::vector<float>& voice = voices.resolve(request.voice);
+    const Voice& voice = voices.resolve(request.voice);
 
     SpeechSummary summary;
     summary.sample_rate = resampler.resampler().to_rate();
@@ -86,9 +92,9 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
         if (!chunk.empty()) on_chunk(std::move(chunk));
     };
     for (const std::string& unit : units) {
-        std::vector<float> samples = session.synthesize(unit, voice, decoding, cancellation, summary.units);
+        std::vector<float> samples = synthesize_unit(session, unit, voice, request.options, request.speed, cancellation, summary.units);
         if (samples.empty()) continue;
-        if (request.speed != 1.0) {
+        if (request.speed != 1.0 && !model.controls_speed()) {
             stopwatch.restart();
             samples = time_stretch(samples, model.sample_rate(), request.speed);
             summary.stretch_ms += stopwatch.elapsed_ms();

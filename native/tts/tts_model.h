@@ -2,22 +2,24 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
-#include "common/cancellation.h"
 #include "common/compile_options.h"
 #include "common/model_family.h"
+#include "tts/tts_options.h"
 
 namespace ovspeech::tts {
 
-// Per-request knobs of the decoding loop (SpeechT5's names; other families map them as they can).
-struct DecodingOptions {
-    float minlenratio = 0.0f;   // at least this many frames per input token, over the reduction factor
-    float maxlenratio = 20.0f;  // at most this many
-    float threshold = 0.5f;     // stop once the stop probabilities of a step add up to this
-};
+// A voice as its family takes it: a speaker embedding (SpeechT5), a speaker id of a multi-speaker model,
+// or nothing for a model with one speaker.
+using SpeakerEmbedding = std::vector<float>;
+using SpeakerId = int64_t;
+using Voice = std::variant<std::monostate, SpeakerEmbedding, SpeakerId>;
 
 struct UnitTimings {
     double tokenizer_ms = 0;
@@ -28,15 +30,30 @@ struct UnitTimings {
     size_t decoder_steps = 0;
 };
 
+// One sentence-sized unit's synthesis as resumable steps, so that a scheduler can interleave the units
+// of several requests. Until it is done, no other work may run on the session that started it.
+class UnitSynthesis {
+public:
+    virtual ~UnitSynthesis() = default;
+    // Does the next bounded piece of work (SpeechT5: tokenizer and encoder, one decoder step, or postnet
+    // and vocoder); false once there is none left.
+    virtual bool step() = 0;
+    // The waveform at the model's sample rate, once step() has returned false; empty when the tokenizer
+    // knows none of the unit's characters.
+    virtual std::vector<float> finish() = 0;
+};
+
 // One worker's infer requests on a TtsModel; never shared between threads.
 class TtsSession {
 public:
     virtual ~TtsSession() = default;
-    // Waveform of one sentence-sized unit of text at the model's sample rate; empty when the tokenizer
-    // knows none of its characters. Checks `cancellation` before every decoder step.
-    virtual std::vector<float> synthesize(const std::string& text, const std::vector<float>& voice, const DecodingOptions& options,
-                                          const CancellationFlag& cancellation, UnitTimings& timings) = 0;
-    // How many tokens synthesize() would feed the model for `text`, special tokens included.
+    // Starts a unit of text. `options` are the family's, checked (TtsModel::option_specs,
+    // check_option_values); `speed` is for a model that sets its own (TtsModel::controls_speed).
+    // `timings` gathers the unit's and must outlive it. Throws INVALID_ARGUMENT for a voice of a kind the
+    // family does not take.
+    virtual std::unique_ptr<UnitSynthesis> start(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
+                                                 UnitTimings& timings) = 0;
+    // How many tokens the unit would feed the model for `text`, special tokens included.
     virtual size_t count_tokens(const std::string& text) = 0;
 };
 
@@ -47,9 +64,19 @@ public:
     virtual ~TtsModel() = default;
     virtual std::string family() const = 0;
     virtual uint32_t sample_rate() const = 0;
-    virtual size_t voice_size() const = 0;
+    // The voices the model brings by name (at least one), with those of `extra_dir` where the family reads
+    // a folder of further voices. Throws Error: UNSUPPORTED_MODEL (a broken voice, none at all, naming
+    // it), INVALID_ARGUMENT (`extra_dir` missing, or given to a family that takes none).
+    virtual std::map<std::string, Voice> load_voices(const std::optional<std::filesystem::path>& extra_dir) const = 0;
     // The most tokens (as count_tokens() counts them) the model takes in one unit of text.
     virtual size_t max_unit_tokens() const = 0;
+    // The options a request may set for this family, with their defaults and ranges.
+    virtual const std::vector<OptionSpec>& option_specs() const = 0;
+    // Checks what the ranges alone cannot (how options relate); throws INVALID_ARGUMENT.
+    virtual void check_option_values(const OptionValues& values) const = 0;
+    // Whether the model speaks faster or slower itself (Piper's length_scale); if not, the synthesizer
+    // time-stretches its audio.
+    virtual bool controls_speed() const = 0;
     virtual std::unique_ptr<TtsSession> create_session() const = 0;
 
     // Loads the family that recognizes the folder. Throws Error: MODEL_NOT_FOUND,

@@ -30,7 +30,7 @@ std::vector<float> read_voice(const std::filesystem::path& file, size_t voice_si
     return voice;
 }
 
-void read_folder(const std::filesystem::path& folder, size_t voice_size, std::map<std::string, std::vector<float>>& voices) {
+void read_folder(const std::filesystem::path& folder, size_t voice_size, std::map<std::string, Voice>& voices) {
     std::error_code ec;
     if (!std::filesystem::is_directory(folder, ec)) return;
     for (const auto& entry : std::filesystem::directory_iterator(folder)) {
@@ -42,20 +42,27 @@ void read_folder(const std::filesystem::path& folder, size_t voice_size, std::ma
 
 }  // namespace
 
-VoiceLibrary VoiceLibrary::load(const std::filesystem::path& model_dir, const std::optional<std::filesystem::path>& extra_dir,
-                                size_t voice_size, const std::map<std::string, std::string>& aliases) {
-    VoiceLibrary library;
-    read_folder(model_dir / "voices", voice_size, library.voices_);
+std::map<std::string, Voice> load_embedding_voices(const std::filesystem::path& model_dir,
+                                                   const std::optional<std::filesystem::path>& extra_dir, size_t voice_size) {
+    std::map<std::string, Voice> voices;
+    read_folder(model_dir / "voices", voice_size, voices);
     if (extra_dir) {
         std::error_code ec;
         if (!std::filesystem::is_directory(*extra_dir, ec)) {
             throw Error(ErrorCode::InvalidArgument, "the voices folder " + extra_dir->string() + " does not exist");
         }
-        read_folder(*extra_dir, voice_size, library.voices_);
+        read_folder(*extra_dir, voice_size, voices);
     }
-    if (library.voices_.empty()) {
+    if (voices.empty()) {
         throw Error(ErrorCode::UnsupportedModel, "no voice: " + (model_dir / "voices").string() + " has no <name>.bin speaker embedding");
     }
+    return voices;
+}
+
+VoiceLibrary VoiceLibrary::load(const TtsModel& model, const std::optional<std::filesystem::path>& extra_dir,
+                                const std::map<std::string, std::string>& aliases) {
+    VoiceLibrary library;
+    library.voices_ = model.load_voices(extra_dir);
     library.default_voice_ = library.voices_.count("default") ? "default" : library.voices_.begin()->first;
 
     for (const auto& [alias, voice] : aliases) {
@@ -68,22 +75,22 @@ VoiceLibrary VoiceLibrary::load(const std::filesystem::path& model_dir, const st
     // is a real, stable voice.
     size_t next = 0;
     std::vector<std::string> own;
-    for (const auto& [name, embedding] : library.voices_) own.push_back(name);
+    for (const auto& [name, voice] : library.voices_) own.push_back(name);
     for (const auto& name : kOpenAiVoices) {
         if (!library.voices_.count(name) && !library.aliases_.count(name)) library.aliases_[name] = own[next++ % own.size()];
     }
     return library;
 }
 
-const std::vector<float>* VoiceLibrary::find(const std::string& name) const {
+const Voice* VoiceLibrary::find(const std::string& name) const {
     const std::string& wanted = name.empty() ? default_voice_ : name;
     const auto alias = aliases_.find(wanted);
     const auto voice = voices_.find(alias != aliases_.end() ? alias->second : wanted);
     return voice == voices_.end() ? nullptr : &voice->second;
 }
 
-const std::vector<float>& VoiceLibrary::resolve(const std::string& name) const {
-    const std::vector<float>* voice = find(name);
+const Voice& VoiceLibrary::resolve(const std::string& name) const {
+    const Voice* voice = find(name);
     if (voice == nullptr) {
         std::string known;
         for (const auto& candidate : names()) known += (known.empty() ? "" : ", ") + candidate;
@@ -94,7 +101,7 @@ const std::vector<float>& VoiceLibrary::resolve(const std::string& name) const {
 
 std::vector<std::string> VoiceLibrary::names() const {
     std::vector<std::string> all;
-    for (const auto& [name, embedding] : voices_) all.push_back(name);
+    for (const auto& [name, voice] : voices_) all.push_back(name);
     for (const auto& [alias, voice] : aliases_) {
         if (!voices_.count(alias)) all.push_back(alias);
     }

@@ -1,5 +1,5 @@
 import { invalidParameter, OvSpeechError } from '../errors.js';
-import type { NativeSpeechModel, NativeSpeechOptions, NativeSpeechTimings, VoiceSettings } from '../native/AddonTypes.js';
+import type { FamilyOptionSpec, NativeSpeechModel, NativeSpeechOptions, NativeSpeechTimings, VoiceSettings } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
 import { NativeEngine, runTask } from './nativeTask.js';
 import { optionalBoolean, poolAndCompile, type EngineOptions } from './options.js';
@@ -21,6 +21,7 @@ export interface SpeakOptions extends NativeSpeechOptions {
 }
 
 export type SpeechTimings = NativeSpeechTimings;
+export type { FamilyOptionSpec };
 
 export interface Speech {
   /** Mono float samples at sampleRate, the one asked for or the model's (empty when collect is off). */
@@ -46,9 +47,11 @@ function toNativeOptions(options: SpeakOptions): NativeSpeechOptions {
     native.voice = options.voice;
   }
   // The addon checks the numbers itself, with invalidParameter's wording and each option's own range.
-  for (const key of ['speed', 'sentencePause', 'minlenratio', 'maxlenratio', 'threshold', 'sampleRate'] as const) {
+  for (const key of ['speed', 'sentencePause', 'sampleRate'] as const) {
     if (options[key] !== undefined) native[key] = options[key];
   }
+  // The addon checks each family option against the family's specs, naming any it does not have.
+  if (options.familyOptions !== undefined) native.familyOptions = options.familyOptions;
   const normalize = optionalBoolean(options.normalize, 'normalize');
   if (normalize !== undefined) native.normalize = normalize;
   const split = optionalBoolean(options.splitSentences, 'split_sentences');
@@ -66,7 +69,7 @@ function concatenate(chunks: Float32Array[], length: number): Float32Array {
   return audio;
 }
 
-/** Text-to-speech on one model folder (SpeechT5 today), served by a pool of native workers. */
+/** Text-to-speech on one model folder of any family the addon knows, served by a pool of native workers. */
 export class SpeechEngine extends NativeEngine<NativeSpeechModel> {
   static async load(modelDir: string, options: SpeechEngineOptions = {}): Promise<SpeechEngine> {
     const { voicesDir, voiceAliases, ...engine } = options;
@@ -85,6 +88,11 @@ export class SpeechEngine extends NativeEngine<NativeSpeechModel> {
   /** The model family, from config.json's model_type. */
   get family(): string {
     return this.model.family;
+  }
+
+  /** The options this model's family takes in SpeakOptions.familyOptions, with defaults and ranges. */
+  get familyOptions(): readonly FamilyOptionSpec[] {
+    return this.model.familyOptions;
   }
 
   /** Every voice name synthesize() accepts, and the one it uses when none is given. */

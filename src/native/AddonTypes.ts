@@ -215,10 +215,17 @@ export interface NativeSpeechOptions {
   sentencePause?: number;
   /** Rate of the audio handed out (1000 to 384000 Hz), resampled on the worker; the model's own by default. */
   sampleRate?: number;
-  /** SpeechT5's decoding limits: frames per input token at least/at most, and the stop threshold. */
-  minlenratio?: number;
-  maxlenratio?: number;
-  threshold?: number;
+  /** The model family's own options by name (NativeSpeechModel.familyOptions), e.g. SpeechT5's maxlenratio. */
+  familyOptions?: Record<string, number>;
+}
+
+/** One option of a model family: the value it takes when absent, and the range a value must fall in. */
+export interface FamilyOptionSpec {
+  name: string;
+  default: number;
+  min: number;
+  max: number;
+  integer: boolean;
 }
 
 export interface NativeSpeechTimings {
@@ -244,6 +251,8 @@ export interface NativeSpeechSummary {
 export interface NativeSpeechModel {
   readonly sampleRate: number;
   readonly family: string;
+  /** The options synthesize() takes in familyOptions (SpeechT5: minlenratio, maxlenratio, threshold). */
+  readonly familyOptions: readonly FamilyOptionSpec[];
   synthesize(text: string, options: NativeSpeechOptions, onChunk?: (chunk: Float32Array) => void): NativeTask<NativeSpeechSummary>;
   voices(): { names: string[]; default: string };
   /** Whether synthesize() takes the voice name. */

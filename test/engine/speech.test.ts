@@ -56,6 +56,21 @@ describe('speech engine: errors', () => {
       () => engine.synthesize('Hello.', { sampleRate: 22050.5 }),
       /^Expected integer between 1000 and 384000 for sampleRate but received 22050.5 of type number$/,
     ],
+    [
+      "an option SpeechT5 does not have (Piper's), naming it",
+      () => engine.synthesize('Hello.', { familyOptions: { noise_scale: 0.667 } }),
+      /^unknown option "noise_scale" for a speecht5 model; it takes: minlenratio, maxlenratio, threshold$/,
+    ],
+    [
+      'a family option out of its range',
+      () => engine.synthesize('Hello.', { familyOptions: { maxlenratio: 0 } }),
+      /^Expected number between 0.01 and 100 for maxlenratio but received 0 of type number$/,
+    ],
+    [
+      'family options that disagree with each other',
+      () => engine.synthesize('Hello.', { familyOptions: { minlenratio: 5, maxlenratio: 1 } }),
+      /^decoding needs 0 <= minlenratio <= maxlenratio, maxlenratio > 0 and threshold > 0$/,
+    ],
   ];
   for (const [what, call, message] of cases) {
     it(`rejects ${what} with INVALID_ARGUMENT and keeps serving`, async () => {
@@ -65,6 +80,14 @@ describe('speech engine: errors', () => {
       assert.ok((await engine.synthesize('Hello.')).audio.length > 0);
     });
   }
+
+  it("reports its family's options, so that no other layer names them", () => {
+    assert.deepEqual(engine.familyOptions, [
+      { name: 'minlenratio', default: 0, min: 0, max: 100, integer: false },
+      { name: 'maxlenratio', default: 20, min: 0.01, max: 100, integer: false },
+      { name: 'threshold', default: 0.5, min: 0.001, max: 2, integer: false },
+    ]);
+  });
 
   it('rejects a model folder that is not text-to-speech, and one missing a file', async () => {
     assert.equal((await rejection(SpeechEngine.load(path.join(fixtures, 'models', 'tiny-whisper')))).code, 'UNSUPPORTED_MODEL');
@@ -183,7 +206,7 @@ describe('speech engine: voices, speed, normalizer', () => {
 
   it('with sentence splitting, cuts text of more tokens than the model takes so that every unit fits', async () => {
     // The shortest decoding keeps this fast: the units are what is tested.
-    const options: SpeakOptions = { maxlenratio: 0.05, voice: 'alloy' };
+    const options: SpeakOptions = { familyOptions: { maxlenratio: 0.05 }, voice: 'alloy' };
     for (const [input, units] of [
       ['a'.repeat(449), 2],
       [`$${'7'.repeat(100)}`, 2],
@@ -215,7 +238,7 @@ describe('speech engine: streaming, concurrency, cancellation', () => {
     let runningAtFirstChunk = 0;
     let chunks = 0;
     const speech = await engine.synthesize(FIVE_SENTENCES, {
-      maxlenratio: 4,
+      familyOptions: { maxlenratio: 4 },
       onChunk: () => {
         if (chunks++ === 0) runningAtFirstChunk = engine.stats().running;
       },

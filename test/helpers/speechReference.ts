@@ -9,7 +9,8 @@ export interface SpeechCase {
   id: string;
   text: string;
   voice: string | null;
-  config: { minlenratio?: number; maxlenratio?: number; threshold?: number };
+  /** SpeechT5's family options. */
+  config: Record<string, number>;
   samples: number;
   sample_rate: number;
   file: string;
@@ -24,7 +25,7 @@ export function referenceAudio(item: SpeechCase): Float32Array {
 
 /** GenAI's behaviour: the text as one unit, no normalizer, GenAI's default voice when none is named. */
 export function parityOptions(item: SpeechCase): SpeakOptions {
-  return { normalize: false, splitSentences: false, ...(item.voice ? { voice: item.voice } : {}), ...item.config };
+  return { normalize: false, splitSentences: false, ...(item.voice ? { voice: item.voice } : {}), familyOptions: item.config };
 }
 
 /**

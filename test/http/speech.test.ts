@@ -150,6 +150,31 @@ describe('http: speech through the openai client', () => {
     assert.ok(Math.abs(ratio - 0.5) < 0.05, `speed 2 gave ${ratio} of the length`);
   });
 
+  it("takes the model family's options from the body by their names, 400 naming one out of range", async () => {
+    const speak = (fields: Record<string, unknown>) =>
+      fetch(`${api.server.url}/v1/audio/speech`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tts-1', voice: 'tenor', input: 'Hello there.', response_format: 'wav', ...fields }),
+      });
+    const whole = await speak({});
+    const capped = await speak({ maxlenratio: 0.05 });
+    assert.equal(capped.status, 200);
+    // One decoder step, fewer than the unit takes to reach its stop threshold: shorter audio.
+    const frames = async (response: Response) => readWavLayout(Buffer.from(await response.arrayBuffer())).frames;
+    assert.ok((await frames(capped)) < (await frames(whole)));
+    const refused = await speak({ maxlenratio: 500 });
+    assert.equal(refused.status, 400);
+    assert.deepEqual(await refused.json(), {
+      error: {
+        message: 'Expected number between 0.01 and 100 for maxlenratio but received 500 of type number',
+        type: 'invalid_request_error',
+        param: 'maxlenratio',
+        code: 'invalid_argument',
+      },
+    });
+  });
+
   it('lists the voices of each speech model', async () => {
     const response = await fetch(`${api.server.url}/v1/audio/voices`);
     const body = (await response.json()) as { object: string; data: { id: string; model: string; default: boolean }[] };

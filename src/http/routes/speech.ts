@@ -21,7 +21,7 @@ import { FirstOutput } from '../firstOutput.js';
 import type { HttpMetrics } from '../metrics.js';
 import { readJsonObject } from '../params/jsonBody.js';
 import { requestSignal, type RequestSignal } from '../requestSignal.js';
-import { readSpeechRequest, type SpeechRequest } from '../schemas/speech.js';
+import { readFamilyOptions, readSpeechRequest, type SpeechRequest } from '../schemas/speech.js';
 import { EventStream } from '../sse.js';
 
 export interface SpeechRouteOptions {
@@ -37,7 +37,8 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
   const router = new Router<AppState>();
 
   router.post('/audio/speech', async (ctx) => {
-    const request = readSpeechRequest(await readJsonObject(ctx), config.maxInputCharacters, dialect);
+    const body = await readJsonObject(ctx);
+    const request = readSpeechRequest(body, config.maxInputCharacters, dialect);
     const model = resolver.resolve('speech', request.model);
     const { id, engine } = model;
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
@@ -45,6 +46,8 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
     const record = (speech: Speech) => metrics.recordSpeech(id, speech);
     let handedOver = false;
     try {
+      const familyOptions = readFamilyOptions(body, engine.familyOptions);
+      if (familyOptions !== undefined) request.options.familyOptions = familyOptions;
       const { voice } = request.options;
       if (voice !== undefined && dialect.unknownVoice === 'default' && !engine.hasVoice(voice)) delete request.options.voice;
       engine.checkVoice(request.options.voice);

@@ -1,5 +1,5 @@
 import { OUTPUT_SAMPLE_RATES, SPEECH_FORMATS, type SpeechFormat } from '../../audio/encode.js';
-import { SPEECH_LIMITS, type SpeakOptions } from '../../engine/SpeechEngine.js';
+import { SPEECH_LIMITS, type FamilyOptionSpec, type SpeakOptions } from '../../engine/SpeechEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
 import type { ApiDialect } from '../dialect.js';
 import type { JsonFields } from '../params/jsonBody.js';
@@ -51,4 +51,17 @@ export function readSpeechRequest(body: JsonFields, maxCharacters: number, diale
   if (speed !== undefined) options.speed = speed;
   const format = body.oneOf('response_format', SPEECH_FORMATS) ?? dialect.defaultSpeechFormat;
   return { model: body.string('model'), input, characters, format, delivery, sampleRate, options };
+}
+
+/**
+ * The model family's own options (SpeechT5's minlenratio, maxlenratio and threshold), from the body's fields
+ * of those names: the engine says which there are, so this schema names none of them.
+ */
+export function readFamilyOptions(body: JsonFields, specs: readonly FamilyOptionSpec[]): Record<string, number> | undefined {
+  let options: Record<string, number> | undefined;
+  for (const spec of specs) {
+    const value = spec.integer ? body.integer(spec.name, spec.min, spec.max) : body.number(spec.name, spec.min, spec.max);
+    if (value !== undefined) (options ??= {})[spec.name] = value;
+  }
+  return options;
 }
