@@ -2,9 +2,7 @@
 #include <napi.h>
 
 #include "addon/addon_state.h"
-#include "addon/detect_family_worker.h"
-#include "addon/devices_worker.h"
-#include "addon/inspect_model_worker.h"
+#include "addon/model_queries.h"
 #include "addon/sentence_ends.h"
 #include "addon/speech_model_wrap.h"
 #include "addon/whisper_model_wrap.h"
