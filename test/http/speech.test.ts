@@ -9,6 +9,8 @@ import { fixtures } from '../helpers/audio.js';
 import { probeAudio } from '../helpers/probe.js';
 
 const INPUT = 'Hello there. How are you today? I am fine.';
+/** Synthesized one sentence at a time over a few seconds; INPUT's three short sentences take milliseconds. */
+const LONG_INPUT = Array.from({ length: 30 }, (_, i) => `This is sentence ${i + 1}.`).join(' ');
 
 /** Codec ffprobe names, and the rate each format comes out at from a 16 kHz model. */
 const EXPECTED = {
@@ -73,14 +75,25 @@ describe('http: speech through the openai client', () => {
   });
 
   it('stream_format audio: chunked bytes with a streamed WAV header, read with the streaming response', async () => {
-    const response = await api.client.audio.speech
-      .create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: 'wav', stream_format: 'audio' })
-      .asResponse();
-    assert.equal(response.headers.get('transfer-encoding'), 'chunked');
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
-    assert.ok(chunks.length > 1, `${chunks.length} chunks`);
-    const wav = Buffer.concat(chunks);
+    const stream = async (input: string) => {
+      const started = performance.now();
+      const response = await api.client.audio.speech
+        .create({ model: 'tts-1', voice: 'alloy', input, response_format: 'wav', stream_format: 'audio' })
+        .asResponse();
+      assert.equal(response.headers.get('transfer-encoding'), 'chunked');
+      const chunks: Buffer[] = [];
+      let firstMs = 0;
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        if (chunks.length === 0) firstMs = performance.now() - started;
+        chunks.push(Buffer.from(chunk));
+      }
+      return { wav: Buffer.concat(chunks), firstMs, totalMs: performance.now() - started };
+    };
+    // The first sentence arrives while the other 29 are still being synthesized. A ratio, so that load
+    // slows both sides alike; a server that buffered the whole file would give about 1.
+    const long = await stream(LONG_INPUT);
+    assert.ok(long.firstMs < 0.5 * long.totalMs, `first bytes after ${long.firstMs.toFixed(0)} of ${long.totalMs.toFixed(0)} ms`);
+    const { wav } = await stream(INPUT);
     assert.equal(wav.readUInt32LE(40), 0xffffffff, 'data size marked unknown');
     assert.ok(Math.abs(probeAudio(wav, 'wav').duration - seconds) < 0.01);
 
