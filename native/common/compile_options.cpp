@@ -31,4 +31,10 @@ ov::AnyMap CompileOptions::properties() const {
     return properties;
 }
 
+ov::AnyMap CompileOptions::dynamic_shape_properties() const {
+    ov::AnyMap properties = this->properties();
+    if (device == "CPU") properties.emplace("CPU_RUNTIME_CACHE_CAPACITY", 0);
+    return properties;
+}
+
 }  // namespace ovspeech

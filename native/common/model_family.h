@@ -26,8 +26,8 @@ struct FolderContents {
     bool has_openvino_ir() const;
 };
 
-// A model family: its name, the kind of engine that serves it, and how it recognizes its folder. A new
-// family (Piper: `<voice>.onnx` beside a `<voice>.onnx.json` with `phoneme_id_map`) is one more of these.
+// A model family: its name, the kind of engine that serves it, and how it recognizes its folder, by
+// config.json's model_type or by its files (Piper: `<voice>.onnx` beside `<voice>.onnx.json`).
 struct ModelFamily {
     std::string name;
     ModelKind kind;

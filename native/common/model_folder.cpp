@@ -7,7 +7,6 @@
 #include "common/error.h"
 #include "common/json_file.h"
 #include "common/model_ir.h"
-#include "common/runtime.h"
 
 namespace ovspeech {
 namespace {
@@ -26,16 +25,10 @@ std::vector<PortInfo> describe_ports(const std::vector<ov::Output<ov::Node>>& po
     return described;
 }
 
-IrInfo describe_ir(const std::filesystem::path& xml) {
-    std::shared_ptr<ov::Model> model;
-    try {
-        model = runtime_core().read_model(xml.string());
-    } catch (const std::exception& e) {
-        throw Error(ErrorCode::UnsupportedModel,
-                    "cannot read " + xml.filename().string() + " in " + xml.parent_path().string() + ": " + e.what());
-    }
+IrInfo describe_ir(const std::filesystem::path& file) {
+    const std::shared_ptr<ov::Model> model = read_model_file(file);
     IrInfo info;
-    info.name = xml.stem().string();
+    info.name = file.stem().string();
     info.stateful = !model->get_variables().empty();
     info.inputs = describe_ports(model->inputs());
     info.outputs = describe_ports(model->outputs());
@@ -46,28 +39,31 @@ IrInfo describe_ir(const std::filesystem::path& xml) {
 
 ModelFolderInfo inspect_model_folder(const std::filesystem::path& dir) {
     require_model_folder(dir);
-    const nlohmann::json config = read_json_file(dir / "config.json");
-    if (!config.is_object() || !config.contains("model_type") || !config["model_type"].is_string()) {
-        throw Error(ErrorCode::UnsupportedModel, "config.json in " + dir.string() + " has no string model_type");
-    }
-
-    std::vector<std::filesystem::path> xmls;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        const auto name = entry.path().filename().string();
-        if (entry.is_regular_file() && name.rfind("openvino_", 0) == 0 && entry.path().extension() == ".xml") {
-            xmls.push_back(entry.path());
-        }
-    }
-    if (xmls.empty()) {
-        throw Error(ErrorCode::UnsupportedModel, "model folder " + dir.string() + " has no openvino_*.xml model");
-    }
-    std::sort(xmls.begin(), xmls.end());
-
     ModelFolderInfo info;
     info.path = dir.string();
-    info.model_type = config["model_type"].get<std::string>();
-    info.config_json = config.dump();
-    for (const auto& xml : xmls) info.irs.push_back(describe_ir(xml));
+    // A family recognized by its files (Piper) has no config.json; one that is there must name a model_type.
+    if (std::filesystem::exists(dir / "config.json")) {
+        const nlohmann::json config = read_json_file(dir / "config.json");
+        if (!config.is_object() || !config.contains("model_type") || !config["model_type"].is_string()) {
+            throw Error(ErrorCode::UnsupportedModel, "config.json in " + dir.string() + " has no string model_type");
+        }
+        info.model_type = config["model_type"].get<std::string>();
+        info.config_json = config.dump();
+    }
+
+    std::vector<std::filesystem::path> models;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        const auto name = entry.path().filename().string();
+        const auto extension = entry.path().extension();
+        if (entry.is_regular_file() && ((name.rfind("openvino_", 0) == 0 && extension == ".xml") || extension == ".onnx")) {
+            models.push_back(entry.path());
+        }
+    }
+    if (models.empty()) {
+        throw Error(ErrorCode::UnsupportedModel, "model folder " + dir.string() + " has no openvino_*.xml or .onnx model");
+    }
+    std::sort(models.begin(), models.end());
+    for (const auto& model : models) info.irs.push_back(describe_ir(model));
     return info;
 }
 

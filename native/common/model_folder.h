@@ -21,12 +21,12 @@ struct IrInfo {
 
 struct ModelFolderInfo {
     std::string path;
-    std::string model_type;   // config.json's model_type
-    std::string config_json;  // config.json as read, re-serialized
-    std::vector<IrInfo> irs;  // every openvino_*.xml of the folder, sorted by name
+    std::string model_type;   // config.json's model_type; empty without config.json (Piper)
+    std::string config_json;  // config.json as read, re-serialized; empty without config.json
+    std::vector<IrInfo> irs;  // every openvino_*.xml and .onnx of the folder, sorted by name
 };
 
-// Reads config.json and the I/O of each IR without compiling anything.
+// Reads config.json, when there is one, and the I/O of each model file without compiling anything.
 // Throws Error: MODEL_NOT_FOUND for a missing folder, UNSUPPORTED_MODEL for a broken one.
 ModelFolderInfo inspect_model_folder(const std::filesystem::path& dir);
 

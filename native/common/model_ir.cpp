@@ -113,18 +113,23 @@ Error classify_compile_failure(const std::exception& failure, const std::shared_
 
 }  // namespace
 
-std::shared_ptr<ov::Model> read_ir(const std::filesystem::path& dir, const std::string& name) {
-    const auto xml = dir / (name + ".xml");
-    if (!std::filesystem::exists(xml)) {
-        throw Error(ErrorCode::UnsupportedModel, name + ".xml is missing in " + dir.string());
+std::shared_ptr<ov::Model> read_model_file(const std::filesystem::path& file) {
+    const std::string name = file.filename().string();
+    const std::string dir = file.parent_path().string();
+    if (!std::filesystem::exists(file)) {
+        throw Error(ErrorCode::UnsupportedModel, name + " is missing in " + dir);
     }
     try {
-        return runtime_core().read_model(xml.string());
+        return runtime_core().read_model(file.string());
     } catch (const std::bad_alloc&) {
-        throw Error(ErrorCode::Internal, "out of memory reading " + name + ".xml in " + dir.string());
+        throw Error(ErrorCode::Internal, "out of memory reading " + name + " in " + dir);
     } catch (const std::exception& e) {
-        throw Error(ErrorCode::UnsupportedModel, "cannot read " + name + ".xml in " + dir.string() + ": " + reason(e));
+        throw Error(ErrorCode::UnsupportedModel, "cannot read " + name + " in " + dir + ": " + reason(e));
     }
+}
+
+std::shared_ptr<ov::Model> read_ir(const std::filesystem::path& dir, const std::string& name) {
+    return read_model_file(dir / (name + ".xml"));
 }
 
 ov::CompiledModel compile_ir(const std::shared_ptr<ov::Model>& model, const std::string& name, const std::string& device,

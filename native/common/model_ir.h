@@ -9,6 +9,10 @@
 
 namespace ovspeech {
 
+// Reads a model file OpenVINO reads (an IR's .xml, an .onnx); a missing or unreadable file is an
+// UNSUPPORTED_MODEL error naming it.
+std::shared_ptr<ov::Model> read_model_file(const std::filesystem::path& file);
+
 // Reads <dir>/<name>.xml; a missing or unreadable IR is an UNSUPPORTED_MODEL error naming it.
 std::shared_ptr<ov::Model> read_ir(const std::filesystem::path& dir, const std::string& name);
 

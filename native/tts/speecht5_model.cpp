@@ -16,8 +16,6 @@
 namespace ovspeech::tts {
 namespace {
 
-constexpr const char* kRuntimeCacheCapacity = "CPU_RUNTIME_CACHE_CAPACITY";
-
 // The id of <unk> in the tokenizer's files, so that characters it cannot read can be left out.
 int64_t read_unknown_token_id(const std::filesystem::path& dir) {
     if (!std::filesystem::exists(dir / "tokenizer_config.json")) return -1;
@@ -271,13 +269,9 @@ std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::
     }
     model->unknown_token_id_ = read_unknown_token_id(dir);
 
-    ov::AnyMap properties = options.properties();
-    // OpenVINO's CPU plugin keeps what it prepares for each input shape, 5000 shapes by default, for as long
-    // as the compiled model lives. Every decoder step of SpeechT5 has a new shape (the sequence so far), and
-    // so do the encoder, postnet and vocoder for every unit length: measured on the tiny model, one request
-    // of "1" x 200 (721 decoder steps) left RSS 1.2 GB higher with the cache, and unchanged without it.
-    // A plugin_config entry of the same name still wins.
-    if (options.device == "CPU") properties.emplace(kRuntimeCacheCapacity, 0);
+    // Every decoder step of SpeechT5 has a new shape (the sequence so far), and so do the encoder, postnet
+    // and vocoder for every unit length.
+    const ov::AnyMap properties = options.dynamic_shape_properties();
     auto decoder = read_ir(dir, "openvino_decoder_model");
     if (decoder->get_variables().empty()) {
         throw Error(ErrorCode::UnsupportedModel,

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "tts/piper_model.h"
 #include "tts/speecht5_model.h"
 
 namespace ovspeech::tts {
@@ -21,6 +22,10 @@ const std::vector<TtsFamily>& tts_families() {
         {family_by_model_type("speecht5", ModelKind::Speech),
          [](const std::filesystem::path& dir, const CompileOptions& options) -> std::shared_ptr<const TtsModel> {
              return SpeechT5Model::load(dir, options);
+         }},
+        {PiperModel::model_family(),
+         [](const std::filesystem::path& dir, const CompileOptions& options) -> std::shared_ptr<const TtsModel> {
+             return PiperModel::load(dir, options);
          }},
     };
     return table;

@@ -18,8 +18,9 @@ export interface IrInfo {
 
 export interface ModelFolderInfo {
   path: string;
+  /** config.json's model_type; "" for a folder without config.json (a Piper voice). */
   modelType: string;
-  /** config.json, serialized. */
+  /** config.json, serialized; "" without one. */
   config: string;
   irs: IrInfo[];
 }

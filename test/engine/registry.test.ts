@@ -86,12 +86,6 @@ describe('model registry: models added and removed at run time', () => {
     mkdirSync(empty);
     const notModel = await rejection(registry.add('empty', empty, OPTIONS));
     assert.deepEqual([notModel.code, notModel.message], ['UNSUPPORTED_MODEL', `${empty} is not a model folder: no model family recognizes ${empty}`]);
-    // A Piper voice is shaped so; no family takes it until the Piper family is added.
-    const piper = path.join(root, 'piper');
-    mkdirSync(piper);
-    writeFileSync(path.join(piper, 'voice.onnx'), '');
-    writeFileSync(path.join(piper, 'voice.onnx.json'), JSON.stringify({ phoneme_id_map: { a: [1] } }));
-    assert.equal((await rejection(registry.add('piper', piper, OPTIONS))).code, 'UNSUPPORTED_MODEL');
     assert.deepEqual(
       registry.list().map((m) => m.id),
       ['openai/whisper-tiny'],
@@ -110,8 +104,16 @@ describe('model registry: models added and removed at run time', () => {
     const unknownFamily = await registry.add('other', other, OPTIONS);
     assert.deepEqual(
       [unknownFamily.state, unknownFamily.family, unknownFamily.error],
-      ['failed', undefined, { message: 'model_type "bert" is not a family ovspeech serves (speecht5, whisper)', code: 'UNSUPPORTED_MODEL' }],
+      ['failed', undefined, { message: 'model_type "bert" is not a family ovspeech serves (piper, speecht5, whisper)', code: 'UNSUPPORTED_MODEL' }],
     );
+    // A Piper voice is recognized by its files and refused for what its .onnx.json lacks.
+    const piper = path.join(root, 'piper');
+    mkdirSync(piper);
+    writeFileSync(path.join(piper, 'voice.onnx'), '');
+    writeFileSync(path.join(piper, 'voice.onnx.json'), JSON.stringify({ espeak: { voice: 'en-us' } }));
+    const brokenVoice = await registry.add('piper', piper, OPTIONS);
+    assert.deepEqual([brokenVoice.state, brokenVoice.family, brokenVoice.error?.code], ['failed', 'piper', 'UNSUPPORTED_MODEL']);
+    assert.match(brokenVoice.error?.message ?? '', /^cannot read voice\.onnx in .*piper: Unable to read the model/);
     assert.equal(registry.lease('broken'), undefined);
 
     const whisper = registry.lease('openai/whisper-tiny');
@@ -119,6 +121,7 @@ describe('model registry: models added and removed at run time', () => {
     whisper?.release();
     await registry.remove('broken');
     await registry.remove('other');
+    await registry.remove('piper');
   });
 
   it('close() disposes every engine, removed ones still leased included', async () => {
