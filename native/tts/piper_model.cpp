@@ -214,14 +214,17 @@ private:
         const ov::Tensor audio = request.get_tensor("output");
         samples_.assign(audio.data<const float>(), audio.data<const float>() + audio.get_size());
         timings_.vocoder_ms += stopwatch.elapsed_ms();
-        if (speed_ != 1.0 && session_.model_.has_durations()) {
-            // The frames made at length_scale / speed, against 1/speed of those the unit has at length_scale.
-            stopwatch.restart();
-            const ov::Tensor durations = request.get_tensor(kDurations);
-            const double stretch = rounded_frames(durations, 1.0) * speed_ / rounded_frames(durations, speed_);
-            samples_ = time_stretch(samples_, session_.model_.sample_rate(), std::clamp(stretch, kMinSpeed, kMaxSpeed));
-            timings_.vocoder_ms += stopwatch.elapsed_ms();
-        }
+        if (!session_.model_.has_durations()) return;
+        // The frames the unit has (its output tokens, as SpeechT5 counts spectrogram frames), and at speed
+        // != 1 against 1/speed of those it has at length_scale alone: what rounding left is time-stretched.
+        const ov::Tensor durations = request.get_tensor(kDurations);
+        const double frames = rounded_frames(durations, 1.0);
+        timings_.decoder_steps += static_cast<size_t>(frames);
+        if (speed_ == 1.0) return;
+        stopwatch.restart();
+        const double stretch = frames * speed_ / rounded_frames(durations, speed_);
+        samples_ = time_stretch(samples_, session_.model_.sample_rate(), std::clamp(stretch, kMinSpeed, kMaxSpeed));
+        timings_.vocoder_ms += stopwatch.elapsed_ms();
     }
 
     PiperSession& session_;

@@ -148,6 +148,9 @@ describe('piper (real voice): http', { skip }, () => {
     });
     const events = (await sse.text()).split('\n').filter((line) => line.startsWith('data: '));
     assert.ok(events.length >= 3, `${events.length} events`);
-    assert.match(events.at(-1)!, /"type":"speech.audio.done"/);
+    const done = JSON.parse(events.at(-1)!.slice('data: '.length)) as { type: string; usage: { output_tokens: number } };
+    assert.equal(done.type, 'speech.audio.done');
+    // Output tokens are the model's frames of 256 samples (22,050 Hz): about 86 a second.
+    assert.ok(done.usage.output_tokens > 3 * 80, `${done.usage.output_tokens} output tokens`);
   });
 });
