@@ -39,25 +39,27 @@ IrInfo describe_ir(const std::filesystem::path& file) {
 
 ModelFolderInfo inspect_model_folder(const std::filesystem::path& dir) {
     require_model_folder(dir);
+    std::vector<std::filesystem::path> models;
+    bool exported = false;  // an optimum-cli export: openvino_*.xml beside config.json
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        const auto name = entry.path().filename().string();
+        const auto extension = entry.path().extension();
+        const bool ir = name.rfind("openvino_", 0) == 0 && extension == ".xml";
+        if (entry.is_regular_file() && (ir || extension == ".onnx")) models.push_back(entry.path());
+        exported = exported || ir;
+    }
+
     ModelFolderInfo info;
     info.path = dir.string();
-    // A family recognized by its files (Piper) has no config.json; one that is there must name a model_type.
-    if (std::filesystem::exists(dir / "config.json")) {
+    // A folder of .onnx models alone (a Piper voice) needs no config.json; an export, or any folder that
+    // has one, needs it to name a model_type.
+    if (exported || std::filesystem::exists(dir / "config.json")) {
         const nlohmann::json config = read_json_file(dir / "config.json");
         if (!config.is_object() || !config.contains("model_type") || !config["model_type"].is_string()) {
             throw Error(ErrorCode::UnsupportedModel, "config.json in " + dir.string() + " has no string model_type");
         }
         info.model_type = config["model_type"].get<std::string>();
         info.config_json = config.dump();
-    }
-
-    std::vector<std::filesystem::path> models;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        const auto name = entry.path().filename().string();
-        const auto extension = entry.path().extension();
-        if (entry.is_regular_file() && ((name.rfind("openvino_", 0) == 0 && extension == ".xml") || extension == ".onnx")) {
-            models.push_back(entry.path());
-        }
     }
     if (models.empty()) {
         throw Error(ErrorCode::UnsupportedModel, "model folder " + dir.string() + " has no openvino_*.xml or .onnx model");
