@@ -10,8 +10,10 @@ import { after, before, describe, it } from 'node:test';
 
 import OpenAI from 'openai';
 
+import { readWavLayout } from '../../src/audio/wav.js';
 import { SpeechEngine } from '../../src/engine/SpeechEngine.js';
 import type { RunningServer } from '../../src/http/server.js';
+import { completionOf, FakeChatUpstream, sendJson } from '../helpers/fakeChatUpstream.js';
 import { tempDir } from '../helpers/irFolder.js';
 import { probeAudio } from '../helpers/probe.js';
 import { startTestServer, waitForModels } from '../helpers/server.js';
@@ -109,15 +111,20 @@ describe('piper (real voice): engine', { skip }, () => {
 describe('piper (real voice): http', { skip }, () => {
   let server: RunningServer;
   let client: OpenAI;
+  let upstream: FakeChatUpstream;
   before(async () => {
+    upstream = await FakeChatUpstream.start();
     const models = tempDir('piper-models');
     mkdirSync(path.join(models, 'rhasspy'));
     symlinkSync(voiceDir, path.join(models, 'rhasspy', 'piper-joe'));
-    server = await startTestServer(models);
+    server = await startTestServer(models, { chatCompletion: { baseUrl: `${upstream.url}/v1`, model: 'upstream-model', apiKey: 'key' } });
     await waitForModels(server);
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
-  after(() => server.close());
+  after(async () => {
+    await server.close();
+    await upstream.close();
+  });
 
   it('lists the voice folder as a model and its voice', async () => {
     assert.deepEqual(
@@ -152,5 +159,19 @@ describe('piper (real voice): http', { skip }, () => {
     assert.equal(done.type, 'speech.audio.done');
     // Output tokens are the model's frames of 256 samples (22,050 Hz): about 86 a second.
     assert.ok(done.usage.output_tokens > 3 * 80, `${done.usage.output_tokens} output tokens`);
+  });
+
+  it('speaks an audio chat reply with the voice', async () => {
+    upstream.handler = (response) => sendJson(response, 200, completionOf('Hello there. This is the second sentence.'));
+    const completion = await client.chat.completions.create({
+      model: 'client-model',
+      modalities: ['text', 'audio'],
+      audio: { voice: 'joe', format: 'wav' },
+      messages: [{ role: 'user', content: 'Say two sentences.' }],
+    });
+    const layout = readWavLayout(Buffer.from(completion.choices[0]!.message.audio!.data, 'base64'));
+    // Audio chat answers at OpenAI's 24 kHz, resampled from the voice's 22,050 Hz.
+    assert.equal(layout.sampleRate, 24000);
+    assert.ok(layout.frames > 2 * 24000, `${layout.frames} frames`);
   });
 });
