@@ -42,6 +42,9 @@ constexpr int64_t kNoiseOpStride = int64_t{1} << 19;
 // Phoneme ids in one unit: about 500 phonemes, half a minute of speech.
 constexpr size_t kMaxUnitIds = 1024;
 constexpr double kMaxSeed = 4294967295.0;
+// Units whose phoneme ids a session keeps (at most 4 MiB of ids): a request of 4096 characters has fewer
+// sentences unless they are of a few characters each.
+constexpr size_t kKnownUnits = 512;
 
 bool ends_with(const std::string& text, const std::string& suffix) {
     return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -150,15 +153,16 @@ public:
 private:
     friend class PiperUnit;
 
-    // The unit's phoneme ids, kept for the text last asked about: the synthesizer counts a unit's tokens
-    // and then starts it, and espeak-ng need not run twice.
-    const std::vector<int64_t>& ids(const std::string& text) {
-        if (!last_text_ || *last_text_ != text) {
-            const std::string phonemes = model_.phonemizer().phonemize(text);
-            last_ids_ = phonemes.empty() ? std::vector<int64_t>{} : model_.phoneme_ids().ids(phonemes);
-            last_text_ = text;
-        }
-        return last_ids_;
+    // The unit's phoneme ids, kept for the texts asked about lately: the synthesizer counts the tokens of
+    // every unit of a request before it starts the first, and espeak-ng need not run twice.
+    std::vector<int64_t> ids(const std::string& text) {
+        const auto known = known_ids_.find(text);
+        if (known != known_ids_.end()) return known->second;
+        const std::string phonemes = model_.phonemizer().phonemize(text);
+        std::vector<int64_t> ids = phonemes.empty() ? std::vector<int64_t>{} : model_.phoneme_ids().ids(phonemes);
+        if (known_ids_.size() >= kKnownUnits) known_ids_.clear();
+        known_ids_.emplace(text, ids);
+        return ids;
     }
 
     void use_seed(uint32_t seed) {
@@ -172,8 +176,7 @@ private:
     ov::InferRequest request_;
     ov::Tensor noise_;
     std::optional<uint32_t> noise_seed_;
-    std::optional<std::string> last_text_;
-    std::vector<int64_t> last_ids_;
+    std::map<std::string, std::vector<int64_t>> known_ids_;
 };
 
 // One unit on a PiperSession: espeak-ng and the id map, then one inference of the whole VITS model.
