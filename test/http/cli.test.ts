@@ -90,9 +90,12 @@ describe('cli: commands', () => {
     await assert.rejects(fetch(`${server.url}/health`), 'the server no longer accepts connections');
   });
 
-  it('serves the bundled test models by default when there is no ./models, and exits 0 on SIGINT', async () => {
-    const server = await startCli({ OVSPEECH_MODELS: '' }, tempDir('cli-default'));
-    assert.match(server.firstLog, /serving models from .*test\/fixtures\/models \(the bundled test models/);
+  it('serves the bundled test models when there is no ./models and preparation is off, and exits 0 on SIGINT', async () => {
+    const server = await startCli({ OVSPEECH_MODELS: '', OVSPEECH_PREPARE: 'off' }, tempDir('cli-default'));
+    assert.match(
+      server.firstLog,
+      /serving models from .*test\/fixtures\/models \(the bundled test models, as there is no \.\/models and preparation is off\)/,
+    );
     const listed = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { id: string; owned_by: string }[] };
     assert.deepEqual(
       listed.data.map((m) => m.id),
