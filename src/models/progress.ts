@@ -29,7 +29,7 @@ export class ProgressDisplay {
   update(progress: Progress): void {
     if (this.out.isTTY === true) this.ticker ??= setInterval(() => this.draw(), 1000).unref();
     if (progress.step !== this.current?.step) {
-      if (this.current !== undefined && this.out.isTTY === true) this.out.write('\n');
+      this.endStep('done');
       this.startedAt = Date.now();
       this.lastPercent = -LINE_EVERY_PERCENT;
     }
@@ -37,12 +37,19 @@ export class ProgressDisplay {
     this.draw();
   }
 
-  /** Ends the display's last line. */
-  finish(): void {
+  /** Ends the last step's line, which failed unless `succeeded`. */
+  finish(succeeded: boolean): void {
     clearInterval(this.ticker);
     this.ticker = undefined;
-    if (this.current !== undefined && this.out.isTTY === true) this.out.write('\n');
+    this.endStep(succeeded ? 'done' : 'failed');
     this.current = undefined;
+  }
+
+  /** A step's last line says how long it took. */
+  private endStep(outcome: 'done' | 'failed'): void {
+    if (this.current === undefined) return;
+    const line = `ovspeech prepare: ${this.current.step}: ${outcome} after ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`;
+    this.out.write(this.out.isTTY === true ? `\r${line}\u001b[K\n` : `${line}\n`);
   }
 
   private draw(): void {

