@@ -20,9 +20,13 @@ import { startTestServer, waitForModels } from '../helpers/server.js';
 import { maxAbsDifference } from '../helpers/speechReference.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const voiceDir = process.env.OVSPEECH_PIPER_VOICE ?? path.join(root, '.cache', 'models', 'piper-joe');
+// The named folder, else the default set as `npm run test:real` prepares it, else tools/get-piper-voice.sh's.
+const candidates = process.env.OVSPEECH_PIPER_VOICE
+  ? [process.env.OVSPEECH_PIPER_VOICE]
+  : [path.join(root, '.cache', 'real-models', 'rhasspy', 'piper-en_US-joe-medium'), path.join(root, '.cache', 'models', 'piper-joe')];
+const voiceDir = candidates.find((dir) => existsSync(path.join(dir, 'en_US-joe-medium.onnx'))) ?? candidates.at(-1)!;
 const onnx = path.join(voiceDir, 'en_US-joe-medium.onnx');
-const skip = existsSync(onnx) ? false : `no Piper voice at ${voiceDir}: run tools/get-piper-voice.sh or set OVSPEECH_PIPER_VOICE`;
+const skip = existsSync(onnx) ? false : `no Piper voice in ${candidates.join(' or ')}: run tools/get-piper-voice.sh or set OVSPEECH_PIPER_VOICE`;
 
 /** The issue's bound for OpenVINO against onnxruntime with the noise scales at 0. */
 const PARITY_TOLERANCE = 1e-3;
