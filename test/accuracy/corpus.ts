@@ -4,7 +4,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { readWavLayout, wavSamples } from '../../src/audio/wav.js';
 import { encodeWav } from '../../src/audio/wavWriter.js';
 
 export const accuracyDir = path.dirname(fileURLToPath(import.meta.url));
@@ -60,7 +59,8 @@ export function espeakVersion(): string {
 
 /**
  * The clips of these sentences, clean and noisy, synthesized into `cacheDir` unless already there. A
- * file's name carries a hash of everything that made it (espeak-ng's version, voice, speed, text, SNR),
+ * file's name carries a hash of everything that made it (espeak-ng's version, sox's arguments, voice,
+ * speed, text, SNR),
  * so a change makes a new file rather than reusing a stale one.
  */
 export function prepareClips(sentences: readonly Sentence[], cacheDir: string, conditions: readonly Condition[] = ['clean', 'noisy']): Clip[] {
@@ -69,7 +69,7 @@ export function prepareClips(sentences: readonly Sentence[], cacheDir: string, c
   const clips: Clip[] = [];
   for (const sentence of sentences) {
     const hash = createHash('sha256')
-      .update(JSON.stringify([version, sentence.voice, sentence.wordsPerMinute, sentence.text, NOISE_SNR_DB]))
+      .update(JSON.stringify([version, SOX_ARGS, sentence.voice, sentence.wordsPerMinute, sentence.text, NOISE_SNR_DB]))
       .digest('hex')
       .slice(0, 12);
     const file = (condition: Condition) => path.join(cacheDir, `${sentence.id}-${condition}-${hash}.wav`);
@@ -87,16 +87,19 @@ export function prepareClips(sentences: readonly Sentence[], cacheDir: string, c
   return clips;
 }
 
-/** espeak-ng's speech (22,050 Hz) resampled by sox to 16 kHz 16-bit mono; both are deterministic. */
+/**
+ * sox's resampling of espeak-ng's 22,050 Hz speech to 16 kHz 16-bit raw samples: no dither (sox's
+ * dither is random on each run), and a guard that lowers the gain instead of clipping.
+ */
+const SOX_ARGS = ['-V1', '-D', '-G', '-t', 'wav', '-', '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-c', '1', '-r', String(CLIP_RATE), '-'];
+
 function speak(sentence: Sentence): Float32Array {
   const wav22k = execFileSync('espeak-ng', ['-v', sentence.voice, '-s', String(sentence.wordsPerMinute), '--stdout', sentence.text], {
     maxBuffer: 1 << 26,
   });
-  const wav16k = execFileSync('sox', ['-t', 'wav', '-', '-t', 'wav', '-r', String(CLIP_RATE), '-b', '16', '-c', '1', '-'], {
-    input: wav22k,
-    maxBuffer: 1 << 26,
-  });
-  return wavSamples(wav16k, readWavLayout(wav16k));
+  const raw = execFileSync('sox', SOX_ARGS, { input: wav22k, maxBuffer: 1 << 26 });
+  const pcm = new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  return Float32Array.from(pcm, (x) => x / 32768);
 }
 
 function writeAtomically(file: string, bytes: Buffer): void {
