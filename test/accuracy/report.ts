@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
 import { type Condition } from './corpus.js';
-import { ran, type NotRun, type Outcome, type Score } from './suite.js';
+import { normalizeAll, ran, type NotRun, type Outcome, type Score } from './suite.js';
 import { wordErrorRate, wordErrors } from './wer.js';
 
 /** What run.ts writes to accuracy.json; the Markdown is made from this alone (plus the normalized texts). */
@@ -37,7 +40,18 @@ function table(header: string[], rows: string[][]): string {
   return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
 }
 
-export function accuracyMarkdown(results: AccuracyResults, normalized: ReadonlyMap<string, string>): string {
+/** Writes accuracy.md beside accuracy.json, made from the data alone (its texts normalized again). */
+export async function writeMarkdown(jsonFile: string): Promise<void> {
+  const results = JSON.parse(readFileSync(jsonFile, 'utf8')) as AccuracyResults;
+  const texts = results.clips.flatMap((clip) => Object.values(clip).filter((value): value is string => typeof value === 'string'));
+  const normalized = await normalizeAll(texts);
+  writeFileSync(path.join(path.dirname(jsonFile), 'accuracy.md'), accuracyMarkdown(results, normalized));
+}
+
+/** A transcript with more than this many times the reference's words has run away (a greedy repetition loop). */
+const RUNAWAY_RATIO = 2;
+
+function accuracyMarkdown(results: AccuracyResults, normalized: ReadonlyMap<string, string>): string {
   const { corpus } = results;
   const engines = Object.keys(results.wer);
   const out: string[] = [];
@@ -114,6 +128,32 @@ export function accuracyMarkdown(results: AccuracyResults, normalized: ReadonlyM
         disagreements.map((c) => [c.id, cell(c.reference), cell(String(c[first])), cell(String(c[second]))]),
       ),
     );
+    out.push('');
+  }
+  const words = (text: string) =>
+    normalized
+      .get(text)!
+      .split(/\s+/)
+      .filter((word) => word !== '').length;
+  const runaways = engines.flatMap((name) =>
+    results.clips
+      .filter((clip) => typeof clip[name] === 'string' && words(clip[name] as string) > RUNAWAY_RATIO * words(clip.reference))
+      .map((clip) => [
+        name,
+        clip.id,
+        clip.voice,
+        `${words(clip[name] as string)} / ${words(clip.reference)}`,
+        cell((clip[name] as string).slice(0, 120)),
+      ]),
+  );
+  if (runaways.length > 0) {
+    out.push(`## Runaway transcripts (more than ${RUNAWAY_RATIO}× the reference's words)`);
+    out.push('');
+    out.push(
+      'Greedy decoding without temperature fallback can repeat a phrase until the token limit; each such clip adds its extra words as insertions.',
+    );
+    out.push('');
+    out.push(table(['engine', 'clip', 'voice', 'words / reference words', 'start of the transcript'], runaways));
     out.push('');
   }
   if (ran(parity) && parity.differences.length > 0) {

