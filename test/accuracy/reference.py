@@ -5,6 +5,9 @@ Commands, each reading and writing JSON:
                                the folder DEST, unless DEST already holds it
   faster-whisper MODEL         greedy faster-whisper transcripts of the clips listed on stdin
   genai MODEL                  greedy OpenVINO GenAI WhisperPipeline transcripts of the clips listed on stdin
+  ct2-features MODEL FEATURES  greedy CTranslate2 transcripts (MODEL a CT2 folder) from the log-mel features
+                               of FEATURES, "transformers" (what GenAI and ovspeech compute) or "faster-whisper":
+                               tells a difference of features from one of weights or decoding
   normalize                    a JSON list of texts on stdin, normalized for WER, on stdout
 
 Clips are a JSON list of {"id", "path"}: 16 kHz mono 16-bit WAV files. Transcripts go to stdout as
@@ -108,6 +111,36 @@ def genai_transcripts(model_dir: str, clips: list[dict]) -> dict:
     }
 
 
+def ct2_features_transcripts(model_dir: str, features: str, clips: list[dict]) -> dict:
+    import ctranslate2
+    import tokenizers
+    from faster_whisper.audio import pad_or_trim
+    from faster_whisper.feature_extractor import FeatureExtractor
+    from transformers import WhisperFeatureExtractor
+
+    extract = {
+        "transformers": lambda audio: WhisperFeatureExtractor(feature_size=80)(audio, sampling_rate=16000, return_tensors="np").input_features[0],
+        "faster-whisper": lambda audio: pad_or_trim(FeatureExtractor(feature_size=80)(audio)),
+    }[features]
+    model = ctranslate2.models.Whisper(model_dir, device="cpu", compute_type="float32")
+    tokenizer = tokenizers.Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    # <|startoftranscript|><|en|><|transcribe|><|notimestamps|>, then greedy as faster-whisper decodes.
+    prompt = [tokenizer.token_to_id(t) for t in ("<|startoftranscript|>", "<|en|>", "<|transcribe|>", "<|notimestamps|>")]
+    transcripts = {}
+    started = time.monotonic()
+    for clip in clips:
+        mel = np.ascontiguousarray(extract(load_clip(clip["path"]))[None].astype(np.float32))
+        result = model.generate(ctranslate2.StorageView.from_array(mel), [prompt], beam_size=1, suppress_blank=True, suppress_tokens=[-1], max_length=448)
+        transcripts[clip["id"]] = tokenizer.decode(result[0].sequences_ids[0])
+    return {
+        "engine": f"ctranslate2 with {features} features",
+        "version": f"ctranslate2 {ctranslate2.__version__}",
+        "settings": {"features": features, "beam_size": 1, "compute_type": "float32"},
+        "seconds": time.monotonic() - started,
+        "transcripts": transcripts,
+    }
+
+
 def normalize(texts: list[str]) -> list[str]:
     from whisper.normalizers import EnglishTextNormalizer
 
@@ -124,6 +157,8 @@ def main() -> None:
         result = faster_whisper_transcripts(args[0], json.load(sys.stdin))
     elif command == "genai":
         result = genai_transcripts(args[0], json.load(sys.stdin))
+    elif command == "ct2-features":
+        result = ct2_features_transcripts(args[0], args[1], json.load(sys.stdin))
     elif command == "normalize":
         result = normalize(json.load(sys.stdin))
     else:
