@@ -26,8 +26,8 @@ std::string reason(const std::exception& e) {
 }
 
 // Whether one line of the error's message is `wanted`. ov::Core rethrows what a plugin threw as a plain
-// ov::Exception holding the original message, so the original type (ov::NotImplemented, std::bad_alloc)
-// is lost and a line of the message is all that tells it.
+// ov::Exception holding the original message: the original type, such as ov::NotImplemented or
+// std::bad_alloc, is lost, and a line of the message is all that tells it.
 bool has_line(const std::exception& e, const std::string& wanted) {
     std::istringstream lines(e.what());
     std::string line;
