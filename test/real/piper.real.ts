@@ -1,6 +1,6 @@
 // The real Piper voice (en_US-joe-medium, 63 MB, not in the repository): parity with onnxruntime on the same
-// phoneme ids, the seed, speed through length_scale, and the HTTP surface. `npm run test:real` fetches the
-// voice into .cache/models/piper-joe (tools/get-piper-voice.sh); OVSPEECH_PIPER_VOICE names another folder.
+// phoneme ids, the seed, speed through length_scale, and the HTTP surface. `npm run test:real` prepares it
+// with the default set into .cache/real-models; OVSPEECH_PIPER_VOICE names another folder.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync, mkdirSync } from 'node:fs';
@@ -20,13 +20,9 @@ import { startTestServer, waitForModels } from '../helpers/server.js';
 import { maxAbsDifference } from '../helpers/speechReference.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-// The named folder, else the default set as `npm run test:real` prepares it, else tools/get-piper-voice.sh's.
-const candidates = process.env.OVSPEECH_PIPER_VOICE
-  ? [process.env.OVSPEECH_PIPER_VOICE]
-  : [path.join(root, '.cache', 'real-models', 'rhasspy', 'piper-en_US-joe-medium'), path.join(root, '.cache', 'models', 'piper-joe')];
-const voiceDir = candidates.find((dir) => existsSync(path.join(dir, 'en_US-joe-medium.onnx'))) ?? candidates.at(-1)!;
+const voiceDir = process.env.OVSPEECH_PIPER_VOICE ?? path.join(root, '.cache', 'real-models', 'rhasspy', 'piper-en_US-joe-medium');
 const onnx = path.join(voiceDir, 'en_US-joe-medium.onnx');
-const skip = existsSync(onnx) ? false : `no Piper voice in ${candidates.join(' or ')}: run tools/get-piper-voice.sh or set OVSPEECH_PIPER_VOICE`;
+assert.ok(existsSync(onnx), `no Piper voice at ${onnx}: npm run test:real prepares it (or set OVSPEECH_PIPER_VOICE)`);
 
 /** The issue's bound for OpenVINO against onnxruntime with the noise scales at 0. */
 const PARITY_TOLERANCE = 1e-3;
@@ -44,7 +40,7 @@ function reference(text: string, lengthScale = 1): { audio: Float32Array; ids: n
   return { audio: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4), ids: (JSON.parse(printed) as { ids: number[] }).ids };
 }
 
-describe('piper (real voice): engine', { skip }, () => {
+describe('piper (real voice): engine', () => {
   let engine: SpeechEngine;
   before(async () => {
     // f32: on a CPU with bf16 (AVX-512 BF16, AMX) OpenVINO's default precision is bf16, whose durations
@@ -112,7 +108,7 @@ describe('piper (real voice): engine', { skip }, () => {
   });
 });
 
-describe('piper (real voice): http', { skip }, () => {
+describe('piper (real voice): http', () => {
   let server: RunningServer;
   let client: OpenAI;
   let upstream: FakeChatUpstream;
