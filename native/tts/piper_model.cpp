@@ -41,9 +41,6 @@ constexpr int64_t kNoiseOpStride = int64_t{1} << 19;
 // Phoneme ids in one unit: about 500 phonemes, half a minute of speech.
 constexpr size_t kMaxUnitIds = 1024;
 constexpr double kMaxSeed = 4294967295.0;
-// Units whose phoneme ids a session keeps (at most 4 MiB of ids): a request of 4096 characters has fewer
-// sentences unless they are of a few characters each.
-constexpr size_t kKnownUnits = 512;
 
 bool ends_with(const std::string& text, const std::string& suffix) {
     return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -183,25 +180,17 @@ public:
           durations_(std::move(durations)),
           noise_(ov::element::f32, ov::Shape{static_cast<size_t>(kNoiseTableSize)}) {}
 
-    std::unique_ptr<UnitSynthesis> start(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
+    std::unique_ptr<UnitSynthesis> start(std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options, double speed,
                                          UnitTimings& timings) override;
 
-    size_t count_tokens(const std::string& text) override { return ids(text).size(); }
+    // espeak-ng's phonemes through the voice's phoneme_id_map; none when espeak-ng finds nothing to say.
+    std::vector<int64_t> tokenize(const std::string& text) override {
+        const std::string phonemes = model_.phonemizer().phonemize(text);
+        return phonemes.empty() ? std::vector<int64_t>{} : model_.phoneme_ids().ids(phonemes);
+    }
 
 private:
     friend class PiperUnit;
-
-    // The unit's phoneme ids, kept for the texts asked about lately: the synthesizer counts the tokens of
-    // every unit of a request before it starts the first, and espeak-ng need not run twice.
-    std::vector<int64_t> ids(const std::string& text) {
-        const auto known = known_ids_.find(text);
-        if (known != known_ids_.end()) return known->second;
-        const std::string phonemes = model_.phonemizer().phonemize(text);
-        std::vector<int64_t> ids = phonemes.empty() ? std::vector<int64_t>{} : model_.phoneme_ids().ids(phonemes);
-        if (known_ids_.size() >= kKnownUnits) known_ids_.clear();
-        known_ids_.emplace(text, ids);
-        return ids;
-    }
 
     void use_seed(uint32_t seed) {
         if (noise_seed_ == seed) return;
@@ -217,27 +206,28 @@ private:
     std::optional<ov::InferRequest> durations_;
     ov::Tensor noise_;
     std::optional<uint32_t> noise_seed_;
-    std::map<std::string, std::vector<int64_t>> known_ids_;
 };
 
-// One unit on a PiperSession: espeak-ng and the id map, then, at a speed other than 1, the durations
-// model to find the length_scale that gives 1/speed of the frames, then one inference of the whole model.
+// One unit on a PiperSession: at a speed other than 1, the durations model to find the length_scale
+// that gives 1/speed of the frames; then one inference of the whole model.
 class PiperUnit : public UnitSynthesis {
 public:
-    PiperUnit(PiperSession& session, std::string text, std::optional<int64_t> speaker, std::array<float, 3> scales, uint32_t seed,
+    PiperUnit(PiperSession& session, std::vector<int64_t> ids, std::optional<int64_t> speaker, std::array<float, 3> scales, uint32_t seed,
               double speed, UnitTimings& timings)
-        : session_(session), text_(std::move(text)), speaker_(speaker), scales_(scales), seed_(seed), speed_(speed), timings_(timings) {}
+        : session_(session),
+          ids_(std::move(ids)),
+          length_(static_cast<int64_t>(ids_.size())),
+          speaker_(speaker),
+          scales_(scales),
+          seed_(seed),
+          speed_(speed),
+          timings_(timings),
+          stage_(ids_.empty()    ? Stage::Done
+                 : speed_ == 1.0 ? Stage::Infer
+                                 : Stage::Scale) {}
 
     bool step() override {
         switch (stage_) {
-            case Stage::Phonemize: {
-                Stopwatch stopwatch;
-                ids_ = session_.ids(text_);
-                length_ = static_cast<int64_t>(ids_.size());
-                timings_.tokenizer_ms += stopwatch.elapsed_ms();
-                stage_ = ids_.empty() ? Stage::Done : speed_ == 1.0 ? Stage::Infer : Stage::Scale;
-                break;
-            }
             case Stage::Scale:
                 session_.use_seed(seed_);
                 // Without the durations, length_scale alone: the unit misses 1/speed by what rounding adds.
@@ -257,7 +247,7 @@ public:
     std::vector<float> finish() override { return std::move(samples_); }
 
 private:
-    enum class Stage { Phonemize, Scale, Infer, Done };
+    enum class Stage { Scale, Infer, Done };
 
     void infer() {
         Stopwatch stopwatch;
@@ -299,21 +289,20 @@ private:
     }
 
     PiperSession& session_;
-    const std::string text_;
     // Buffers the infer requests' input tensors point into: they must outlive infer().
     std::vector<int64_t> ids_;
-    int64_t length_ = 0;
+    int64_t length_;
     std::optional<int64_t> speaker_;
     std::array<float, 3> scales_;
     const uint32_t seed_;
     const double speed_;
     UnitTimings& timings_;
-    Stage stage_ = Stage::Phonemize;
+    Stage stage_;
     std::vector<float> samples_;
 };
 
-std::unique_ptr<UnitSynthesis> PiperSession::start(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
-                                                   UnitTimings& timings) {
+std::unique_ptr<UnitSynthesis> PiperSession::start(std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options,
+                                                   double speed, UnitTimings& timings) {
     std::optional<int64_t> speaker;
     if (model_.num_speakers() > 1) {
         const auto* id = std::get_if<SpeakerId>(&voice);
@@ -330,7 +319,7 @@ std::unique_ptr<UnitSynthesis> PiperSession::start(const std::string& text, cons
                                       static_cast<float>(option_value(specs, options, "length_scale")),
                                       static_cast<float>(option_value(specs, options, "noise_w"))};
     const auto seed = static_cast<uint32_t>(option_value(specs, options, "seed"));
-    return std::make_unique<PiperUnit>(*this, text, speaker, scales, seed, speed, timings);
+    return std::make_unique<PiperUnit>(*this, std::move(tokens), speaker, scales, seed, speed, timings);
 }
 
 }  // namespace
