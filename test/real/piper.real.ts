@@ -84,17 +84,22 @@ describe('piper (real voice): engine', () => {
     assert.deepEqual((await engine.synthesize(TEXT, { familyOptions: { seed: 7 } })).audio, other.audio);
   });
 
-  it('speaks at speed 0.5 and 2 in 2x and 0.5x the time, through length_scale and what its rounding leaves', async (t) => {
-    const normal = (await engine.synthesize(TEXT)).duration;
-    for (const [speed, ratio] of [
-      [0.5, 2],
-      [2, 0.5],
-    ] as const) {
-      const duration = (await engine.synthesize(TEXT, { speed })).duration;
-      t.diagnostic(`speed ${speed}: ${duration.toFixed(3)} s against ${normal.toFixed(3)} s (ratio ${(duration / normal).toFixed(4)})`);
-      assert.ok(Math.abs(duration / normal / ratio - 1) <= 0.05, `speed ${speed}: ${duration} s against ${normal} s`);
+  it('speaks at speed 0.25, 0.5 and 2 in 4x, 2x and 0.5x the time through length_scale alone, and at 4 as fast as it goes', async (t) => {
+    for (const text of [TEXT, 'Hello, world!', 'Please call Stella and ask her to bring these things with her from the store.']) {
+      const normal = (await engine.synthesize(text)).duration;
+      for (const speed of [0.25, 0.5, 2]) {
+        const ratio = (await engine.synthesize(text, { speed })).duration / normal;
+        t.diagnostic(`${JSON.stringify(text)} at speed ${speed}: ${ratio.toFixed(4)}x the duration at speed 1`);
+        // Whole frames of 256 samples: 1/speed of them is reached to within one frame, under 1% here.
+        assert.ok(Math.abs(ratio * speed - 1) <= 0.01, `${text}, speed ${speed}: ${ratio}x the duration at speed 1`);
+      }
+      // A phoneme id lasts at least one frame, a floor above a quarter of the frames on this voice.
+      const fastest = (await engine.synthesize(text, { speed: 4 })).duration / normal;
+      t.diagnostic(`${JSON.stringify(text)} at speed 4: ${fastest.toFixed(4)}x`);
+      assert.ok(fastest >= 0.25 && fastest < 0.5, `${text}, speed 4: ${fastest}x the duration at speed 1`);
     }
     // length_scale itself is the model's own: each duration is rounded up to whole frames after it.
+    const normal = (await engine.synthesize(TEXT)).duration;
     const slow = (await engine.synthesize(TEXT, { familyOptions: { length_scale: 2 } })).duration;
     t.diagnostic(`length_scale 2 alone: ${(slow / normal).toFixed(4)}x the duration`);
     assert.ok(slow / normal > 1.5, `length_scale 2: ${slow} s against ${normal} s`);
