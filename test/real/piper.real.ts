@@ -84,7 +84,7 @@ describe('piper (real voice): engine', () => {
     assert.deepEqual((await engine.synthesize(TEXT, { familyOptions: { seed: 7 } })).audio, other.audio);
   });
 
-  it('speaks at speed 0.25, 0.5 and 2 in 4x, 2x and 0.5x the time through length_scale alone, and at 4 as fast as it goes', async (t) => {
+  it('speaks at speed 0.25, 0.5 and 2 in 4x, 2x and 0.5x the time through length_scale alone, and at 4 in a quarter', async (t) => {
     for (const text of [TEXT, 'Hello, world!', 'Please call Stella and ask her to bring these things with her from the store.']) {
       const normal = (await engine.synthesize(text)).duration;
       for (const speed of [0.25, 0.5, 2]) {
@@ -93,10 +93,11 @@ describe('piper (real voice): engine', () => {
         // Whole frames of 256 samples: 1/speed of them is reached to within one frame, under 1% here.
         assert.ok(Math.abs(ratio * speed - 1) <= 0.01, `${text}, speed ${speed}: ${ratio}x the duration at speed 1`);
       }
-      // A phoneme id lasts at least one frame, a floor above a quarter of the frames on this voice.
+      // A phoneme id lasts at least one frame, a floor above a quarter of the frames on this voice: length_scale
+      // goes down to it, and the time-stretch does the rest.
       const fastest = (await engine.synthesize(text, { speed: 4 })).duration / normal;
       t.diagnostic(`${JSON.stringify(text)} at speed 4: ${fastest.toFixed(4)}x`);
-      assert.ok(fastest >= 0.25 && fastest < 0.5, `${text}, speed 4: ${fastest}x the duration at speed 1`);
+      assert.ok(Math.abs(fastest * 4 - 1) <= 0.05, `${text}, speed 4: ${fastest}x the duration at speed 1`);
     }
     // length_scale itself is the model's own: each duration is rounded up to whole frames after it.
     const normal = (await engine.synthesize(TEXT)).duration;
