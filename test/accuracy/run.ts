@@ -2,7 +2,7 @@
 // GenAI parity and the speech → Whisper round trip, on espeak-ng speech of test/accuracy/sentences.txt.
 // Writes benchmarks/results/accuracy.json (the data) and accuracy.md (tables made from it).
 import { execFileSync } from 'node:child_process';
-import { statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ import {
   type Condition,
   type Sentence,
 } from './corpus.js';
-import { writeMarkdown } from './report.js';
+import { type AccuracyResults, writeMarkdown } from './report.js';
 import { ensurePythonEnv, runReference } from './pythonEnv.js';
 import {
   differences,
@@ -53,7 +53,9 @@ const USAGE = `npm run test:accuracy -- [--models DIR] [--whisper ID] [--server 
                       .cache/accuracy/results unless --out is given
   --parts LIST        some of faster-whisper,ct2-features,ovspeech,genai,round-trip (default all); ct2-features is
                       CTranslate2 on faster-whisper's weights fed the features GenAI and ovspeech compute
-  --out DIR           where accuracy.json and accuracy.md go (default benchmarks/results)`;
+  --out DIR           where accuracy.json and accuracy.md go (default benchmarks/results)
+  --reuse FILE        an earlier accuracy.json of the same corpus: the reference engines (faster-whisper,
+                      ct2-features) left out of --parts take their transcripts from it, marked as reused`;
 
 /** Points of WER by which ovspeech may trail faster-whisper, and the round trip's limit (issue 11). */
 export const MAX_GAP_POINTS = 1.5;
@@ -75,6 +77,7 @@ function parseOptions() {
       sentences: { type: 'string' },
       out: { type: 'string' },
       parts: { type: 'string', default: PARTS.join(',') },
+      reuse: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -92,7 +95,7 @@ function parseOptions() {
   const outDir = values.out ?? (pick === undefined ? path.join(packageRoot, 'benchmarks', 'results') : path.join(cacheDir, 'results'));
   const parts = new Set(values.parts.split(',') as Part[]);
   for (const part of parts) if (!PARTS.includes(part)) throw new Error(`--parts takes some of ${PARTS.join(',')}; got ${part}`);
-  return { target, ct2: values.ct2, pick, parts, outDir };
+  return { target, ct2: values.ct2, pick, parts, outDir, reuse: values.reuse };
 }
 
 /** --sentences N (the first N) or a list of ids (s001,s008). */
@@ -106,6 +109,37 @@ function pickSentences(value: string): (all: Sentence[]) => Sentence[] {
       return sentence;
     });
 }
+
+/**
+ * A reference engine's run taken from an earlier accuracy.json (--reuse), for a suite that reruns only
+ * ovspeech's parts: only where that file has the same clips (text, voice, speed, condition, synthesizer
+ * and noise) and a transcript of each by that engine.
+ */
+function reusedRun(file: string, name: string, clips: readonly Clip[], corpus: { synthesizer: string; noise: string }): Outcome<EngineRun> {
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as AccuracyResults;
+  const engine = earlier.engines[name];
+  if (engine === undefined || !ran(engine)) return { notRun: `${file} has no run of ${name} to reuse` };
+  if (earlier.corpus.synthesizer !== corpus.synthesizer || earlier.corpus.noise !== corpus.noise) {
+    return { notRun: `${file} was made with other speech or noise (${earlier.corpus.synthesizer}; ${earlier.corpus.noise})` };
+  }
+  const byId = new Map(earlier.clips.map((clip) => [clip.id, clip]));
+  const transcripts: Record<string, string> = {};
+  for (const clip of clips) {
+    const old = byId.get(clip.id);
+    const same =
+      old?.reference === clip.sentence.text &&
+      old.voice === clip.sentence.voice &&
+      old.wordsPerMinute === clip.sentence.wordsPerMinute &&
+      old.condition === clip.condition;
+    const text = old?.[name];
+    if (!same || typeof text !== 'string') return { notRun: `${file} has no ${name} transcript of this suite's clip ${clip.id}` };
+    transcripts[clip.id] = text;
+  }
+  const reusedFrom = `${path.basename(file)} of commit ${earlier.commit} (${earlier.generated})`;
+  return { engine: name, version: engine.version, settings: { ...engine.settings, reusedFrom }, seconds: engine.seconds, transcripts };
+}
+
+const NOISE_DESCRIPTION = `Gaussian white noise at ${NOISE_SNR_DB} dB SNR against the mean power of the whole clip, seeded per sentence`;
 
 /** Seconds of each stage, in the order they ran. */
 class Stages {
@@ -139,7 +173,7 @@ function notRunReason(error: unknown): NotRun {
 }
 
 async function main(): Promise<number> {
-  const { target, ct2, pick, parts, outDir } = parseOptions();
+  const { target, ct2, pick, parts, outDir, reuse } = parseOptions();
   const stages = new Stages();
   const started = performance.now();
 
@@ -155,10 +189,13 @@ async function main(): Promise<number> {
       runReference(['fetch-ct2', ct2Dir]).catch((error: unknown) => (ct2Weights = notRunReason(error))),
     );
   }
-  const onCt2 = (part: Part, run: () => Promise<EngineRun>): Promise<Outcome<EngineRun>> =>
-    !parts.has(part) ? Promise.resolve(notAsked) : ct2Weights !== undefined ? Promise.resolve(ct2Weights) : run().catch(notRunReason);
-  const fasterWhisper = await stages.time('faster-whisper', () => onCt2('faster-whisper', () => fasterWhisperTranscripts(ct2Dir, clips)));
-  const ct2Features = await stages.time(CT2_FEATURES_ENGINE, () => onCt2('ct2-features', () => ct2TransformersFeaturesTranscripts(ct2Dir, clips)));
+  const corpusMade = { synthesizer: espeakVersion(), noise: NOISE_DESCRIPTION };
+  const onCt2 = async (part: Part, engine: string, run: () => Promise<EngineRun>): Promise<Outcome<EngineRun>> => {
+    if (!parts.has(part)) return reuse === undefined ? notAsked : reusedRun(reuse, engine, clips, corpusMade);
+    return ct2Weights ?? (await stages.time(engine, () => run().catch(notRunReason)));
+  };
+  const fasterWhisper = await onCt2('faster-whisper', 'faster-whisper', () => fasterWhisperTranscripts(ct2Dir, clips));
+  const ct2Features = await onCt2('ct2-features', CT2_FEATURES_ENGINE, () => ct2TransformersFeaturesTranscripts(ct2Dir, clips));
 
   const unavailable = ovspeechUnavailable(target);
   const needsServer = parts.has('ovspeech') || parts.has('round-trip');
@@ -236,7 +273,7 @@ async function main(): Promise<number> {
       synthesizer: espeakVersion(),
       voices: VOICES,
       wordsPerMinute: SPEEDS,
-      noise: `Gaussian white noise at ${NOISE_SNR_DB} dB SNR against the mean power of the whole clip, seeded per sentence`,
+      noise: NOISE_DESCRIPTION,
       sampleRate: 16_000,
     },
     normalizer: "openai-whisper's EnglishTextNormalizer on references and transcripts alike",
