@@ -1,6 +1,7 @@
 """Greedy transcripts of clips by OpenVINO GenAI's WhisperPipeline, the reference ovspeech must equal.
 
-    python -m models.genai_transcripts MODEL_FOLDER CLIP.wav...   prints a JSON list of texts
+    python -m models.genai_transcripts MODEL_FOLDER CLIP.wav...            prints a JSON list of texts
+    python -m models.genai_transcripts --tokens MODEL_FOLDER CLIP.wav...   a JSON list of {"text", "tokens"}
 """
 
 import json
@@ -10,14 +11,20 @@ from pathlib import Path
 import openvino_genai
 
 from fixtures.common import INFERENCE_PROPERTIES
-from fixtures.references import load_clip
+from fixtures.references import TokenCollector, load_clip
 
 
 def main() -> None:
-    folder, clips = Path(sys.argv[1]), [Path(arg) for arg in sys.argv[2:]]
+    args = sys.argv[1:]
+    with_tokens = args[0] == "--tokens"
+    folder, clips = Path(args[with_tokens]), [Path(arg) for arg in args[with_tokens + 1:]]
     pipeline = openvino_genai.WhisperPipeline(folder, "CPU", **INFERENCE_PROPERTIES)
-    texts = [pipeline.generate(load_clip(clip).tolist(), language="<|en|>", task="transcribe").texts[0] for clip in clips]
-    print(json.dumps(texts))
+    results = []
+    for clip in clips:
+        collector = TokenCollector()
+        text = pipeline.generate(load_clip(clip).tolist(), language="<|en|>", task="transcribe", streamer=collector).texts[0]
+        results.append({"text": text, "tokens": collector.tokens} if with_tokens else text)
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":
