@@ -142,7 +142,7 @@ describe('ovspeech import', () => {
     }
   });
 
-  it("gives GenAI WhisperPipeline's greedy tokens on the imported CTranslate2 folders (80 and 128 mel bins)", async (t) => {
+  it("gives GenAI WhisperPipeline's greedy tokens on the imported CTranslate2 folders (float16 with 80 mel bins, int8 with 128)", async (t) => {
     const clips = CLIPS.map((name) => path.join(packageRoot, 'test', 'fixtures', 'audio', name));
     for (const id of ['ct2/whisper', 'ct2/whisper-v3-fp16']) {
       const folder = path.join(models, id);

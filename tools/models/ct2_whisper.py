@@ -49,7 +49,10 @@ class _Variables:
         value = self.find(name)
         if value is None:
             raise CT2FormatError(f"{self.path} lacks variable {name}, which a Whisper model has")
+        # An alias's scale is its own or, stored once, that of the variable it stands for.
         scale = self.find(f"{name}_scale")
+        if scale is None and name in self.model.aliases:
+            scale = self.find(f"{self.model.aliases[name]}_scale")
         if scale is None:
             return value
         # Quantized: CTranslate2 stored rint(weight * scale), one scale per output row (int8) or per tensor (int16).
