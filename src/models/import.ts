@@ -9,6 +9,9 @@ import { lastLine, makeToolsEnvironment, runToolsModule } from './tools.js';
 export const WEIGHT_FORMATS = ['fp32', 'fp16', 'int8', 'int4'] as const;
 export type WeightFormat = (typeof WEIGHT_FORMATS)[number];
 
+/** What a Hugging Face model id looks like: OWNER/NAME. */
+const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
+
 /** Exit statuses of tools/models/import_model.py: the input is not what its kind needs; a Hugging Face id could not be downloaded. */
 const BAD_INPUT_STATUS = 2;
 const HUB_UNREACHABLE_STATUS = 4;
@@ -46,7 +49,7 @@ export interface Imported {
   folder: string;
 }
 
-/** The id a source gets unless one is given: a local folder's (or .onnx file's) name, else the Hugging Face id. */
+/** The id a source gets unless one is given: a local folder's (or .onnx file's) name, else its Hugging Face id. */
 function defaultId(source: string): string {
   if (!existsSync(source)) return source;
   return path.basename(path.resolve(source), statSync(source).isFile() ? '.onnx' : '');
@@ -71,6 +74,14 @@ function checkId(id: string): void {
  * place once complete; an existing target is refused unless `force`.
  */
 export async function importModel(plan: ImportPlan): Promise<Imported> {
+  for (const [what, name] of [
+    ['SOURCE', plan.source],
+    ['--vocoder', plan.vocoder],
+  ] as const) {
+    if (name !== undefined && !existsSync(name) && !HUB_ID.test(name)) {
+      throw new ImportError(`${what} ${name} does not exist, nor is it a Hugging Face id (OWNER/NAME)`, 'INVALID_ARGUMENT');
+    }
+  }
   const id = plan.id ?? defaultId(plan.source);
   checkId(id);
   const target = path.resolve(plan.modelsDir, id);

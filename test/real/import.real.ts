@@ -222,6 +222,11 @@ describe('ovspeech import', () => {
         code: 1,
       },
       {
+        name: 'a source that does not exist',
+        args: [path.join(bad, 'nowhere')],
+        message: `SOURCE ${path.join(bad, 'nowhere')} does not exist, nor is it a Hugging Face id (OWNER/NAME)`,
+      },
+      {
         name: 'a weight format there is none of',
         args: [path.join(sources, 'hf-whisper'), '--weight-format', 'int3'],
         message: 'Expected one of fp32, fp16, int8, int4 for --weight-format but received "int3" of type string',

@@ -15,7 +15,6 @@ input is not what its kind needs; 4: a Hugging Face id could not be downloaded; 
 
 import argparse
 import json
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -26,7 +25,6 @@ from .progress import keep_stdout_for_progress, report
 WEIGHT_FORMATS = ("fp32", "fp16", "int8", "int4")
 BAD_INPUT_STATUS = 2
 HUB_UNREACHABLE_STATUS = 4
-HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 # Weights of other frameworks that Hugging Face repositories carry beside PyTorch's: not needed here.
 HUB_IGNORED = ["*.msgpack", "*.h5", "*.ot", "tf_model*", "flax_model*", "rust_model*", "coreml/*", "onnx/*", "openvino/*"]
 EXPECTED = (
@@ -58,13 +56,9 @@ def _download(repo_id: str, into: Path, what: str) -> Path:
 
 
 def local(name: str, scratch: Path, what: str) -> Path:
-    """The folder (or file) `name` names, downloading a Hugging Face id that is not a local path."""
+    """The folder (or file) `name` names; a name that is no local path is a Hugging Face id, downloaded."""
     path = Path(name)
-    if path.exists():
-        return path
-    if not HUB_ID.match(name):
-        raise ModelInputError(f"{what} {name} does not exist")
-    return _download(name, scratch / "hub" / name, what)
+    return path if path.exists() else _download(name, scratch / "hub" / name, what)
 
 
 def _config(folder: Path) -> dict | None:
