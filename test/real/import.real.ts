@@ -104,6 +104,44 @@ describe('ovspeech import', () => {
     if (piperVoice !== undefined) assert.deepEqual(readdirSync(path.join(models, 'piper', 'joe')).sort(), readdirSync(piperVoice).sort());
   });
 
+  it("takes a CTranslate2 folder's generation settings from its config.json, large-v3's 128 mel bins and 100 languages included", () => {
+    const json = (...parts: string[]) => JSON.parse(readFileSync(path.join(...parts), 'utf8')) as Record<string, unknown>;
+    const keys = [
+      'lang_to_id',
+      'task_to_id',
+      'alignment_heads',
+      'suppress_tokens',
+      'begin_suppress_tokens',
+      'no_timestamps_token_id',
+      'is_multilingual',
+    ];
+    for (const [id, source, melBins] of [
+      ['ct2/whisper', 'hf-whisper', 80],
+      ['ct2/whisper-v3-fp16', 'hf-whisper-v3', 128],
+    ] as const) {
+      const ours = json(models, id, 'generation_config.json');
+      const theirs = json(sources, source, 'generation_config.json');
+      for (const key of keys) assert.deepEqual(ours[key], theirs[key], `${id}: ${key}`);
+      assert.equal(json(models, id, 'config.json').num_mel_bins, melBins);
+      assert.equal(json(models, id, 'preprocessor_config.json').feature_size, melBins);
+    }
+    assert.equal(Object.keys(json(models, 'ct2/whisper-v3-fp16', 'generation_config.json').lang_to_id as object).length, 100);
+  });
+
+  it('converts CTranslate2 weights back to the checkpoint they were made from, within their rounding', () => {
+    const worst = JSON.parse(
+      execFileSync(venvPython, ['-m', 'fixtures.import_sources', '--compare', sources], {
+        cwd: tools,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as Record<string, number>;
+    // Relative to each weight's largest magnitude: float16 rounds within 2^-11, int8 (a scale per row) within 0.5/127.
+    assert.ok(worst['ct2-whisper']! <= 2 ** -11, `float16: ${worst['ct2-whisper']}`);
+    assert.ok(worst['ct2-whisper-v3']! <= (0.5 / 127) * 1.0001, `int8: ${worst['ct2-whisper-v3']}`);
+    assert.ok(worst['ct2-whisper-v3']! > 2 ** -11, 'the int8 folder was not quantized');
+  });
+
   it('writes each weight format: int8 and int4 weights in the IR, fp16 constants', () => {
     const decoder = (id: string) => readFileSync(path.join(models, id, 'openvino_decoder_model.xml'), 'utf8');
     assert.match(decoder('hf/speecht5-int8'), /element_type="u8"/);

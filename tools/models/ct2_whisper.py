@@ -75,7 +75,7 @@ def _layer_count(model: CT2Model, stack: str) -> int:
     return len({match[1] for match in layers if match})
 
 
-def _state_dict(model: CT2Model, path: Path) -> tuple[dict[str, torch.Tensor], dict]:
+def whisper_state_dict(model: CT2Model, path: Path) -> tuple[dict[str, torch.Tensor], dict]:
     v = _Variables(model, path)
     state = {}
 
@@ -220,7 +220,7 @@ def convert(ct2_folder: Path, output: Path) -> None:
     ct2 = read_ct2(model_file)
     if ct2.spec != "WhisperSpec":
         raise CT2FormatError(f"{model_file} holds a {ct2.spec}, not a WhisperSpec")
-    state, dims = _state_dict(ct2, model_file)
+    state, dims = whisper_state_dict(ct2, model_file)
     tokenizer, vocabulary = _tokenizer(ct2_folder, dims["vocab_size"])
     token_ids = {token: token_id for token_id, token in enumerate(vocabulary) if token.startswith("<|")}
     absent = [token for token in SPECIAL_TOKENS if token not in token_ids]
