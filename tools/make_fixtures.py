@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import openvino_genai
 
-from fixtures import speecht5_model, whisper_model
+from fixtures import piper_model, speecht5_model, whisper_model
 from fixtures.audio import make_audio
 from fixtures.common import FIXTURES, INFERENCE_PROPERTIES, MODELS, REAL_MODELS
 from fixtures.references import load_clip, make_references
@@ -41,9 +41,13 @@ def make_committed() -> None:
     speecht5_model.export_speecht5("tiny-speecht5", MODELS / "tiny-speecht5")
     check_layout(MODELS / "tiny-whisper", "whisper")
     check_layout(MODELS / "tiny-speecht5", "speecht5")
+    # Beside the bundled models, not among them: `npm start` serves test/fixtures/models.
+    piper_model.export_piper(FIXTURES / "piper" / "tiny-piper", "tiny", [], seed=0)
+    piper_model.export_piper(FIXTURES / "piper" / "tiny-piper-multi", "tiny-multi", ["ada", "bob", "cyd"], seed=1)
+    piper_model.export_piper(FIXTURES / "piper" / "tiny-piper-no-ceiling", "tiny", [], seed=0, ceiling=False)
     make_audio()
     make_references("tiny-whisper", "tiny-speecht5")
-    for part in ("models/tiny-whisper", "models/tiny-speecht5", "audio", "reference"):
+    for part in ("models/tiny-whisper", "models/tiny-speecht5", "piper", "audio", "reference"):
         print(f"{part}: {folder_size(FIXTURES / part) / 1e6:.2f} MB")
     total = folder_size(FIXTURES)
     print(f"total: {total / 1e6:.2f} MB of {SIZE_BUDGET / 1e6:.0f} MB")

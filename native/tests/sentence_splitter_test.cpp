@@ -267,16 +267,28 @@ namespace {
 
 // SpeechT5's character tokenizer as the synthesizer counts it: a word-boundary piece before the text, one
 // token per character and </s>.
-size_t speecht5_tokens(const std::string& text) {
-    return text.size() + 2;
+std::vector<int64_t> speecht5_tokens(const std::string& text) {
+    std::vector<int64_t> tokens{4};
+    for (const char c : text) tokens.push_back(static_cast<unsigned char>(c));
+    tokens.push_back(2);
+    return tokens;
+}
+
+Pieces split_to_fit(const std::string& text, size_t max_tokens) {
+    Pieces pieces;
+    for (const ovspeech::tts::TokenizedPiece& piece : ovspeech::tts::split_to_fit(text, max_tokens, speecht5_tokens)) {
+        EXPECT_EQ(piece.tokens, speecht5_tokens(piece.text));
+        pieces.push_back(piece.text);
+    }
+    return pieces;
 }
 
 // Every piece fits the limit, and the pieces, joined, give back the text's non-space characters in order.
 void expect_fits(const std::string& text, size_t max_tokens) {
-    const Pieces pieces = ovspeech::tts::split_to_fit(text, max_tokens, speecht5_tokens);
+    const Pieces pieces = split_to_fit(text, max_tokens);
     std::string joined;
     for (const std::string& piece : pieces) {
-        EXPECT_LE(speecht5_tokens(piece), max_tokens) << piece;
+        EXPECT_LE(speecht5_tokens(piece).size(), max_tokens) << piece;
         joined += piece;
     }
     std::string expected = text;
@@ -296,29 +308,49 @@ TEST(SplitToFitTest, EveryPieceFitsTheModelsTokens) {
     expect_fits(commas, 450);
     expect_fits(std::string(4096, 'x'), 3);  // one character per piece
     // Even pieces, as long as fit: 4,096 dots in 9 of 448 and the 64 left.
-    const Pieces dots = ovspeech::tts::split_to_fit(std::string(4096, '.'), 450, speecht5_tokens);
+    const Pieces dots = split_to_fit(std::string(4096, '.'), 450);
     ASSERT_EQ(dots.size(), 10u);
     EXPECT_EQ(dots.front().size(), 448u);
     EXPECT_EQ(dots.back().size(), 64u);
 }
 
 TEST(SplitToFitTest, TextThatFitsIsOnePieceUnchanged) {
-    EXPECT_EQ(ovspeech::tts::split_to_fit(" Hello world. ", 450, speecht5_tokens), (Pieces{" Hello world. "}));
-    EXPECT_EQ(ovspeech::tts::split_to_fit(std::string(448, 'a'), 450, speecht5_tokens), (Pieces{std::string(448, 'a')}));
+    EXPECT_EQ(split_to_fit(" Hello world. ", 450), (Pieces{" Hello world. "}));
+    EXPECT_EQ(split_to_fit(std::string(448, 'a'), 450), (Pieces{std::string(448, 'a')}));
+}
+
+// Each piece comes with the tokens it was measured by: a unit is tokenized once (espeak-ng runs once a
+// unit for a Piper voice).
+TEST(SplitToFitTest, TokenizesTextThatFitsOnceAndHandsOutEachPiecesTokens) {
+    std::vector<std::string> tokenized;
+    const auto tokenize = [&](const std::string& text) {
+        tokenized.push_back(text);
+        return speecht5_tokens(text);
+    };
+    const std::vector<ovspeech::tts::TokenizedPiece> whole = ovspeech::tts::split_to_fit("Hello world.", 450, tokenize);
+    ASSERT_EQ(whole.size(), 1u);
+    EXPECT_EQ(whole[0].tokens, speecht5_tokens("Hello world."));
+    EXPECT_EQ(tokenized, (std::vector<std::string>{"Hello world."}));
+    tokenized.clear();
+    const std::vector<ovspeech::tts::TokenizedPiece> cut = ovspeech::tts::split_to_fit("one two, three four", 14, tokenize);
+    ASSERT_EQ(cut.size(), 2u);
+    EXPECT_EQ(cut[1].tokens, speecht5_tokens("three four"));
+    // The text, then its pieces under one budget, each once.
+    EXPECT_EQ(tokenized, (std::vector<std::string>{"one two, three four", "one two,", "three four"}));
 }
 
 TEST(SplitToFitTest, CutsAtClauseMarksThenSpacesThenAnywhere) {
-    EXPECT_EQ(ovspeech::tts::split_to_fit("one two, three four", 14, speecht5_tokens), (Pieces{"one two,", "three four"}));
-    EXPECT_EQ(ovspeech::tts::split_to_fit("one two three four", 12, speecht5_tokens), (Pieces{"one two", "three four"}));
-    EXPECT_EQ(ovspeech::tts::split_to_fit("abcdefgh", 6, speecht5_tokens), (Pieces{"abcd", "efgh"}));
+    EXPECT_EQ(split_to_fit("one two, three four", 14), (Pieces{"one two,", "three four"}));
+    EXPECT_EQ(split_to_fit("one two three four", 12), (Pieces{"one two", "three four"}));
+    EXPECT_EQ(split_to_fit("abcdefgh", 6), (Pieces{"abcd", "efgh"}));
     // 449 a's: 451 tokens, one over; the cut keeps the first piece as long as it can be.
-    const Pieces pieces = ovspeech::tts::split_to_fit(std::string(449, 'a'), 450, speecht5_tokens);
+    const Pieces pieces = split_to_fit(std::string(449, 'a'), 450);
     EXPECT_EQ(pieces, (Pieces{std::string(448, 'a'), "a"}));
 }
 
 TEST(SplitToFitTest, RefusesACharacterThatAloneTakesMoreTokensThanTheModelTakes) {
     try {
-        ovspeech::tts::split_to_fit("ab", 2, speecht5_tokens);
+        split_to_fit("ab", 2);
         FAIL() << "no error";
     } catch (const ovspeech::Error& e) {
         EXPECT_EQ(e.code(), ovspeech::ErrorCode::InvalidArgument);

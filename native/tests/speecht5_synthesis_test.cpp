@@ -97,12 +97,13 @@ TEST_F(SpeechT5Test, StepsDrivenOneAtATimeGiveTheWholeSynthesis) {
     for (const std::string id : {"short_alto_minlenratio", "short_tenor_threshold", "long_alto_maxlenratio"}) {
         const ReferenceCase item = reference_case(id);
         UnitTimings timings;
-        const std::unique_ptr<UnitSynthesis> unit = session_->start(item.text, voices_->resolve(item.voice), item.options, 1.0, timings);
+        const std::unique_ptr<UnitSynthesis> unit =
+            session_->start(session_->tokenize(item.text), voices_->resolve(item.voice), item.options, 1.0, timings);
         size_t steps = 1;
         while (unit->step()) ++steps;
         EXPECT_FALSE(unit->step()) << id;  // a finished unit stays finished
         const std::vector<float> stepped = unit->finish();
-        // Tokenizer and encoder, each decoder step, then postnet and vocoder.
+        // The encoder, each decoder step, then postnet and vocoder.
         EXPECT_EQ(steps, timings.decoder_steps + 2) << id;
         EXPECT_EQ(stepped, synthesize_whole(*session_, item, item.options)) << id;
         ASSERT_EQ(stepped.size(), item.audio.size()) << id;
@@ -115,8 +116,8 @@ TEST_F(SpeechT5Test, UnitsOfTwoSessionsInterleavedStepByStepGiveTheirOwnAudio) {
     const ReferenceCase second = reference_case("short_tenor_threshold");
     const std::unique_ptr<TtsSession> other = model_->create_session();
     UnitTimings timings;
-    const auto a = session_->start(first.text, voices_->resolve(first.voice), first.options, 1.0, timings);
-    const auto b = other->start(second.text, voices_->resolve(second.voice), second.options, 1.0, timings);
+    const auto a = session_->start(session_->tokenize(first.text), voices_->resolve(first.voice), first.options, 1.0, timings);
+    const auto b = other->start(other->tokenize(second.text), voices_->resolve(second.voice), second.options, 1.0, timings);
     bool a_running = true;
     bool b_running = true;
     while (a_running || b_running) {
@@ -133,7 +134,7 @@ TEST_F(SpeechT5Test, RefusesAVoiceOfAnotherKind) {
     UnitTimings timings;
     for (const Voice& voice : {Voice{SpeakerId{3}}, Voice{}, Voice{SpeakerEmbedding(16, 0.1f)}}) {
         try {
-            session_->start("Hello.", voice, {}, 1.0, timings);
+            session_->start(session_->tokenize("Hello."), voice, {}, 1.0, timings);
             FAIL() << "accepted a voice of index " << voice.index();
         } catch (const Error& e) {
             EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
@@ -180,7 +181,7 @@ TEST_F(SpeechT5Test, ChecksCancellationBeforeEveryStep) {
     cancellation.cancel();
     UnitTimings timings;
     try {
-        synthesize_unit(*session_, "Hello.", voices_->resolve(""), {}, 1.0, cancellation, timings);
+        synthesize_unit(*session_, session_->tokenize("Hello."), voices_->resolve(""), {}, 1.0, cancellation, timings);
         FAIL() << "not cancelled";
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::Cancelled);

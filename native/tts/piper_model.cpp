@@ -42,9 +42,6 @@ constexpr int64_t kNoiseOpStride = int64_t{1} << 19;
 // Phoneme ids in one unit: about 500 phonemes, half a minute of speech.
 constexpr size_t kMaxUnitIds = 1024;
 constexpr double kMaxSeed = 4294967295.0;
-// Units whose phoneme ids a session keeps (at most 4 MiB of ids): a request of 4096 characters has fewer
-// sentences unless they are of a few characters each.
-constexpr size_t kKnownUnits = 512;
 
 bool ends_with(const std::string& text, const std::string& suffix) {
     return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -99,30 +96,61 @@ std::shared_ptr<ov::op::v0::Parameter> seed_random_ops(ov::Model& model, const s
     return table;
 }
 
-// VITS rounds each phoneme id's duration (frames, length_scale applied) up to whole frames: about half a
-// frame more per id whatever the scale, so that speed through length_scale alone misses 1/speed (measured
-// on the joe voice: 1.80x at speed 0.5, 0.59x at 2). Makes the durations before rounding a model output,
-// so that a unit can be brought to exactly 1/speed of its length at speed 1. False when the graph has not
-// exactly one Ceiling to find them by.
-bool expose_durations(ov::Model& model) {
+// The graph's one Ceiling: VITS rounds each phoneme id's duration in frames (length_scale applied) up
+// to whole frames there. Null when the graph has none or several.
+std::shared_ptr<ov::Node> duration_rounding(const ov::Model& model) {
     std::shared_ptr<ov::Node> rounding;
     for (const std::shared_ptr<ov::Node>& node : model.get_ops()) {
         if (!ov::as_type_ptr<ov::op::v0::Ceiling>(node)) continue;
-        if (rounding) return false;
+        if (rounding) return nullptr;
         rounding = node;
     }
-    if (!rounding) return false;
-    rounding->input_value(0).get_tensor().add_names({kDurations});
-    model.add_results({std::make_shared<ov::op::v0::Result>(rounding->input_value(0))});
-    return true;
+    return rounding;
+}
+
+// The text encoder and duration predictor alone, from a copy of `model` (random ops already seeded): their
+// one output is each phoneme id's duration before rounding, the Ceiling's input. Null without one Ceiling.
+std::shared_ptr<ov::Model> durations_model(const ov::Model& model) {
+    const std::shared_ptr<ov::Model> copy = model.clone();
+    const std::shared_ptr<ov::Node> rounding = duration_rounding(*copy);
+    if (!rounding) return nullptr;
+    // Its parameters are those the durations depend on: a deterministic duration predictor reads no noise.
+    return std::make_shared<ov::Model>(ov::OutputVector{rounding->input_value(0)}, "piper_durations");
 }
 
 // Frames of a unit whose durations (before rounding) are `durations` times `scale`.
-double rounded_frames(const ov::Tensor& durations, double scale) {
+double rounded_frames(const std::vector<float>& durations, double scale) {
     double frames = 0;
-    const float* values = durations.data<const float>();
-    for (size_t i = 0; i < durations.get_size(); ++i) frames += std::ceil(static_cast<double>(values[i]) * scale);
+    for (const float duration : durations) frames += std::ceil(static_cast<double>(duration) * scale);
     return std::max(frames, 1.0);
+}
+
+// Rounding each duration up adds about half a frame per phoneme id whatever length_scale is, so that
+// length_scale / speed misses 1/speed (on the joe voice: 1.80x the duration at speed 0.5, 0.59x at 2).
+// Returns the factor of length_scale that brings the unit, whose durations at length_scale are
+// `durations`, closest to 1/speed of its frames at length_scale, or to one frame per id where that is
+// fewer: the middle of the factors that give that many frames, so that the model's own float arithmetic
+// rounds to the same count. The durations are linear in the factor; their sum after rounding rises in steps.
+double length_factor(const std::vector<float>& durations, double speed) {
+    const double target = std::max(rounded_frames(durations, 1.0) / speed, static_cast<double>(durations.size()));
+    double total = 0;
+    for (const float duration : durations) total += duration;
+    if (!(total > 0)) return 1.0 / speed;
+    // The factors just below and at the least one that gives at least `frames` frames.
+    const auto reaching = [&](double frames) {
+        double below = 0;
+        double above = frames / total;  // a duration rounded up is at least itself
+        for (int i = 0; i < 64; ++i) {
+            const double middle = (below + above) / 2;
+            (rounded_frames(durations, middle) >= frames ? above : below) = middle;
+        }
+        return std::pair{below, above};
+    };
+    const auto [below, above] = reaching(target);
+    const double over = rounded_frames(durations, above);
+    const double under = rounded_frames(durations, below);
+    const double frames = target - under < over - target ? under : over;
+    return (reaching(frames).second + reaching(frames + 1).second) / 2;
 }
 
 // Uniform noise in (0, 1), never 0: the Box-Muller transform after it takes its logarithm.
@@ -138,63 +166,85 @@ double json_number(const nlohmann::json& object, const char* key, double fallbac
     return object[key].get<double>();
 }
 
+template <typename Ports>
+bool has_port(const Ports& ports, const std::string& name) {
+    return std::any_of(ports.begin(), ports.end(), [&](const auto& port) { return port.get_names().count(name) > 0; });
+}
+
 class PiperUnit;
 
 class PiperSession : public TtsSession {
 public:
-    PiperSession(const PiperModel& model, ov::InferRequest request)
-        : model_(model), request_(std::move(request)), noise_(ov::element::f32, ov::Shape{static_cast<size_t>(kNoiseTableSize)}) {}
+    PiperSession(const PiperModel& model, ov::InferRequest request, std::optional<ov::InferRequest> durations)
+        : model_(model),
+          request_(std::move(request)),
+          durations_(std::move(durations)),
+          noise_(ov::element::f32, ov::Shape{static_cast<size_t>(kNoiseTableSize)}) {}
 
-    std::unique_ptr<UnitSynthesis> start(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
+    std::unique_ptr<UnitSynthesis> start(std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options, double speed,
                                          UnitTimings& timings) override;
 
-    size_t count_tokens(const std::string& text) override { return ids(text).size(); }
+    // espeak-ng's phonemes through the voice's phoneme_id_map; none when espeak-ng finds nothing to say.
+    std::vector<int64_t> tokenize(const std::string& text) override {
+        const std::string phonemes = model_.phonemizer().phonemize(text);
+        return phonemes.empty() ? std::vector<int64_t>{} : model_.phoneme_ids().ids(phonemes);
+    }
 
 private:
     friend class PiperUnit;
-
-    // The unit's phoneme ids, kept for the texts asked about lately: the synthesizer counts the tokens of
-    // every unit of a request before it starts the first, and espeak-ng need not run twice.
-    std::vector<int64_t> ids(const std::string& text) {
-        const auto known = known_ids_.find(text);
-        if (known != known_ids_.end()) return known->second;
-        const std::string phonemes = model_.phonemizer().phonemize(text);
-        std::vector<int64_t> ids = phonemes.empty() ? std::vector<int64_t>{} : model_.phoneme_ids().ids(phonemes);
-        if (known_ids_.size() >= kKnownUnits) known_ids_.clear();
-        known_ids_.emplace(text, ids);
-        return ids;
-    }
 
     void use_seed(uint32_t seed) {
         if (noise_seed_ == seed) return;
         fill_noise(noise_, seed);
         noise_seed_ = seed;
         request_.set_tensor(kNoiseTable, noise_);
+        if (durations_ && has_port(durations_->get_compiled_model().inputs(), kNoiseTable)) durations_->set_tensor(kNoiseTable, noise_);
     }
 
     const PiperModel& model_;
     ov::InferRequest request_;
+    // The durations model's (PiperModel::has_durations).
+    std::optional<ov::InferRequest> durations_;
     ov::Tensor noise_;
     std::optional<uint32_t> noise_seed_;
-    std::map<std::string, std::vector<int64_t>> known_ids_;
 };
 
-// One unit on a PiperSession: espeak-ng and the id map, then one inference of the whole VITS model.
+// One unit on a PiperSession: at a speed other than 1, the durations model to find the length_scale
+// that gives 1/speed of the frames; then one inference of the whole model.
 class PiperUnit : public UnitSynthesis {
 public:
-    PiperUnit(PiperSession& session, std::string text, std::optional<int64_t> speaker, std::array<float, 3> scales, uint32_t seed,
+    PiperUnit(PiperSession& session, std::vector<int64_t> ids, std::optional<int64_t> speaker, std::array<float, 3> scales, uint32_t seed,
               double speed, UnitTimings& timings)
-        : session_(session), text_(std::move(text)), speaker_(speaker), scales_(scales), seed_(seed), speed_(speed), timings_(timings) {}
+        : session_(session),
+          ids_(std::move(ids)),
+          length_(static_cast<int64_t>(ids_.size())),
+          speaker_(speaker),
+          scales_(scales),
+          seed_(seed),
+          speed_(speed),
+          timings_(timings),
+          stage_(ids_.empty()    ? Stage::Done
+                 : speed_ == 1.0 ? Stage::Infer
+                                 : Stage::Scale) {}
 
     bool step() override {
-        if (stage_ == Stage::Phonemize) {
-            Stopwatch stopwatch;
-            ids_ = session_.ids(text_);
-            timings_.tokenizer_ms += stopwatch.elapsed_ms();
-            stage_ = ids_.empty() ? Stage::Done : Stage::Infer;
-        } else if (stage_ == Stage::Infer) {
-            infer();
-            stage_ = Stage::Done;
+        switch (stage_) {
+            case Stage::Scale:
+                session_.use_seed(seed_);
+                // Without the durations, length_scale alone: the unit misses 1/speed by what rounding adds.
+                if (session_.durations_) {
+                    scale_to_speed(durations());
+                } else {
+                    scales_[1] = static_cast<float>(scales_[1] / speed_);
+                }
+                stage_ = Stage::Infer;
+                break;
+            case Stage::Infer:
+                infer();
+                stage_ = Stage::Done;
+                break;
+            case Stage::Done:
+                break;
         }
         return stage_ != Stage::Done;
     }
@@ -202,50 +252,76 @@ public:
     std::vector<float> finish() override { return std::move(samples_); }
 
 private:
-    enum class Stage { Phonemize, Infer, Done };
+    enum class Stage { Scale, Infer, Done };
+
+    // length_scale brings the unit to 1/speed of its frames, down to one frame per phoneme id (on the joe
+    // voice about a third of the frames at speed 1). Only a speed beyond that floor, 3 to 4, is time-stretched,
+    // by the rest: what the model itself cannot reach.
+    void scale_to_speed(const std::vector<float>& durations) {
+        const double factor = length_factor(durations, speed_);
+        scales_[1] = static_cast<float>(scales_[1] * factor);
+        const double wanted = rounded_frames(durations, 1.0) / speed_;
+        const double reached = rounded_frames(durations, factor);
+        if (reached > wanted + 1) beyond_floor_ = reached / wanted;
+    }
 
     void infer() {
         Stopwatch stopwatch;
-        ov::InferRequest& request = session_.request_;
         session_.use_seed(seed_);
-        length_ = static_cast<int64_t>(ids_.size());
-        request.set_tensor("input", ov::Tensor(ov::element::i64, ov::Shape{1, ids_.size()}, ids_.data()));
-        request.set_tensor("input_lengths", ov::Tensor(ov::element::i64, ov::Shape{1}, &length_));
-        request.set_tensor("scales", ov::Tensor(ov::element::f32, ov::Shape{3}, scales_.data()));
-        if (speaker_) request.set_tensor("sid", ov::Tensor(ov::element::i64, ov::Shape{1}, &*speaker_));
+        ov::InferRequest& request = session_.request_;
+        feed(request);
         request.infer();
         const ov::Tensor audio = request.get_tensor("output");
         samples_.assign(audio.data<const float>(), audio.data<const float>() + audio.get_size());
-        timings_.vocoder_ms += stopwatch.elapsed_ms();
-        if (!session_.model_.has_durations()) return;
-        // The frames the unit has (its output tokens, as SpeechT5 counts spectrogram frames), and at speed
-        // != 1 against 1/speed of those it has at length_scale alone: what rounding left is time-stretched.
-        const ov::Tensor durations = request.get_tensor(kDurations);
-        const double frames = rounded_frames(durations, 1.0);
-        timings_.decoder_steps += static_cast<size_t>(frames);
-        if (speed_ == 1.0) return;
-        stopwatch.restart();
-        const double stretch = frames * speed_ / rounded_frames(durations, speed_);
-        samples_ = time_stretch(samples_, session_.model_.sample_rate(), std::clamp(stretch, kMinSpeed, kMaxSpeed));
+        // The frames the unit has: its output tokens, as SpeechT5 counts spectrogram frames.
+        if (session_.model_.has_durations()) {
+            timings_.decoder_steps += static_cast<size_t>(rounded_frames(values(request.get_tensor(kDurations)), 1.0));
+        }
+        if (beyond_floor_) samples_ = time_stretch(samples_, session_.model_.sample_rate(), std::min(*beyond_floor_, kMaxSpeed));
         timings_.vocoder_ms += stopwatch.elapsed_ms();
     }
 
+    // The unit's durations before rounding at the request's length_scale: the text encoder and duration
+    // predictor only, timed as the encoder.
+    std::vector<float> durations() {
+        Stopwatch stopwatch;
+        ov::InferRequest& request = *session_.durations_;
+        feed(request);
+        request.infer();
+        std::vector<float> durations = values(request.get_output_tensor(0));
+        timings_.encoder_ms += stopwatch.elapsed_ms();
+        return durations;
+    }
+
+    static std::vector<float> values(const ov::Tensor& tensor) {
+        return {tensor.data<const float>(), tensor.data<const float>() + tensor.get_size()};
+    }
+
+    void feed(ov::InferRequest& request) {
+        const std::vector<ov::Output<const ov::Node>> inputs = request.get_compiled_model().inputs();
+        request.set_tensor("input", ov::Tensor(ov::element::i64, ov::Shape{1, ids_.size()}, ids_.data()));
+        request.set_tensor("input_lengths", ov::Tensor(ov::element::i64, ov::Shape{1}, &length_));
+        request.set_tensor("scales", ov::Tensor(ov::element::f32, ov::Shape{3}, scales_.data()));
+        if (speaker_ && has_port(inputs, "sid")) request.set_tensor("sid", ov::Tensor(ov::element::i64, ov::Shape{1}, &*speaker_));
+    }
+
     PiperSession& session_;
-    const std::string text_;
-    // Buffers the infer request's input tensors point into: they must outlive infer().
+    // Buffers the infer requests' input tensors point into: they must outlive infer().
     std::vector<int64_t> ids_;
-    int64_t length_ = 0;
+    int64_t length_;
     std::optional<int64_t> speaker_;
     std::array<float, 3> scales_;
     const uint32_t seed_;
     const double speed_;
     UnitTimings& timings_;
-    Stage stage_ = Stage::Phonemize;
+    Stage stage_;
     std::vector<float> samples_;
+    // The speed-up left for the time-stretch where length_scale reached its floor (scale_to_speed).
+    std::optional<double> beyond_floor_;
 };
 
-std::unique_ptr<UnitSynthesis> PiperSession::start(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
-                                                   UnitTimings& timings) {
+std::unique_ptr<UnitSynthesis> PiperSession::start(std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options,
+                                                   double speed, UnitTimings& timings) {
     std::optional<int64_t> speaker;
     if (model_.num_speakers() > 1) {
         const auto* id = std::get_if<SpeakerId>(&voice);
@@ -259,10 +335,10 @@ std::unique_ptr<UnitSynthesis> PiperSession::start(const std::string& text, cons
     }
     const std::vector<OptionSpec>& specs = model_.option_specs();
     const std::array<float, 3> scales{static_cast<float>(option_value(specs, options, "noise_scale")),
-                                      static_cast<float>(option_value(specs, options, "length_scale") / speed),
+                                      static_cast<float>(option_value(specs, options, "length_scale")),
                                       static_cast<float>(option_value(specs, options, "noise_w"))};
     const auto seed = static_cast<uint32_t>(option_value(specs, options, "seed"));
-    return std::make_unique<PiperUnit>(*this, text, speaker, scales, seed, speed, timings);
+    return std::make_unique<PiperUnit>(*this, std::move(tokens), speaker, scales, seed, speed, timings);
 }
 
 }  // namespace
@@ -341,17 +417,23 @@ std::shared_ptr<const PiperModel> PiperModel::load(const std::filesystem::path& 
     std::vector<std::string> needed{"input", "input_lengths", "scales"};
     if (model->num_speakers_ > 1) needed.push_back("sid");
     for (const std::string& input : needed) {
-        const auto& inputs = graph->inputs();
-        if (std::none_of(inputs.begin(), inputs.end(),
-                         [&](const ov::Output<ov::Node>& port) { return port.get_names().count(input) > 0; })) {
+        if (!has_port(graph->inputs(), input)) {
             throw Error(ErrorCode::UnsupportedModel,
                         onnx_name + " in " + dir.string() + " has no input \"" + input + "\" as a Piper voice has");
         }
     }
     seed_random_ops(*graph, onnx_name);
-    model->has_durations_ = expose_durations(*graph);
     // Every unit of text has its own input and output lengths.
-    model->model_ = compile_ir(graph, onnx_name, options.device, options.dynamic_shape_properties());
+    const ov::AnyMap properties = options.dynamic_shape_properties();
+    if (const std::shared_ptr<ov::Model> durations = durations_model(*graph)) {
+        model->durations_model_ = compile_ir(durations, onnx_name + "'s durations", options.device, properties);
+        // The full model's durations too, to count the frames a unit has.
+        const std::shared_ptr<ov::Node> rounding = duration_rounding(*graph);
+        rounding->input_value(0).get_tensor().add_names({kDurations});
+        graph->add_results({std::make_shared<ov::op::v0::Result>(rounding->input_value(0))});
+        model->has_durations_ = true;
+    }
+    model->model_ = compile_ir(graph, onnx_name, options.device, properties);
     return model;
 }
 
@@ -373,7 +455,8 @@ size_t PiperModel::max_unit_tokens() const {
 void PiperModel::check_option_values(const OptionValues& /*values*/) const {}
 
 std::unique_ptr<TtsSession> PiperModel::create_session() const {
-    return std::make_unique<PiperSession>(*this, model_.create_infer_request());
+    return std::make_unique<PiperSession>(*this, model_.create_infer_request(),
+                                          has_durations_ ? std::optional(durations_model_.create_infer_request()) : std::nullopt);
 }
 
 }  // namespace ovspeech::tts

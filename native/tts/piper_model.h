@@ -29,14 +29,17 @@ public:
     // noise_scale, length_scale and noise_w (defaults from the .onnx.json's inference), and seed.
     const std::vector<OptionSpec>& option_specs() const override { return options_; }
     void check_option_values(const OptionValues& values) const override;
-    // Speed divides length_scale; what rounding durations to whole frames leaves over is time-stretched.
+    // Speed sets length_scale: the one that gives 1/speed of the frames at the request's length_scale,
+    // found by the durations model (has_durations), else length_scale / speed.
     bool controls_speed() const override { return true; }
     std::unique_ptr<TtsSession> create_session() const override;
 
     const PhonemeIdMap& phoneme_ids() const { return phoneme_ids_; }
     const EspeakPhonemizer& phonemizer() const { return phonemizer_; }
     int64_t num_speakers() const { return num_speakers_; }
-    // Whether the compiled model outputs each phoneme id's duration before rounding ("durations").
+    // Whether the graph has the one Ceiling that rounds each phoneme id's duration to whole frames, so that
+    // a second model, the text encoder and duration predictor alone, gives the durations before rounding,
+    // and the whole model gives them beside its audio ("durations").
     bool has_durations() const { return has_durations_; }
 
 private:
@@ -53,6 +56,7 @@ private:
     EspeakPhonemizer phonemizer_;
     // create_infer_request is thread-safe but not const in OpenVINO's API.
     mutable ov::CompiledModel model_;
+    mutable ov::CompiledModel durations_model_;
 };
 
 }  // namespace ovspeech::tts

@@ -336,8 +336,8 @@ size_t count_characters(const std::string& text) {
 // to the tokens it may have; while a piece is still too long, the whole text again under a budget cut in
 // proportion to that piece's excess. Each budget is below the last, so it ends, at one character per piece
 // if need be; one budget for the whole text keeps the pieces even.
-std::vector<std::string> fit(const std::string& text, size_t tokens, size_t max_tokens,
-                             const std::function<size_t(const std::string&)>& count_tokens) {
+std::vector<TokenizedPiece> fit(const std::string& text, size_t tokens, size_t max_tokens,
+                                const std::function<std::vector<int64_t>(const std::string&)>& tokenize) {
     const size_t characters = count_characters(text);
     size_t budget = std::min(characters - 1, characters * max_tokens / tokens);
     while (true) {
@@ -346,21 +346,28 @@ std::vector<std::string> fit(const std::string& text, size_t tokens, size_t max_
                         "input has a character that takes more than " + std::to_string(max_tokens) + " tokens, all the model takes at once",
                         "input");
         }
-        std::vector<std::string> pieces = split_sentences(text, budget);
-        const auto too_long =
-            std::find_if(pieces.begin(), pieces.end(), [&](const std::string& piece) { return count_tokens(piece) > max_tokens; });
-        if (too_long == pieces.end()) return pieces;
-        budget = std::min(budget - 1, count_characters(*too_long) * max_tokens / count_tokens(*too_long));
+        std::vector<TokenizedPiece> pieces;
+        std::optional<size_t> smaller_budget;
+        for (std::string& piece : split_sentences(text, budget)) {
+            std::vector<int64_t> piece_tokens = tokenize(piece);
+            if (piece_tokens.size() > max_tokens) {
+                smaller_budget = std::min(budget - 1, count_characters(piece) * max_tokens / piece_tokens.size());
+                break;
+            }
+            pieces.push_back({std::move(piece), std::move(piece_tokens)});
+        }
+        if (!smaller_budget) return pieces;
+        budget = *smaller_budget;
     }
 }
 
 }  // namespace
 
-std::vector<std::string> split_to_fit(const std::string& utf8_text, size_t max_tokens,
-                                      const std::function<size_t(const std::string&)>& count_tokens) {
-    const size_t tokens = count_tokens(utf8_text);
-    if (tokens <= max_tokens) return {utf8_text};
-    return fit(utf8_text, tokens, max_tokens, count_tokens);
+std::vector<TokenizedPiece> split_to_fit(const std::string& utf8_text, size_t max_tokens,
+                                         const std::function<std::vector<int64_t>(const std::string&)>& tokenize) {
+    std::vector<int64_t> tokens = tokenize(utf8_text);
+    if (tokens.size() <= max_tokens) return {{utf8_text, std::move(tokens)}};
+    return fit(utf8_text, tokens.size(), max_tokens, tokenize);
 }
 
 }  // namespace ovspeech::tts

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -39,11 +40,18 @@ std::vector<std::string> split_sentences(const std::string& utf8_text, size_t ma
 // Error(InvalidArgument) when max_chars is 0.
 std::optional<size_t> next_sentence_end(const std::string& utf8_text, size_t max_chars, bool final);
 
-// Splits `utf8_text` into pieces of at most `max_tokens` tokens each as `count_tokens` counts them (special
+// A piece of text and the token ids a model reads for it.
+struct TokenizedPiece {
+    std::string text;
+    std::vector<int64_t> tokens;
+};
+
+// Splits `utf8_text` into pieces of at most `max_tokens` tokens each as `tokenize` gives them (special
 // tokens included), cutting where split_sentences() cuts a piece too long: after a clause mark, else at a
-// space, else anywhere between characters. Text that fits is one piece. Throws Error(InvalidArgument) when
-// a single character takes more than `max_tokens` tokens.
-std::vector<std::string> split_to_fit(const std::string& utf8_text, size_t max_tokens,
-                                      const std::function<size_t(const std::string&)>& count_tokens);
+// space, else anywhere between characters. Text that fits is one piece, tokenized once; each piece comes
+// with its tokens, so that none is tokenized again. Throws Error(InvalidArgument) when a single character
+// takes more than `max_tokens` tokens.
+std::vector<TokenizedPiece> split_to_fit(const std::string& utf8_text, size_t max_tokens,
+                                         const std::function<std::vector<int64_t>(const std::string&)>& tokenize);
 
 }  // namespace ovspeech::tts

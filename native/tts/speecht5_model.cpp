@@ -61,8 +61,17 @@ public:
           postnet_(std::move(postnet)),
           vocoder_(std::move(vocoder)) {}
 
-    std::unique_ptr<UnitSynthesis> start(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
+    std::unique_ptr<UnitSynthesis> start(std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options, double speed,
                                          UnitTimings& timings) override;
+
+    // The unit's ids without <unk> (characters the tokenizer cannot read); empty when none of its
+    // characters can be read (word-boundary pieces and </s> alone say nothing).
+    std::vector<int64_t> tokenize(const std::string& text) override {
+        if (!any_readable_character(text)) return {};
+        std::vector<int64_t> tokens = token_ids(text);
+        tokens.erase(std::remove(tokens.begin(), tokens.end(), model_.unknown_token_id()), tokens.end());
+        return tokens;
+    }
 
 private:
     std::vector<int64_t> token_ids(const std::string& text) {
@@ -71,17 +80,6 @@ private:
         tokenizer_.infer();
         const ov::Tensor ids = tokenizer_.get_tensor("input_ids");
         return {ids.data<const int64_t>(), ids.data<const int64_t>() + ids.get_size()};
-    }
-
-    size_t count_tokens(const std::string& text) override { return tokenize(text).size(); }
-
-    // The unit's ids without <unk> (characters the tokenizer cannot read); empty when none of its
-    // characters can be read (word-boundary pieces and </s> alone say nothing).
-    std::vector<int64_t> tokenize(const std::string& text) {
-        if (!any_readable_character(text)) return {};
-        std::vector<int64_t> tokens = token_ids(text);
-        tokens.erase(std::remove(tokens.begin(), tokens.end(), model_.unknown_token_id()), tokens.end());
-        return tokens;
     }
 
     bool any_readable_character(const std::string& text) {
@@ -111,13 +109,13 @@ private:
     ov::InferRequest vocoder_;
 };
 
-// One unit on a SpeechT5Session: tokenizer and encoder, then one decoder step per step() until the stop
-// threshold or the frame limit, then postnet and vocoder.
+// One unit on a SpeechT5Session: the encoder, then one decoder step per step() until the stop threshold
+// or the frame limit, then postnet and vocoder.
 class SpeechT5Unit : public UnitSynthesis {
 public:
-    SpeechT5Unit(SpeechT5Session& session, std::string text, const SpeakerEmbedding& voice, const DecodingLimits& limits,
+    SpeechT5Unit(SpeechT5Session& session, std::vector<int64_t> ids, const SpeakerEmbedding& voice, const DecodingLimits& limits,
                  UnitTimings& timings)
-        : session_(session), text_(std::move(text)), voice_(voice), limits_(limits), timings_(timings) {}
+        : session_(session), ids_(std::move(ids)), voice_(voice), limits_(limits), timings_(timings) {}
 
     bool step() override {
         switch (stage_) {
@@ -145,15 +143,12 @@ private:
         const SpeechT5Model& model = session_.model_;
         ov::InferRequest& encoder = session_.encoder_;
         ov::InferRequest& decoder = session_.decoder_;
-        Stopwatch stopwatch;
-        ids_ = session_.tokenize(text_);
-        timings_.tokenizer_ms += stopwatch.elapsed_ms();
         if (ids_.empty()) {
             stage_ = Stage::Done;
             return;
         }
 
-        stopwatch.restart();
+        Stopwatch stopwatch;
         encoder.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{1, ids_.size()}, ids_.data()));
         encoder.infer();
         // Copied into the decoder's own input tensors, never handed to it as a new buffer: the CPU plugin
@@ -228,7 +223,6 @@ private:
     }
 
     SpeechT5Session& session_;
-    const std::string text_;
     // Buffers the infer requests' input tensors point into: they must outlive every call that uses them.
     std::vector<int64_t> ids_;
     const SpeakerEmbedding voice_;
@@ -244,14 +238,14 @@ private:
     std::vector<float> samples_;
 };
 
-std::unique_ptr<UnitSynthesis> SpeechT5Session::start(const std::string& text, const Voice& voice, const OptionValues& options,
+std::unique_ptr<UnitSynthesis> SpeechT5Session::start(std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options,
                                                       double /*speed*/, UnitTimings& timings) {
     const auto* embedding = std::get_if<SpeakerEmbedding>(&voice);
     if (embedding == nullptr || embedding->size() != model_.voice_size()) {
         throw Error(ErrorCode::InvalidArgument,
                     "a SpeechT5 voice is a speaker embedding of " + std::to_string(model_.voice_size()) + " floats", "voice");
     }
-    return std::make_unique<SpeechT5Unit>(*this, text, *embedding, decoding_limits(options), timings);
+    return std::make_unique<SpeechT5Unit>(*this, std::move(tokens), *embedding, decoding_limits(options), timings);
 }
 
 }  // namespace

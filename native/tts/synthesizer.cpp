@@ -36,9 +36,9 @@ size_t check_text(const std::string& text) {
 
 }  // namespace
 
-std::vector<float> synthesize_unit(TtsSession& session, const std::string& text, const Voice& voice, const OptionValues& options,
+std::vector<float> synthesize_unit(TtsSession& session, std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options,
                                    double speed, const CancellationFlag& cancellation, UnitTimings& timings) {
-    const std::unique_ptr<UnitSynthesis> unit = session.start(text, voice, options, speed, timings);
+    const std::unique_ptr<UnitSynthesis> unit = session.start(std::move(tokens), voice, options, speed, timings);
     do {
         cancellation.throw_if_cancelled();
     } while (unit->step());
@@ -64,26 +64,31 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
     SpeechSummary summary;
     summary.sample_rate = resampler.resampler().to_rate();
     // Split first (line breaks end sentences; the normalizer would fold them), then spell each sentence
-    // out, cutting again any that has more tokens than the model takes.
-    std::vector<std::string> units;
+    // out, cutting again any that has more tokens than the model takes. Each unit is tokenized once, here.
+    std::vector<TokenizedPiece> units;
     Stopwatch stopwatch;
     const size_t max_tokens = model.max_unit_tokens();
-    const auto count_tokens = [&session](const std::string& text) { return session.count_tokens(text); };
+    const auto tokenize = [&session, &summary](const std::string& text) {
+        Stopwatch tokenizing;
+        std::vector<int64_t> tokens = session.tokenize(text);
+        summary.units.tokenizer_ms += tokenizing.elapsed_ms();
+        return tokens;
+    };
     for (const std::string& sentence :
          request.split ? split_sentences(request.text, kMaxInputCharacters) : std::vector<std::string>{request.text}) {
         const std::string spoken = request.normalize ? normalize_english(sentence) : sentence;
         if (request.split) {
-            for (std::string& piece : split_to_fit(spoken, max_tokens, count_tokens)) units.push_back(std::move(piece));
+            for (TokenizedPiece& piece : split_to_fit(spoken, max_tokens, tokenize)) units.push_back(std::move(piece));
             continue;
         }
-        const size_t tokens = count_tokens(spoken);
-        if (tokens > max_tokens) {
-            invalid("input has " + std::to_string(tokens) + " tokens" + (request.normalize ? " once spelled out" : "") +
+        std::vector<int64_t> tokens = tokenize(spoken);
+        if (tokens.size() > max_tokens) {
+            invalid("input has " + std::to_string(tokens.size()) + " tokens" + (request.normalize ? " once spelled out" : "") +
                     "; without sentence splitting the model takes at most " + std::to_string(max_tokens));
         }
-        units.push_back(spoken);
+        units.push_back({spoken, std::move(tokens)});
     }
-    summary.normalize_ms = stopwatch.elapsed_ms();
+    summary.normalize_ms = stopwatch.elapsed_ms() - summary.units.tokenizer_ms;
 
     // The pauses between sentences go faster or slower with the speech.
     const auto pause = static_cast<size_t>(std::lround(request.pause_seconds * model.sample_rate() / request.speed));
@@ -91,8 +96,9 @@ SpeechSummary synthesize_speech(TtsSession& session, const TtsModel& model, cons
         summary.samples += chunk.size();
         if (!chunk.empty()) on_chunk(std::move(chunk));
     };
-    for (const std::string& unit : units) {
-        std::vector<float> samples = synthesize_unit(session, unit, voice, request.options, request.speed, cancellation, summary.units);
+    for (TokenizedPiece& unit : units) {
+        std::vector<float> samples =
+            synthesize_unit(session, std::move(unit.tokens), voice, request.options, request.speed, cancellation, summary.units);
         if (samples.empty()) continue;
         if (request.speed != 1.0 && !model.controls_speed()) {
             stopwatch.restart();

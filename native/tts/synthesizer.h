@@ -33,9 +33,9 @@ struct SpeechSummary {
     uint32_t sample_rate = 0;
 };
 
-// Runs one unit's synthesis to its end, checking `cancellation` before every step. Throws as
-// TtsSession::start does, and CANCELLED.
-std::vector<float> synthesize_unit(TtsSession& session, const std::string& text, const Voice& voice, const OptionValues& options,
+// Runs the synthesis of one unit's tokens (TtsSession::tokenize) to its end, checking `cancellation`
+// before every step. Throws as TtsSession::start does, and CANCELLED.
+std::vector<float> synthesize_unit(TtsSession& session, std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options,
                                    double speed, const CancellationFlag& cancellation, UnitTimings& timings);
 
 // Synthesizes a request unit by unit, handing each unit's audio (pause included, at the request's sample

@@ -35,26 +35,29 @@ struct UnitTimings {
 class UnitSynthesis {
 public:
     virtual ~UnitSynthesis() = default;
-    // Does the next bounded piece of work (SpeechT5: tokenizer and encoder, one decoder step, or postnet
-    // and vocoder); false once there is none left.
+    // Does the next bounded piece of work (SpeechT5: the encoder, one decoder step, or postnet and
+    // vocoder; Piper: the durations, or the whole model); false once there is none left.
     virtual bool step() = 0;
-    // The waveform at the model's sample rate, once step() has returned false; empty when the tokenizer
-    // knows none of the unit's characters.
+    // The waveform at the model's sample rate, once step() has returned false; empty for a unit without
+    // tokens.
     virtual std::vector<float> finish() = 0;
 };
 
-// One worker's infer requests on a TtsModel; never shared between threads.
+// One worker's infer requests on a TtsModel; never shared between threads. A unit of text is tokenized
+// once: the synthesizer checks its tokens against TtsModel::max_unit_tokens, then starts their synthesis.
 class TtsSession {
 public:
     virtual ~TtsSession() = default;
-    // Starts a unit of text. `options` are the family's, checked (TtsModel::option_specs,
-    // check_option_values); `speed` is for a model that sets its own (TtsModel::controls_speed).
-    // `timings` gathers the unit's and must outlive it. Throws INVALID_ARGUMENT for a voice of a kind the
-    // family does not take.
-    virtual std::unique_ptr<UnitSynthesis> start(const std::string& text, const Voice& voice, const OptionValues& options, double speed,
+    // The token ids the model reads for a unit of text, special tokens included (SpeechT5: its tokenizer's
+    // without <unk>; Piper: espeak-ng's phonemes through the voice's phoneme_id_map); empty when the model
+    // can read none of its characters. Throws Error(INTERNAL) when a tokenizing program fails (espeak-ng).
+    virtual std::vector<int64_t> tokenize(const std::string& text) = 0;
+    // Starts the synthesis of a unit's tokens, as tokenize() gave them. `options` are the family's, checked
+    // (TtsModel::option_specs, check_option_values); `speed` is for a model that sets its own
+    // (TtsModel::controls_speed). `timings` gathers the unit's and must outlive it. Throws INVALID_ARGUMENT
+    // for a voice of a kind the family does not take.
+    virtual std::unique_ptr<UnitSynthesis> start(std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options, double speed,
                                                  UnitTimings& timings) = 0;
-    // How many tokens the unit would feed the model for `text`, special tokens included.
-    virtual size_t count_tokens(const std::string& text) = 0;
 };
 
 // A text-to-speech model folder compiled for a device; one implementation per family (config.json's
@@ -68,7 +71,7 @@ public:
     // a folder of further voices. Throws Error: UNSUPPORTED_MODEL (a broken voice, none at all, naming
     // it), INVALID_ARGUMENT (`extra_dir` missing, or given to a family that takes none).
     virtual std::map<std::string, Voice> load_voices(const std::optional<std::filesystem::path>& extra_dir) const = 0;
-    // The most tokens (as count_tokens() counts them) the model takes in one unit of text.
+    // The most tokens (as TtsSession::tokenize() gives them) the model takes in one unit of text.
     virtual size_t max_unit_tokens() const = 0;
     // The options a request may set for this family, with their defaults and ranges.
     virtual const std::vector<OptionSpec>& option_specs() const = 0;

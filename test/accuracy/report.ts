@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { type Condition } from './corpus.js';
-import { normalizeAll, ran, type NotRun, type Outcome, type Score } from './suite.js';
+import { CT2_FEATURES_ENGINE, normalizeAll, ran, type NotRun, type Outcome, type Score } from './suite.js';
 import { wordErrorRate, wordErrors } from './wer.js';
 
 /** What run.ts writes to accuracy.json; the Markdown is made from this alone (plus the normalized texts). */
@@ -78,6 +78,13 @@ function accuracyMarkdown(results: AccuracyResults, normalized: ReadonlyMap<stri
   out.push(table(['engine', 'WER clean', 'WER noisy (10 dB SNR)'], rows));
   out.push('');
   for (const [name, wer] of Object.entries(results.wer)) if (!ran(wer)) out.push(`- ${name} not run: ${wer.notRun}`);
+  if (ran(results.wer[CT2_FEATURES_ENGINE] ?? { notRun: '' })) {
+    out.push(
+      `- ${CT2_FEATURES_ENGINE}: CTranslate2, faster-whisper's engine, on the same \`model.bin\`, greedy, fed the log-mel features ` +
+        "of Transformers' extractor (the audio padded to 30 s, then the STFT), which GenAI and ovspeech compute. faster-whisper computes " +
+        'the log-mel of the clip plus 160 samples and pads the features instead. A gap between faster-whisper and this row is the features.',
+    );
+  }
   const trip = results.roundTrip;
   out.push(
     ran(trip)

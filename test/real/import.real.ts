@@ -23,11 +23,8 @@ const cli = path.join(packageRoot, 'dist', 'cli.js');
 const tools = path.join(packageRoot, 'tools');
 const CLIPS = ['en_5s.wav', 'en_1s.wav'];
 
-// The real Piper voice, where `npm run test:real` puts it (see piper.real.ts).
-const piperVoice = [
-  path.join(packageRoot, '.cache', 'real-models', 'rhasspy', 'piper-en_US-joe-medium'),
-  path.join(packageRoot, '.cache', 'models', 'piper-joe'),
-].find((dir) => existsSync(path.join(dir, 'en_US-joe-medium.onnx')));
+// The tiny generated Piper voice of the fixtures (random weights, Piper's layout and phoneme_id_map).
+const piperVoice = path.join(packageRoot, 'test', 'fixtures', 'piper', 'tiny-piper');
 
 interface CliRun {
   code: number | null;
@@ -62,7 +59,7 @@ const GOOD: GoodImport[] = [
   { id: 'ct2/whisper-v3-fp16', args: (s) => [path.join(s, 'ct2-whisper-v3'), '--weight-format', 'fp16'] },
   { id: 'hf/whisper-int4', args: (s) => [path.join(s, 'hf-whisper'), '--weight-format', 'int4'] },
   { id: 'hf/speecht5-int8', args: (s) => [path.join(s, 'hf-speecht5'), '--vocoder', path.join(s, 'hf-hifigan'), '--weight-format', 'int8'] },
-  ...(piperVoice === undefined ? [] : [{ id: 'piper/joe', args: () => [piperVoice] }]),
+  { id: 'piper/tiny', args: () => [piperVoice] },
 ];
 
 describe('ovspeech import', () => {
@@ -101,7 +98,7 @@ describe('ovspeech import', () => {
     // Nothing but the models: no building or scratch folder is left beside them.
     assert.deepEqual(readdirSync(path.join(models, 'hf')).sort(), ['speecht5-int8', 'whisper-int4']);
     assert.deepEqual(readdirSync(path.join(models, 'hf', 'speecht5-int8', 'voices')), ['default.bin']);
-    if (piperVoice !== undefined) assert.deepEqual(readdirSync(path.join(models, 'piper', 'joe')).sort(), readdirSync(piperVoice).sort());
+    assert.deepEqual(readdirSync(path.join(models, 'piper', 'tiny')).sort(), readdirSync(piperVoice).sort());
   });
 
   it("takes a CTranslate2 folder's generation settings from its config.json, large-v3's 128 mel bins and 100 languages included", () => {
@@ -167,7 +164,10 @@ describe('ovspeech import', () => {
       assert.equal(response.status, 200, `${id}: ${await response.clone().text()}`);
       assert.equal(typeof ((await response.json()) as { text: unknown }).text, 'string');
     }
-    for (const [id, rate] of [['hf/speecht5-int8', 16_000], ...(piperVoice === undefined ? [] : [['piper/joe', 22_050]])] as [string, number][]) {
+    for (const [id, rate] of [
+      ['hf/speecht5-int8', 16_000],
+      ['piper/tiny', 22_050],
+    ] as const) {
       const response = await fetch(`${server.url}/v1/audio/speech`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -202,13 +202,13 @@ describe('ovspeech import', () => {
     }
   });
 
-  it('replaces a model folder with --force', { skip: piperVoice === undefined ? 'no Piper voice to import' : false }, async () => {
-    const folder = path.join(models, 'piper', 'joe');
+  it('replaces a model folder with --force', async () => {
+    const folder = path.join(models, 'piper', 'tiny');
     writeFileSync(path.join(folder, 'left-from-before'), '');
-    const run = await ovspeechImport([piperVoice!, '--models', models, '--name', 'piper/joe', '--force']);
+    const run = await ovspeechImport([piperVoice, '--models', models, '--name', 'piper/tiny', '--force']);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(readdirSync(folder).sort(), readdirSync(piperVoice!).sort());
-    assert.deepEqual(readdirSync(path.join(models, 'piper')), ['joe']);
+    assert.deepEqual(readdirSync(folder).sort(), readdirSync(piperVoice).sort());
+    assert.deepEqual(readdirSync(path.join(models, 'piper')), ['tiny']);
   });
 
   it('refuses bad input with a specific message, and leaves no folder behind', async () => {
@@ -275,22 +275,20 @@ describe('ovspeech import', () => {
         message: `${path.join(models, 'ct2', 'whisper')} exists; give --force to replace it, or --name for another model id`,
       },
     ];
-    if (piperVoice !== undefined) {
-      const noMap = folder('no-phoneme-map');
-      symlinkSync(path.join(piperVoice, 'en_US-joe-medium.onnx'), path.join(noMap, 'en_US-joe-medium.onnx'));
-      const config = JSON.parse(readFileSync(path.join(piperVoice, 'en_US-joe-medium.onnx.json'), 'utf8')) as Record<string, unknown>;
-      delete config.phoneme_id_map;
-      writeFileSync(path.join(noMap, 'en_US-joe-medium.onnx.json'), JSON.stringify(config));
-      cases.push(
-        { name: 'a Piper voice without phoneme_id_map', args: [noMap], message: `en_US-joe-medium.onnx.json in ${noMap} has no phoneme_id_map` },
-        {
-          name: 'a Piper voice at int8',
-          args: [piperVoice, '--weight-format', 'int8'],
-          message:
-            '--weight-format int8 is not supported for a Piper voice: ovspeech serves its .onnx as Piper ships it (fp32); fp16, int8 and int4 are for Whisper and SpeechT5',
-        },
-      );
-    }
+    const noMap = folder('no-phoneme-map');
+    symlinkSync(path.join(piperVoice, 'tiny.onnx'), path.join(noMap, 'tiny.onnx'));
+    const config = JSON.parse(readFileSync(path.join(piperVoice, 'tiny.onnx.json'), 'utf8')) as Record<string, unknown>;
+    delete config.phoneme_id_map;
+    writeFileSync(path.join(noMap, 'tiny.onnx.json'), JSON.stringify(config));
+    cases.push(
+      { name: 'a Piper voice without phoneme_id_map', args: [noMap], message: `tiny.onnx.json in ${noMap} has no phoneme_id_map` },
+      {
+        name: 'a Piper voice at int8',
+        args: [piperVoice, '--weight-format', 'int8'],
+        message:
+          '--weight-format int8 is not supported for a Piper voice: ovspeech serves its .onnx as Piper ships it (fp32); fp16, int8 and int4 are for Whisper and SpeechT5',
+      },
+    );
     const runs = await Promise.all(cases.map((c, i) => ovspeechImport(c.args.includes('--models') ? c.args : [...c.args, '--models', target(i)])));
     for (const [i, c] of cases.entries()) {
       const run = runs[i]!;
