@@ -260,6 +260,11 @@ describe('ovspeech import', () => {
         code: 1,
       },
       {
+        name: 'an OpenVINO folder',
+        args: [path.join(packageRoot, 'test', 'fixtures', 'models', 'tiny-whisper')],
+        message: `${path.join(packageRoot, 'test', 'fixtures', 'models', 'tiny-whisper')} is an OpenVINO model folder already: copy it into the models folder as it is`,
+      },
+      {
         name: 'a source that does not exist',
         args: [path.join(bad, 'nowhere')],
         message: `SOURCE ${path.join(bad, 'nowhere')} does not exist, nor is it a Hugging Face id (OWNER/NAME)`,

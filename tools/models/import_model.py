@@ -87,12 +87,12 @@ def detect(source: Path) -> str:
         if config is None:
             raise ModelInputError(f"{source} has a model.bin but no config.json; a CTranslate2 Whisper folder has both")
         return "ctranslate2-whisper"
+    if any(source.glob("openvino_*.xml")):
+        raise ModelInputError(f"{source} is an OpenVINO model folder already: copy it into the models folder as it is")
     if config is not None:
         model_type = config.get("model_type")
         if model_type in ("whisper", "speecht5"):
             return model_type
-        if any(source.glob("openvino_*.xml")):
-            raise ModelInputError(f"{source} is an OpenVINO model folder already: copy it into the models folder as it is")
         raise ModelInputError(f'{source} has a config.json with model_type {json.dumps(model_type)}; '
                               f'ovspeech imports "whisper" and "speecht5" checkpoints, CTranslate2 Whisper folders and Piper voices')
     if _piper_voices(source):
@@ -139,6 +139,7 @@ def import_piper(source: Path, output: Path, model_id: str, weight_format: str) 
 
 
 def import_model(source_name: str, output: Path, scratch: Path, model_id: str, weight_format: str, vocoder_name: str | None) -> None:
+    report("inspect", model_id)
     source = local(source_name, scratch, "SOURCE")
     kind = detect(source)
     if kind != "speecht5" and vocoder_name is not None:
