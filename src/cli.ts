@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { loadConfig, SERVE_FLAGS, type RawSettings, type ServerConfig } from './config/config.js';
-import { OvSpeechError } from './errors.js';
+import { invalidParameter, OvSpeechError } from './errors.js';
 import { startServer } from './http/server.js';
 import { createLogger } from './log.js';
+import { importModel, ImportError, WEIGHT_FORMATS, type WeightFormat } from './models/import.js';
 import { prepareDefaultModels, PreparationError } from './models/prepare.js';
 import { ProgressDisplay } from './models/progress.js';
 import { addon } from './native/binding.js';
@@ -18,12 +19,22 @@ const { version } = createRequire(import.meta.url)(path.join(packageRoot, 'packa
 const USAGE = `Usage:
   ovspeech serve [options]   serve every model folder under the models folder
   ovspeech prepare [DIR]     prepare the default model set (Whisper base, Piper joe voice) into DIR (./models)
+  ovspeech import SOURCE [options]
+                             import a model folder or Hugging Face id into the models folder (see below)
   ovspeech devices           list the OpenVINO devices of this machine
   ovspeech --version         print the ovspeech and OpenVINO versions
 
 Options of serve (flag, environment variable):
 ${SERVE_FLAGS.map((f) => `  ${f.flag.padEnd(20)} ${f.env}`).join('\n')}
   --config FILE        OVSPEECH_CONFIG (JSON file with the settings above, by their long names)
+
+Options of import (SOURCE: a CTranslate2/faster-whisper Whisper folder, a Hugging Face Whisper or SpeechT5
+checkpoint folder, a Piper voice folder or .onnx, or with internet a Hugging Face id):
+  --models DIR         the models folder to import into (./models)
+  --name ID            the model's id, its folder below DIR (the source's folder name or Hugging Face id)
+  --weight-format F    ${WEIGHT_FORMATS.join(', ')} (fp32); a Piper voice is imported as it ships, in fp32
+  --vocoder DIR|HF-ID  a SpeechT5 checkpoint's HiFi-GAN vocoder (such as microsoft/speecht5_hifigan)
+  --force              replace the model folder if it exists
 `;
 
 async function serve(argv: string[]): Promise<void> {
@@ -81,6 +92,43 @@ async function prepare(argv: string[]): Promise<void> {
   process.stdout.write(`${preparedNow ? `prepared in ${seconds} s` : 'already prepared'}: ${models.map((id) => path.join(target, id)).join(', ')}\n`);
 }
 
+async function importCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      models: { type: 'string', default: 'models' },
+      name: { type: 'string' },
+      'weight-format': { type: 'string', default: 'fp32' },
+      vocoder: { type: 'string' },
+      force: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new OvSpeechError(`import takes one SOURCE, not ${positionals.length}\n\n${USAGE}`, 'INVALID_ARGUMENT');
+  const weightFormat = values['weight-format'];
+  if (!(WEIGHT_FORMATS as readonly string[]).includes(weightFormat))
+    throw invalidParameter(`one of ${WEIGHT_FORMATS.join(', ')}`, '--weight-format', weightFormat);
+  const started = Date.now();
+  const display = new ProgressDisplay(process.stderr, 'import');
+  try {
+    const { id, folder } = await importModel({
+      source: positionals[0]!,
+      modelsDir: values.models,
+      id: values.name,
+      weightFormat: weightFormat as WeightFormat,
+      vocoder: values.vocoder,
+      force: values.force,
+      packageRoot,
+      display,
+    });
+    process.stdout.write(`imported ${id} in ${((Date.now() - started) / 1000).toFixed(0)} s: ${folder}\n`);
+  } catch (error) {
+    if (error instanceof ImportError && error.log !== '') process.stderr.write(`${error.log}\n`);
+    throw error;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -95,6 +143,8 @@ async function main(argv: string[]): Promise<void> {
       return serve(rest);
     case 'prepare':
       return prepare(rest);
+    case 'import':
+      return importCommand(rest);
     case undefined:
     case '--help':
     case '-h':

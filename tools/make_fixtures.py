@@ -15,26 +15,9 @@ from fixtures import piper_model, speecht5_model, whisper_model
 from fixtures.audio import make_audio
 from fixtures.common import FIXTURES, INFERENCE_PROPERTIES, MODELS, REAL_MODELS
 from fixtures.references import load_clip, make_references
+from models.export import check_layout
 
 SIZE_BUDGET = 30 * 1000 * 1000
-
-# The files OpenVINO GenAI and OpenVINO Model Server look for, by family.
-IR_FILES = {
-    "whisper": ["openvino_encoder_model", "openvino_decoder_model", "openvino_tokenizer", "openvino_detokenizer"],
-    "speecht5": ["openvino_encoder_model", "openvino_decoder_model", "openvino_postnet", "openvino_vocoder",
-                 "openvino_tokenizer", "openvino_detokenizer"],
-}
-JSON_FILES = {
-    "whisper": ["config.json", "generation_config.json", "preprocessor_config.json"],
-    "speecht5": ["config.json", "generation_config.json"],
-}
-
-
-def check_layout(folder: Path, family: str) -> None:
-    expected = [f"{ir}{ext}" for ir in IR_FILES[family] for ext in (".xml", ".bin")] + JSON_FILES[family]
-    missing = [name for name in expected if not (folder / name).is_file()]
-    if missing:
-        sys.exit(f"{folder} lacks {', '.join(missing)}")
 
 
 def check_runs(folder: Path, family: str) -> None:

