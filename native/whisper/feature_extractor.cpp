@@ -152,7 +152,7 @@ void WhisperFeatureExtractor::log_mel_frame(const float* windowed, PowerSpectrum
     const size_t bins = power_spectrum_.bins();
     // GenAI sums each filter's products four bins at a time in float, from bin 0, and adds each group of
     // four, then each bin past the last whole group, to a double. Groups outside the filter's non-zero
-    // weights add exactly 0, so they are skipped.
+    // weights add exactly 0 (the power of finite samples is finite), so they are skipped.
     const size_t grouped_end = bins / 4 * 4;
     for (size_t m = 0; m < mel_filters_.size(); ++m) {
         const MelFilter& filter = mel_filters_[m];
