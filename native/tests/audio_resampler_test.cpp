@@ -12,10 +12,10 @@
 
 #include "common/audio_resampler.h"
 #include "common/error.h"
+#include "tests/reference_fft.h"
 #include "tests/thread_cpu_clock.h"
 #include "tests/wav_file.h"
 #include "whisper/feature_extractor.h"
-#include "whisper/fft.h"
 
 namespace fs = std::filesystem;
 using ovspeech::AudioResampler;
@@ -38,7 +38,7 @@ std::vector<float> sine(double frequency, uint32_t rate, size_t count, double am
 // The magnitude spectrum of `count` samples from `first` on, scaled so that a sine of amplitude A that
 // completes a whole number of cycles reads A in its bin.
 std::vector<double> amplitude_spectrum(const std::vector<float>& samples, size_t first, size_t count) {
-    const ovspeech::whisper::RealFft fft(count);
+    const ovspeech::test::RealFft fft(count);
     std::vector<double> input(samples.begin() + static_cast<std::ptrdiff_t>(first),
                               samples.begin() + static_cast<std::ptrdiff_t>(first + count));
     std::vector<std::complex<double>> spectrum(fft.bins());

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/error.h"
+#include "tests/reference_fft.h"
 #include "tests/thread_cpu_clock.h"
 #include "tts/time_stretch.h"
-#include "whisper/fft.h"
 
 namespace {
 
@@ -57,7 +57,7 @@ MiddlePart middle_part(size_t size) {
 // Hann-windowed magnitude spectrum of the middle part.
 std::vector<double> spectrum(const std::vector<float>& samples) {
     const MiddlePart part = middle_part(samples.size());
-    const ovspeech::whisper::RealFft fft(part.count);
+    const ovspeech::test::RealFft fft(part.count);
     std::vector<double> input(part.count);
     for (size_t i = 0; i < part.count; ++i) {
         const double window = 0.5 - 0.5 * std::cos(2.0 * kPi * static_cast<double>(i) / part.count);

@@ -53,31 +53,25 @@ const FeatureExtractorConfig& validated(const FeatureExtractorConfig& config) {
     return config;
 }
 
-// The Slaney mel scale: linear below 1 kHz, logarithmic above.
-constexpr double kMinLogHertz = 1000.0;
-constexpr double kMinLogMel = 15.0;
-const double kMelsPerLogHertz = 27.0 / std::log(6.4);
+// The Slaney mel scale (linear below 1 kHz, logarithmic above) in float, with log and exp taken in
+// double, as GenAI computes its filter bank.
+constexpr float kMinLogHertz = 1000.0f;
+constexpr float kMinLogMel = 15.0f;
+const float kMelsPerLogHertz = static_cast<float>(27.0 / std::log(6.4));
+const float kLogHertzPerMel = static_cast<float>(std::log(6.4) / 27.0);
 
-double hertz_to_mel(double hertz) {
+float hertz_to_mel(float hertz) {
     if (hertz >= kMinLogHertz) {
-        return kMinLogMel + std::log(hertz / kMinLogHertz) * kMelsPerLogHertz;
+        return static_cast<float>(kMinLogMel + std::log(static_cast<double>(hertz / kMinLogHertz)) * kMelsPerLogHertz);
     }
-    return 3.0 * hertz / 200.0;
+    return static_cast<float>(3.0 * hertz / 200.0);
 }
 
-double mel_to_hertz(double mel) {
+float mel_to_hertz(float mel) {
     if (mel >= kMinLogMel) {
-        return kMinLogHertz * std::exp((mel - kMinLogMel) / kMelsPerLogHertz);
+        return static_cast<float>(kMinLogHertz * std::exp(static_cast<double>(kLogHertzPerMel * (mel - kMinLogMel))));
     }
-    return 200.0 * mel / 3.0;
-}
-
-// numpy.linspace(start, stop, count)[index], endpoint included and exact.
-double linspace(double start, double stop, size_t count, size_t index) {
-    if (index + 1 == count) {
-        return stop;
-    }
-    return start + static_cast<double>(index) * ((stop - start) / static_cast<double>(count - 1));
+    return static_cast<float>(200.0 * mel / 3.0);
 }
 
 }  // namespace
@@ -112,56 +106,68 @@ std::vector<float> WhisperFeatures::window(size_t offset, size_t frames) const {
 }
 
 WhisperFeatureExtractor::WhisperFeatureExtractor(FeatureExtractorConfig config)
-    : config_(validated(config)), fft_(config_.n_fft), hann_window_(config_.n_fft) {
-    // Periodic Hann window, as torch.hann_window and Transformers' window_function use.
+    : config_(validated(config)), power_spectrum_(config_.n_fft), hann_window_(config_.n_fft) {
+    // Periodic Hann window, as torch.hann_window: the cosine in float of an angle computed in double.
     for (size_t j = 0; j < config_.n_fft; ++j) {
-        hann_window_[j] = 0.5 - 0.5 * std::cos(2.0 * kPi * static_cast<double>(j) / static_cast<double>(config_.n_fft));
+        const auto angle = static_cast<float>(2.0 * kPi * static_cast<double>(j) / static_cast<double>(config_.n_fft));
+        hann_window_[j] = static_cast<float>(0.5 * (1.0 - std::cos(angle)));
     }
 
-    // Transformers' mel_filter_bank(norm="slaney", mel_scale="slaney"): triangles between mel-spaced
-    // corner frequencies, each scaled by 2 / its width in Hz so every filter has the same area.
-    const size_t bins = fft_.bins();
+    // Transformers' mel_filter_bank(norm="slaney", mel_scale="slaney") in float as GenAI computes it:
+    // triangles between mel-spaced corner frequencies, each scaled by 2 / its width in Hz so that every
+    // filter has the same area.
+    const size_t bins = power_spectrum_.bins();
     const size_t filters = config_.feature_size;
-    const double mel_max = hertz_to_mel(kMelMaxFrequency);
-    std::vector<double> corners(filters + 2);
+    const float mel_min = hertz_to_mel(0.0f);
+    const float mel_step = (hertz_to_mel(static_cast<float>(kMelMaxFrequency)) - mel_min) / static_cast<float>(filters + 1);
+    std::vector<float> corners(filters + 2);
     for (size_t i = 0; i < corners.size(); ++i) {
-        corners[i] = mel_to_hertz(linspace(0.0, mel_max, corners.size(), i));
+        corners[i] = mel_to_hertz(mel_min + static_cast<float>(i) * mel_step);
     }
-    // Transformers spaces the bins up to sampling_rate // 2: integer division, kept for odd rates.
-    const double nyquist = static_cast<double>(config_.sampling_rate / 2);
+    // The bins are spaced up to sampling_rate // 2: integer division, kept for odd rates.
+    const float bin_step = static_cast<float>(config_.sampling_rate / 2) / static_cast<float>(bins - 1);
     mel_filters_.resize(filters);
     for (size_t m = 0; m < filters; ++m) {
-        const double lower = corners[m];
-        const double center = corners[m + 1];
-        const double upper = corners[m + 2];
-        const double area_norm = 2.0 / (upper - lower);
+        const float rising_width = corners[m + 1] - corners[m];
+        const float falling_width = corners[m + 2] - corners[m + 1];
+        const float area_norm = 2.0f / (corners[m + 2] - corners[m]);
         MelFilter& filter = mel_filters_[m];
+        filter.weights.resize(bins);
         for (size_t bin = 0; bin < bins; ++bin) {
-            const double frequency = linspace(0.0, nyquist, bins, bin);
-            const double rising = (frequency - lower) / (center - lower);
-            const double falling = (upper - frequency) / (upper - center);
-            const double weight = std::max(0.0, std::min(rising, falling));
-            if (weight > 0.0) {
-                if (filter.weights.empty()) {
-                    filter.first_bin = bin;
-                }
-                filter.weights.resize(bin - filter.first_bin + 1, 0.0);
-                filter.weights.back() = weight * area_norm;
+            const float frequency = static_cast<float>(bin) * bin_step;
+            const float rising = -(corners[m] - frequency) / rising_width;
+            const float falling = (corners[m + 2] - frequency) / falling_width;
+            filter.weights[bin] = std::max(0.0f, std::min(rising, falling)) * area_norm;
+            if (filter.weights[bin] != 0.0f) {
+                if (filter.end == 0) filter.begin = bin;
+                filter.end = bin + 1;
             }
         }
     }
 }
 
-void WhisperFeatureExtractor::log_mel_frame(const double* windowed, std::vector<std::complex<double>>& spectrum,
-                                            std::vector<std::complex<double>>& scratch, std::vector<double>& log_mel) const {
-    fft_.forward(windowed, spectrum.data(), scratch);
+void WhisperFeatureExtractor::log_mel_frame(const float* windowed, PowerSpectrum::Scratch& scratch, std::vector<float>& power,
+                                            std::vector<float>& log_mel) const {
+    power_spectrum_.compute(windowed, power.data(), scratch);
+    const size_t bins = power_spectrum_.bins();
+    // GenAI sums each filter's products four bins at a time in float, from bin 0, and adds each group of
+    // four, then each bin past the last whole group, to a double. Groups outside the filter's non-zero
+    // weights add exactly 0 (the power of finite samples is finite), so they are skipped.
+    const size_t grouped_end = bins / 4 * 4;
     for (size_t m = 0; m < mel_filters_.size(); ++m) {
         const MelFilter& filter = mel_filters_[m];
+        const float* w = filter.weights.data();
+        const float* p = power.data();
         double energy = 0.0;
-        for (size_t k = 0; k < filter.weights.size(); ++k) {
-            energy += filter.weights[k] * std::norm(spectrum[filter.first_bin + k]);
+        size_t k = filter.begin / 4 * 4;
+        for (; k < grouped_end && k < filter.end; k += 4) {
+            const float group = p[k] * w[k] + p[k + 1] * w[k + 1] + p[k + 2] * w[k + 2] + p[k + 3] * w[k + 3];
+            energy += group;
         }
-        log_mel[m] = std::log10(std::max(energy, kPowerFloor));
+        for (k = std::max(k, grouped_end); k < filter.end; ++k) {
+            energy += p[k] * w[k];
+        }
+        log_mel[m] = static_cast<float>(std::log10(std::max(energy, kPowerFloor)));
     }
 }
 
@@ -192,26 +198,28 @@ WhisperFeatures WhisperFeatureExtractor::extract(const std::vector<float>& sampl
     features.n_active_frames = samples_16k.size() / hop;
     features.data.assign(features.feature_size * features.n_frames, static_cast<float>(std::log10(kPowerFloor)));
 
-    std::vector<double> windowed(n_fft);
-    std::vector<std::complex<double>> spectrum(fft_.bins());
-    std::vector<std::complex<double>> scratch;
-    std::vector<double> log_mel(features.feature_size);
+    std::vector<float> windowed(n_fft);
+    PowerSpectrum::Scratch scratch;
+    std::vector<float> power(power_spectrum_.bins());
+    std::vector<float> log_mel(features.feature_size);
     // Frames that start past the audio see only zeros and keep the floor value.
     for (size_t frame = 0; frame < features.n_frames && frame * hop < audio_end; ++frame) {
         const float* frame_start = padded.data() + frame * hop;
         for (size_t j = 0; j < n_fft; ++j) {
-            windowed[j] = hann_window_[j] * static_cast<double>(frame_start[j]);
+            windowed[j] = hann_window_[j] * frame_start[j];
         }
-        log_mel_frame(windowed.data(), spectrum, scratch, log_mel);
+        log_mel_frame(windowed.data(), scratch, power, log_mel);
         for (size_t m = 0; m < features.feature_size; ++m) {
-            features.data[m * features.n_frames + frame] = static_cast<float>(log_mel[m]);
+            features.data[m * features.n_frames + frame] = log_mel[m];
         }
     }
 
+    // The floor is rounded to float before the scaling, as GenAI stores it.
     const double loudest = *std::max_element(features.data.begin(), features.data.end());
     const double lowest = loudest - kDynamicRange;
     for (float& value : features.data) {
-        value = static_cast<float>((std::max(static_cast<double>(value), lowest) + 4.0) / 4.0);
+        if (value < lowest) value = static_cast<float>(lowest);
+        value = static_cast<float>((value + 4.0) / 4.0);
     }
     return features;
 }

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "whisper/fft.h"
+#include "whisper/power_spectrum.h"
 
 namespace ovspeech::whisper {
 
@@ -36,9 +36,10 @@ struct WhisperFeatures {
     std::vector<float> window(size_t offset, size_t frames) const;
 };
 
-// Whisper's log-mel spectrogram, computed as OpenVINO GenAI's WhisperFeatureExtractor computes it (which
-// for audio up to chunk_length seconds is Hugging Face Transformers' WhisperFeatureExtractor). Immutable
-// after construction: one extractor serves any number of threads.
+// Whisper's log-mel spectrogram, bit for bit as OpenVINO GenAI's WhisperFeatureExtractor computes it: the
+// same float arithmetic in the same order (see power_spectrum.h for why). For audio up to chunk_length
+// seconds that is Hugging Face Transformers' WhisperFeatureExtractor (float64) within about 1e-4.
+// Immutable after construction: one extractor serves any number of threads.
 class WhisperFeatureExtractor {
 public:
     // Precomputes the mel filter bank and the Hann window; an unusable config is an UnsupportedModel error.
@@ -54,18 +55,20 @@ public:
     WhisperFeatures extract(const std::vector<float>& samples_16k) const;
 
 private:
-    // One triangular mel filter: its non-zero weights, from FFT bin `first_bin` on.
+    // One triangular mel filter: its weights for every FFT bin, of which [begin, end) are non-zero.
     struct MelFilter {
-        size_t first_bin = 0;
-        std::vector<double> weights;
+        std::vector<float> weights;
+        size_t begin = 0;
+        size_t end = 0;
     };
 
-    void log_mel_frame(const double* windowed, std::vector<std::complex<double>>& spectrum, std::vector<std::complex<double>>& scratch,
-                       std::vector<double>& log_mel) const;
+    // The log10 mel energies of one windowed frame.
+    void log_mel_frame(const float* windowed, PowerSpectrum::Scratch& scratch, std::vector<float>& power,
+                       std::vector<float>& log_mel) const;
 
     FeatureExtractorConfig config_;
-    RealFft fft_;
-    std::vector<double> hann_window_;
+    PowerSpectrum power_spectrum_;
+    std::vector<float> hann_window_;
     std::vector<MelFilter> mel_filters_;
 };
 

@@ -4,7 +4,10 @@
 #include <cstddef>
 #include <vector>
 
-namespace ovspeech::whisper {
+namespace ovspeech::test {
+
+// A double-precision FFT for the tests' spectral measurements, and the exact reference the feature
+// extractor's float power spectrum (whisper/power_spectrum.h) is checked against.
 
 // Mixed-radix complex FFT (self-sorting Stockham passes) of any length: radix 2, 3, 4 and 5 butterflies,
 // and a direct butterfly for larger prime factors, whose cost grows with the factor. A plan is immutable,
@@ -42,4 +45,4 @@ private:
     std::vector<std::complex<double>> split_twiddles_;  // e^(-2 pi i k / n) for k in [0, n / 2]
 };
 
-}  // namespace ovspeech::whisper
+}  // namespace ovspeech::test

@@ -1,11 +1,11 @@
-#include "whisper/fft.h"
+#include "tests/reference_fft.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
 
-namespace ovspeech::whisper {
+namespace ovspeech::test {
 
 namespace {
 
@@ -238,4 +238,4 @@ void RealFft::forward(const double* input, Complex* spectrum, std::vector<Comple
     }
 }
 
-}  // namespace ovspeech::whisper
+}  // namespace ovspeech::test
