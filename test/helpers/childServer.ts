@@ -8,7 +8,7 @@ const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const cli = path.join(packageRoot, 'dist', 'cli.js');
 export const fixtureModels = path.join(packageRoot, 'test', 'fixtures', 'models');
 
-/** Output kept for a crash report: the last this many characters. */
+/** Output kept for a report: this many characters from the start (how it started) and as many from the end. */
 const KEPT_OUTPUT = 16 * 1024;
 
 export interface ChildExit {
@@ -18,7 +18,7 @@ export interface ChildExit {
 
 /**
  * `ovspeech serve` as its own process (built `dist/cli.js`), so that a crash ends that process and not
- * the test: `exit` is set once it has exited, and `output()` is the tail of what it printed.
+ * the test: `exit` is set once it has exited, and `output()` is the head and the tail of what it printed.
  */
 export interface ChildServer {
   readonly url: string;
@@ -53,10 +53,17 @@ export async function startChildServer(args: string[], options: ChildServerOptio
     cwd: defaultModelsIn,
     env,
   });
-  let output = '';
+  let head = '';
+  let tail = '';
+  let dropped = 0;
   const keep = (text: string) => {
-    output = (output + text).slice(-KEPT_OUTPUT);
+    const forHead = text.slice(0, KEPT_OUTPUT - head.length);
+    head += forHead;
+    const joined = tail + text.slice(forHead.length);
+    dropped += Math.max(0, joined.length - KEPT_OUTPUT);
+    tail = joined.slice(-KEPT_OUTPUT);
   };
+  const output = () => (dropped === 0 ? head + tail : `${head}\n[… ${dropped} characters …]\n${tail}`);
   child.stderr.setEncoding('utf8').on('data', keep);
   let exit: ChildExit | undefined;
   const exited = once(child, 'exit').then(([code, signal]) => (exit = { code: code as number | null, signal: signal as NodeJS.Signals | null }));
@@ -74,21 +81,21 @@ export async function startChildServer(args: string[], options: ChildServerOptio
         // Not a log line; kept for the report.
       }
     });
-    void exited.then(() => reject(new Error(`ovspeech exited before listening:\n${output}`)));
+    void exited.then(() => reject(new Error(`ovspeech exited before listening:\n${output()}`)));
   });
   const deadline = Date.now() + readyTimeoutMs;
   const listening = await Promise.race([
     found,
     new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`ovspeech did not listen within ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs).unref(),
+      setTimeout(() => reject(new Error(`ovspeech did not listen within ${readyTimeoutMs} ms:\n${output()}`)), readyTimeoutMs).unref(),
     ),
   ]);
   for (;;) {
-    if (exit !== undefined) throw new Error(`ovspeech exited while loading its models:\n${output}`);
+    if (exit !== undefined) throw new Error(`ovspeech exited while loading its models:\n${output()}`);
     const health = await fetch(`${listening}/health`).catch(() => undefined);
     if (health?.status === 200) break;
     await health?.body?.cancel();
-    if (Date.now() > deadline) throw new Error(`ovspeech's models were not ready within ${readyTimeoutMs} ms:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`ovspeech's models were not ready within ${readyTimeoutMs} ms:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
@@ -98,7 +105,7 @@ export async function startChildServer(args: string[], options: ChildServerOptio
       return exit;
     },
     exited,
-    output: () => output,
+    output,
     async stop(graceMs = 15_000) {
       if (exit !== undefined) return;
       child.kill('SIGTERM');
