@@ -57,7 +57,10 @@ export async function startHubServer(repos: Record<string, string>): Promise<Hub
   const served = new Map(
     Object.entries(repos).map(([id, folder]) => {
       const files = repoFiles(folder);
-      const commit = createHash('sha1').update(id).update([...files.values()].map((f) => f.etag).join()).digest('hex');
+      const commit = createHash('sha1')
+        .update(id)
+        .update([...files.values()].map((f) => f.etag).join())
+        .digest('hex');
       return [id, { files, commit }];
     }),
   );

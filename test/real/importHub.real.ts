@@ -37,7 +37,10 @@ describe('ovspeech import from the Hugging Face Hub', () => {
 
   before(async () => {
     ensurePythonEnv();
-    execFileSync(venvPython, ['-m', 'fixtures.import_sources', '--hub', sources], { cwd: path.join(packageRoot, 'tools'), stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(venvPython, ['-m', 'fixtures.import_sources', '--hub', sources], {
+      cwd: path.join(packageRoot, 'tools'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     process.stderr.write(`checkpoints generated after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     hub = await startHubServer({
       [WHISPER]: path.join(sources, 'hf-whisper'),
@@ -72,13 +75,13 @@ describe('ovspeech import from the Hugging Face Hub', () => {
   });
 
   it("makes exactly the Hub's requests huggingface_hub makes: the repository info, then each file's HEAD and GET (LFS weights by their redirect)", () => {
-    const expected = [
-      ...[WHISPER, SPEECHT5, VOCODER].flatMap((id) => hub.expectedRequests(id)),
-      `GET /api/models/${MISSING}/revision/main`,
-    ];
+    const expected = [...[WHISPER, SPEECHT5, VOCODER].flatMap((id) => hub.expectedRequests(id)), `GET /api/models/${MISSING}/revision/main`];
     const registry = 'GET /api/agent-harnesses';
     assert.deepEqual(hub.requests.filter((request) => request !== registry).sort(), expected.sort());
-    assert.ok(expected.some((request) => request.startsWith('GET /lfs/')), 'no file went through the LFS redirect');
+    assert.ok(
+      expected.some((request) => request.startsWith('GET /lfs/')),
+      'no file went through the LFS redirect',
+    );
     // Once in each of the three imports, unless another has cached it in HF_HOME already: the temp one.
     const registryFetches = hub.requests.filter((request) => request === registry).length;
     assert.ok(registryFetches >= 1 && registryFetches <= 3, `${registryFetches} fetches of the agent registry`);

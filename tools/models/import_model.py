@@ -46,9 +46,10 @@ def _download(repo_id: str, into: Path, what: str) -> Path:
     report("download", repo_id)
     try:
         return Path(snapshot_download(repo_id, local_dir=into, ignore_patterns=HUB_IGNORED))
-    except RepositoryNotFoundError as error:  # the Hub answers so for a private or gated repository too, without a token
-        raise ModelInputError(f"{what} {repo_id} is not a local folder, nor a repository on the Hugging Face Hub that this "
-                              "machine may read (a private or gated one needs a token with access to it: HF_TOKEN or `hf auth login`)") from error
+    except RepositoryNotFoundError as error:  # also what the Hub answers for a private or gated one, without a token
+        raise ModelInputError(
+            f"{what} {repo_id} is not a local folder, nor a repository on the Hugging Face Hub that this machine may "
+            "read (a private or gated one needs a token with access to it: HF_TOKEN or `hf auth login`)") from error
     except LocalEntryNotFoundError as error:  # what huggingface_hub raises offline
         cause = error.__cause__ or error
         raise HubUnreachable(f"{what} {repo_id} is not a local folder, and the Hugging Face Hub cannot be reached to "
