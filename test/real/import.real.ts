@@ -5,7 +5,7 @@
  * tools environment with the accuracy suite's pins (ctranslate2), which it makes or updates first.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,38 +15,16 @@ import { WhisperEngine } from '../../src/engine/WhisperEngine.js';
 import { ensurePythonEnv, venvPython } from '../accuracy/pythonEnv.js';
 import { loadClip } from '../helpers/audio.js';
 import { startChildServer, type ChildServer } from '../helpers/childServer.js';
+import { errorLine, ovspeechImport, type CliRun } from '../helpers/importCli.js';
 import { tempDir } from '../helpers/irFolder.js';
 import { probeAudio } from '../helpers/probe.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(packageRoot, 'dist', 'cli.js');
 const tools = path.join(packageRoot, 'tools');
 const CLIPS = ['en_5s.wav', 'en_1s.wav'];
 
 // The tiny generated Piper voice of the fixtures (random weights, Piper's layout and phoneme_id_map).
 const piperVoice = path.join(packageRoot, 'test', 'fixtures', 'piper', 'tiny-piper');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `ovspeech import ARGS` as a user runs it. */
-function ovspeechImport(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'import', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The last line the CLI wrote to stderr: its error. */
-const errorLine = (run: CliRun) => run.stderr.trim().split('\n').at(-1);
 
 /** Imports that must succeed, each a model id below the models folder and its CLI arguments. */
 interface GoodImport {

@@ -10,7 +10,8 @@ downloaded into SCRATCH first. Its kind is read from its files:
 - a Piper voice: <voice>.onnx beside <voice>.onnx.json, copied as Piper ships it.
 Whisper and SpeechT5 are exported by optimum-intel at FORMAT into OUTPUT, which must not exist yet.
 Progress goes to stdout as JSON lines (models/progress.py), everything else to stderr. Exit status 2: the
-input is not what its kind needs; 4: a Hugging Face id could not be downloaded; the last stderr line says why.
+input is not what its kind needs (a Hugging Face id the Hub has no repository for included); 4: a Hugging Face
+id could not be downloaded; the last stderr line says why.
 """
 
 import argparse
@@ -40,11 +41,15 @@ class HubUnreachable(Exception):
 
 def _download(repo_id: str, into: Path, what: str) -> Path:
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
+    from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError
 
     report("download", repo_id)
     try:
         return Path(snapshot_download(repo_id, local_dir=into, ignore_patterns=HUB_IGNORED))
+    except RepositoryNotFoundError as error:  # also what the Hub answers for a private or gated one, without a token
+        raise ModelInputError(
+            f"{what} {repo_id} is not a local folder, nor a repository on the Hugging Face Hub that this machine may "
+            "read (a private or gated one needs a token with access to it: HF_TOKEN or `hf auth login`)") from error
     except LocalEntryNotFoundError as error:  # what huggingface_hub raises offline
         cause = error.__cause__ or error
         raise HubUnreachable(f"{what} {repo_id} is not a local folder, and the Hugging Face Hub cannot be reached to "
