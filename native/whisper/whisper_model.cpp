@@ -33,15 +33,16 @@ std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::pa
     auto decoder = read_decoder(dir);
     slice_logits_to_last_position(decoder);
     model->encoder_ = compile_ir(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties);
-    model->decoder_ = compile_ir(decoder, "openvino_decoder_model", options.device, properties);
+    model->decoder_ = decoder;
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
     model->detokenizer_ = compile_ir(read_ir(dir, "openvino_detokenizer"), "openvino_detokenizer", "CPU", {});
     return model;
 }
 
-ov::CompiledModel& WhisperModel::word_decoder() const {
-    std::call_once(word_decoder_compiled_, [this] {
+ov::CompiledModel WhisperModel::compile_word_decoder() const {
+    std::lock_guard<std::mutex> lock(word_decoder_mutex_);
+    if (!word_decoder_) {
         auto decoder = read_decoder(dir_);
         // GenAI's order: decompose and expose the scores, then slice the logits.
         const size_t layers = expose_cross_attention_scores(decoder);
@@ -53,9 +54,9 @@ ov::CompiledModel& WhisperModel::word_decoder() const {
         }
         add_position_logits(decoder);
         slice_logits_to_last_position(decoder);
-        word_decoder_ = compile_ir(decoder, "openvino_decoder_model (word timestamps)", options_.device, options_.properties());
-    });
-    return word_decoder_;
+        word_decoder_ = decoder;
+    }
+    return compile_ir(word_decoder_, "openvino_decoder_model (word timestamps)", options_.device, options_.properties());
 }
 
 ov::CompiledModel& WhisperModel::byte_detokenizer() const {
@@ -70,14 +71,15 @@ ov::CompiledModel& WhisperModel::byte_detokenizer() const {
 std::unique_ptr<WhisperSession> WhisperModel::create_session() const {
     WhisperTokenizer tokenizer(tokenizer_.create_infer_request(), detokenizer_.create_infer_request(),
                                [this] { return byte_detokenizer().create_infer_request(); });
-    return std::make_unique<WhisperSession>(*this, encoder_.create_infer_request(), decoder_.create_infer_request(), std::move(tokenizer));
+    ov::CompiledModel decoder = compile_ir(decoder_, "openvino_decoder_model", options_.device, options_.properties());
+    return std::make_unique<WhisperSession>(*this, encoder_.create_infer_request(), decoder.create_infer_request(), std::move(tokenizer));
 }
 
 WhisperSession::WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ov::InferRequest decoder, WhisperTokenizer tokenizer)
     : model_(model), encoder_(std::move(encoder)), decoder_(std::move(decoder)), tokenizer_(std::move(tokenizer)) {}
 
 WhisperDecoder& WhisperSession::word_decoder() {
-    if (!word_decoder_) word_decoder_.emplace(model_.word_decoder().create_infer_request());
+    if (!word_decoder_) word_decoder_.emplace(model_.compile_word_decoder().create_infer_request());
     return *word_decoder_;
 }
 

@@ -30,10 +30,10 @@ public:
     std::unique_ptr<WhisperSession> create_session() const;
 
     // The decoder for word timestamps: cross-attention decomposed to expose its scores, plus logits at
-    // chosen positions. Compiled on first use, since it holds a second copy of the decoder that most
-    // requests never need; thread-safe. Throws Error(UNSUPPORTED_MODEL) when the decoder's
-    // cross-attention cannot be found or decomposed.
-    ov::CompiledModel& word_decoder() const;
+    // chosen positions. Compiled for a session on its first use, since it holds a second copy of the
+    // decoder that most requests never need; thread-safe. Throws Error(UNSUPPORTED_MODEL) when the
+    // decoder's cross-attention cannot be found or decomposed.
+    ov::CompiledModel compile_word_decoder() const;
 
     // The detokenizer with keep_token_bytes(), for token bytes; compiled on first use, thread-safe.
     ov::CompiledModel& byte_detokenizer() const;
@@ -47,11 +47,14 @@ private:
     WhisperFeatureExtractor features_;
     // create_infer_request is thread-safe but not const in OpenVINO's API.
     mutable ov::CompiledModel encoder_;
-    mutable ov::CompiledModel decoder_;
+    // Each session compiles its own decoder: two infer requests of one compiled stateful decoder were
+    // measured to share its cross-attention cache on the CPU (a second worker answered with the first
+    // worker's transcript), so the decoders' requests never share a compiled model.
+    std::shared_ptr<ov::Model> decoder_;
     mutable ov::CompiledModel tokenizer_;
     mutable ov::CompiledModel detokenizer_;
-    mutable std::once_flag word_decoder_compiled_;
-    mutable ov::CompiledModel word_decoder_;
+    mutable std::mutex word_decoder_mutex_;
+    mutable std::shared_ptr<ov::Model> word_decoder_;
     mutable std::once_flag byte_detokenizer_compiled_;
     mutable ov::CompiledModel byte_detokenizer_;
 };
@@ -65,7 +68,7 @@ public:
     // last_hidden_state of one window of features [feature_size x nb_max_frames]; valid until the next call.
     ov::Tensor encode(std::vector<float>& window);
     WhisperDecoder& decoder() { return decoder_; }
-    // On the model's word_decoder(), created on first use.
+    // On its own compile of the model's word-timestamp decoder, made on first use.
     WhisperDecoder& word_decoder();
     WhisperTokenizer& tokenizer() { return tokenizer_; }
 

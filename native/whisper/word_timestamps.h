@@ -87,7 +87,7 @@ struct WordAlignmentWindow {
 };
 
 // Times the words of one window's text tokens with a teacher-forced pass over [start tokens,
-// <|notimestamps|>, text tokens, <|endoftext|>] on a decoder from WhisperModel::word_decoder().
+// <|notimestamps|>, text tokens, <|endoftext|>] on a decoder from WhisperModel::compile_word_decoder().
 // Resets the decoder.
 std::vector<WordTiming> align_words(WhisperDecoder& decoder, WhisperTokenizer& tokenizer, const WhisperConfig& config,
                                     const WordAlignmentWindow& window);
