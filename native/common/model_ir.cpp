@@ -25,9 +25,9 @@ std::string reason(const std::exception& e) {
     return text.empty() ? e.what() : text;
 }
 
-// Whether one line of the error's message is `wanted`. ov::Core rethrows what a plugin threw as a plain
-// ov::Exception holding the original message: the original type, such as ov::NotImplemented or
-// std::bad_alloc, is lost, and a line of the message is all that tells it.
+// Whether one line of the error's message is `wanted`. ov::Core rethrows a plugin's exception as a plain
+// ov::Exception that keeps only the message (its type is lost), so a line of that message is all that
+// tells which error it was.
 bool has_line(const std::exception& e, const std::string& wanted) {
     std::istringstream lines(e.what());
     std::string line;
