@@ -1,0 +1,157 @@
+// npm run bench -- <scenario> [options]: drives ovspeech over HTTP with 1, 2, 4 … concurrent clients and writes
+// benchmarks/results/bench-SCENARIO.{json,md,png}: throughput, latency, time to first byte, CPU, memory, outputs.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { packageRoot } from '../test/accuracy/corpus.js';
+import { type BenchResults, writeMarkdown } from './report.js';
+import { makeWorkload, SCENARIOS, type ScenarioName, type WorkloadOptions } from './scenarios.js';
+import { measure, runClients, type ResultRow } from './sweep.js';
+import { connectOvspeech, startOvspeech, type SystemUnderTest } from './systems.js';
+
+const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
+  --concurrency LIST  numbers of concurrent clients, in turn (default 1,2,4,8,16,32)
+  --requests N        requests per concurrency (default 32)
+  --warmup N          requests sent one at a time before the sweep, not measured (default 4)
+  --stream MODE       none, sse or audio: transcriptions are streamed (SSE) unless none; speech takes
+                      it as stream_format (default: sse for stt-short, audio for tts)
+  --models DIR        the models folder the started ovspeech serves (default .cache/real-models)
+  --workers N         ovspeech's --workers (default: the server's default)
+  --queue-length N    ovspeech's --queue-length (default: the server's default)
+  --url URL           measure the ovspeech running at URL instead of starting one
+  --pid PID           with --url: the server's process id, for its CPU and memory
+  --stt-model ID      default openai/whisper-base
+  --tts-model ID      default rhasspy/piper-en_US-joe-medium
+  --out DIR           where the results go (default benchmarks/results)`;
+
+const benchDir = path.join(packageRoot, 'benchmarks');
+
+function positiveInteger(value: string, option: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`--${option} takes a positive whole number; got "${value}"`);
+  return Number(value);
+}
+
+function parseOptions() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      concurrency: { type: 'string', default: '1,2,4,8,16,32' },
+      requests: { type: 'string', default: '32' },
+      warmup: { type: 'string', default: '4' },
+      stream: { type: 'string' },
+      models: { type: 'string', default: path.join(packageRoot, '.cache', 'real-models') },
+      workers: { type: 'string' },
+      'queue-length': { type: 'string' },
+      url: { type: 'string' },
+      pid: { type: 'string' },
+      'stt-model': { type: 'string', default: 'openai/whisper-base' },
+      'tts-model': { type: 'string', default: 'rhasspy/piper-en_US-joe-medium' },
+      out: { type: 'string', default: path.join(benchDir, 'results') },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const scenario = positionals[0] as ScenarioName | undefined;
+  if (positionals.length !== 1 || scenario === undefined || !SCENARIOS.includes(scenario)) {
+    throw new Error(`one scenario, of ${SCENARIOS.join(', ')}, is needed; got ${positionals.join(' ') || 'none'}\n\n${USAGE}`);
+  }
+  const stream = values.stream ?? (scenario === 'tts' ? 'audio' : 'sse');
+  if (stream !== 'none' && stream !== 'sse' && stream !== 'audio') throw new Error(`--stream takes none, sse or audio; got "${stream}"`);
+  if (scenario !== 'tts' && stream === 'audio') throw new Error('--stream audio is for speech; transcriptions stream as sse');
+  const concurrencies = values.concurrency.split(',').map((c) => positiveInteger(c, 'concurrency'));
+  const optional = (value: string | undefined, option: string) => (value === undefined ? undefined : positiveInteger(value, option));
+  return {
+    scenario,
+    workload: { sttModel: values['stt-model'], ttsModel: values['tts-model'], stream } satisfies WorkloadOptions,
+    concurrencies,
+    requests: positiveInteger(values.requests, 'requests'),
+    warmup: Number(values.warmup),
+    url: values.url,
+    pid: optional(values.pid, 'pid'),
+    ovspeech: {
+      modelsDir: path.resolve(values.models),
+      workers: optional(values.workers, 'workers'),
+      queueLength: optional(values['queue-length'], 'queue-length'),
+    },
+    outDir: path.resolve(values.out),
+  };
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: packageRoot, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Draws the PNG in the benchmark's pinned Python environment (chart-venv.sh). */
+function drawChart(jsonFile: string, pngFile: string): void {
+  execFileSync('bash', [path.join(benchDir, 'chart-venv.sh')], { stdio: 'inherit' });
+  execFileSync(path.join(packageRoot, '.cache', 'bench-venv', 'bin', 'python'), [path.join(benchDir, 'chart.py'), jsonFile, pngFile], {
+    stdio: 'inherit',
+  });
+}
+
+function describe(row: ResultRow): string {
+  const latency = row.latencyMs === null ? '–' : `p50 ${row.latencyMs.p50.toFixed(0)} p95 ${row.latencyMs.p95.toFixed(0)} ms`;
+  const ttfb = row.ttfbMs === null ? '' : `, TTFB p50 ${row.ttfbMs.p50.toFixed(0)} ms`;
+  const cpu = row.server === null ? '' : `, ${row.server.cpuCores.toFixed(2)} cores, ${row.server.peakRssMiB.toFixed(0)} MiB`;
+  return `${row.system}, ${row.concurrency} clients: ${row.requests - row.failed}/${row.requests} ok, ${row.requestsPerSecond.toFixed(2)} req/s, ${row.audioSecondsPerSecond.toFixed(2)} audio-s/s, ${latency}${ttfb}${cpu}`;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const workload = await makeWorkload(options.scenario, options.workload);
+  const loadAverage = os.loadavg();
+  const system: SystemUnderTest = options.url === undefined ? await startOvspeech(options.ovspeech) : await connectOvspeech(options.url, options.pid);
+  const rows: ResultRow[] = [];
+  try {
+    console.log(`bench: ${system.name} at ${system.url}; warming up with ${options.warmup} requests`);
+    const warm = await runClients(workload, system.url, options.warmup, 1);
+    const failure = warm.find((r) => 'error' in r);
+    if (failure !== undefined && 'error' in failure) throw new Error(`a warm-up request failed: ${failure.error}`);
+    for (const concurrency of options.concurrencies) {
+      const row = await measure(system, workload, concurrency, options.requests);
+      console.log(`bench: ${describe(row)}`);
+      rows.push(row);
+    }
+  } finally {
+    await system.close();
+  }
+  const results: BenchResults = {
+    generated: new Date().toISOString(),
+    commit: gitCommit(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      node: process.version,
+      platform: `${os.type()} ${os.release()}`,
+      loadAverage,
+    },
+    scenario: options.scenario,
+    workload: workload.description,
+    audioCounted: workload.audioCounted,
+    stream: workload.stream,
+    requestsPerStep: options.requests,
+    warmupRequests: options.warmup,
+    concurrencies: options.concurrencies,
+    systems: [{ name: system.name, settings: system.settings }],
+    rows,
+  };
+  mkdirSync(options.outDir, { recursive: true });
+  const jsonFile = path.join(options.outDir, `bench-${options.scenario}.json`);
+  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  const mdFile = writeMarkdown(jsonFile);
+  const pngFile = jsonFile.replace(/\.json$/, '.png');
+  drawChart(jsonFile, pngFile);
+  console.log(`bench: results in ${[jsonFile, mdFile, pngFile].map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+}
+
+await main();

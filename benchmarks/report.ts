@@ -1,0 +1,98 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+
+import { type ScenarioName } from './scenarios.js';
+import { type ResultRow } from './sweep.js';
+
+/** What bench.ts writes to bench-SCENARIO.json; the Markdown table and the chart are made from this alone. */
+export interface BenchResults {
+  generated: string;
+  commit: string;
+  machine: { cpu: string; cores: number; node: string; platform: string; loadAverage: number[] };
+  scenario: ScenarioName;
+  workload: Record<string, unknown>;
+  audioCounted: 'input' | 'output';
+  stream: string;
+  requestsPerStep: number;
+  warmupRequests: number;
+  concurrencies: number[];
+  systems: Array<{ name: string; settings: Record<string, unknown> }>;
+  rows: ResultRow[];
+}
+
+const fixed = (x: number, digits: number) => x.toFixed(digits);
+const ms = (x: number | undefined) => (x === undefined ? '–' : fixed(x, 0));
+
+/** Inputs of `row` whose output equals `reference`'s, of the inputs both answered. */
+export function matching(row: ResultRow, reference: ResultRow): { equal: number; compared: number } {
+  const ids = Object.keys(reference.outputs).filter((id) => id in row.outputs);
+  const equal = ids.filter((id) => JSON.stringify(row.outputs[id]) === JSON.stringify(reference.outputs[id])).length;
+  return { equal, compared: ids.length };
+}
+
+export function benchMarkdown(results: BenchResults): string {
+  const reference = results.rows[0];
+  const audio = results.audioCounted === 'input' ? 'input audio' : 'output audio';
+  const out: string[] = [];
+  out.push(`# Benchmark: ${results.scenario}`);
+  out.push('');
+  out.push(
+    `${results.generated}, commit ${results.commit}; ${results.machine.cpu}, ${results.machine.cores} cores, load average ` +
+      `${results.machine.loadAverage.map((x) => fixed(x, 2)).join(' ')} at the start; Node ${results.machine.node}.`,
+  );
+  out.push('');
+  out.push(
+    `${results.requestsPerStep} requests per concurrency after ${results.warmupRequests} warm-up requests; streamed: ${results.stream}. ` +
+      `Audio-s/s counts ${audio}. Inputs: ${String(results.workload.inputs)}.`,
+  );
+  out.push('');
+  out.push(
+    `"same output" compares each input's output with the first row's (${reference?.system ?? '–'}, ${reference?.concurrency ?? '–'} clients).`,
+  );
+  out.push('');
+  const header = [
+    'system',
+    'clients',
+    'ok / sent',
+    'req/s',
+    'audio-s/s',
+    'latency p50 / p95 / p99 ms',
+    'TTFB p50 / p95 / p99 ms',
+    'CPU cores',
+    'peak RSS MiB',
+    'same output',
+  ];
+  out.push(`| ${header.join(' | ')} |`);
+  out.push(`| ${header.map(() => '---').join(' | ')} |`);
+  for (const row of results.rows) {
+    const match = reference === undefined ? undefined : matching(row, reference);
+    const cells = [
+      row.system,
+      String(row.concurrency),
+      `${row.requests - row.failed} / ${row.requests}`,
+      fixed(row.requestsPerSecond, 2),
+      fixed(row.audioSecondsPerSecond, 2),
+      row.latencyMs === null ? '–' : `${ms(row.latencyMs.p50)} / ${ms(row.latencyMs.p95)} / ${ms(row.latencyMs.p99)}`,
+      row.ttfbMs === null ? '–' : `${ms(row.ttfbMs.p50)} / ${ms(row.ttfbMs.p95)} / ${ms(row.ttfbMs.p99)}`,
+      row.server === null ? '–' : fixed(row.server.cpuCores, 2),
+      row.server === null ? '–' : `${fixed(row.server.peakRssMiB, 0)}${row.server.peakRssFrom === 'sampled' ? ' (sampled)' : ''}`,
+      match === undefined ? '–' : `${match.equal}/${match.compared}${row.unstableInputs.length > 0 ? `, ${row.unstableInputs.length} unstable` : ''}`,
+    ];
+    out.push(`| ${cells.join(' | ')} |`);
+  }
+  const errors = results.rows.flatMap((row) =>
+    Object.entries(row.errors).map(([message, count]) => `- ${row.system}, ${row.concurrency} clients: ${count}× ${message}`),
+  );
+  if (errors.length > 0) out.push('', '## Errors', '', ...errors);
+  out.push('', '## Systems', '');
+  for (const system of results.systems) out.push(`- **${system.name}**: \`${JSON.stringify(system.settings)}\``);
+  out.push('');
+  return out.join('\n');
+}
+
+/** Writes the Markdown table beside the JSON file it is made from. */
+export function writeMarkdown(jsonFile: string): string {
+  const results = JSON.parse(readFileSync(jsonFile, 'utf8')) as BenchResults;
+  const mdFile = jsonFile.replace(/\.json$/, '.md');
+  writeFileSync(mdFile, benchMarkdown(results));
+  return mdFile;
+}

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { readWavLayout } from '../src/audio/wav.js';
+import { OPENAI_PCM_SAMPLE_RATE } from '../src/audio/encode.js';
+import { packageRoot, prepareClips, readSentences } from '../test/accuracy/corpus.js';
+
+/** The scenarios built so far; stt-long (5 minutes of speech a request) and mixed (both kinds at once) are to come. */
+export const SCENARIOS = ['stt-short', 'tts'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** What a system produced for one input: the transcript (speech to text), or the audio (text to speech). */
+export type Output = { text: string } | { samples: number; sha256: string };
+
+/** One request's outcome. */
+export type RequestResult =
+  | {
+      input: string;
+      latencyMs: number;
+      /** Time to the first byte of a streamed body; undefined when the request was not streamed. */
+      ttfbMs: number | undefined;
+      /** Seconds of audio sent (speech to text) or received (text to speech). */
+      audioSeconds: number;
+      output: Output;
+      /** Words in a transcript; 0 for audio. */
+      words: number;
+    }
+  | { input: string; latencyMs: number; error: string };
+
+/** The inputs of a scenario, and how one request of them is sent. */
+export interface Workload {
+  scenario: ScenarioName;
+  /** Which audio audio-seconds per second counts: the input's (speech to text) or the output's (text to speech). */
+  audioCounted: 'input' | 'output';
+  /** How requests are streamed, which makes time to first byte measurable ("none": not streamed). */
+  stream: string;
+  /** What the inputs are and the request fields, for the results. */
+  description: Record<string, unknown>;
+  inputIds: readonly string[];
+  /** Sends the input at `index` (modulo the number of inputs) to the server at `url`. */
+  send(url: string, index: number): Promise<RequestResult>;
+}
+
+export interface WorkloadOptions {
+  sttModel: string;
+  ttsModel: string;
+  /** Whether requests are streamed: transcriptions with stream=true (SSE), speech with this stream_format. */
+  stream: 'none' | 'sse' | 'audio';
+}
+
+/** stt-short's clips: espeak-ng speech of the accuracy suite's sentences, kept when 3 to 10 s long. */
+const SHORT_CLIP_SECONDS = { min: 3, max: 10 } as const;
+const clipsDir = path.join(packageRoot, '.cache', 'bench', 'clips');
+
+/** The sentences of a tts input: 1 to 5 consecutive sentences of the accuracy suite's list, in turn. */
+const TTS_INPUTS = 20;
+const TTS_MAX_SENTENCES = 5;
+
+export async function makeWorkload(scenario: ScenarioName, options: WorkloadOptions): Promise<Workload> {
+  return scenario === 'stt-short' ? shortSpeechWorkload(options) : speechWorkload(options);
+}
+
+function shortSpeechWorkload(options: WorkloadOptions): Workload {
+  const clips = prepareClips(readSentences(), clipsDir, ['clean'])
+    .map((clip) => {
+      const bytes = readFileSync(clip.path);
+      const layout = readWavLayout(bytes);
+      return { id: clip.id, bytes, seconds: layout.frames / layout.sampleRate };
+    })
+    .filter((clip) => clip.seconds >= SHORT_CLIP_SECONDS.min && clip.seconds <= SHORT_CLIP_SECONDS.max);
+  if (clips.length === 0) throw new Error(`no clip of the accuracy sentences is ${SHORT_CLIP_SECONDS.min} to ${SHORT_CLIP_SECONDS.max} s long`);
+  const fields = { model: options.sttModel, language: 'en', temperature: '0', response_format: 'json', stream: String(options.stream !== 'none') };
+  return {
+    scenario: 'stt-short',
+    audioCounted: 'input',
+    stream: options.stream === 'none' ? 'none' : 'sse',
+    description: {
+      inputs: `${clips.length} espeak-ng clips of test/accuracy/sentences.txt (clean), ${SHORT_CLIP_SECONDS.min}–${SHORT_CLIP_SECONDS.max} s, 16 kHz WAV`,
+      audioSeconds: clips.reduce((total, clip) => total + clip.seconds, 0),
+      fields,
+    },
+    inputIds: clips.map((clip) => clip.id),
+    async send(url, index) {
+      const clip = clips[index % clips.length]!;
+      const form = new FormData();
+      form.set('file', new Blob([clip.bytes], { type: 'audio/wav' }), `${clip.id}.wav`);
+      for (const [name, value] of Object.entries(fields)) form.set(name, value);
+      const started = performance.now();
+      const response = await fetch(`${url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+      const body = await readBody(response, started);
+      const latencyMs = performance.now() - started;
+      if (!response.ok) return { input: clip.id, latencyMs, error: errorText(response.status, body.bytes) };
+      const text = options.stream === 'none' ? (JSON.parse(body.bytes.toString('utf8')) as { text: string }).text : streamedTranscript(body.bytes);
+      return {
+        input: clip.id,
+        latencyMs,
+        ttfbMs: options.stream === 'none' ? undefined : body.ttfbMs,
+        audioSeconds: clip.seconds,
+        output: { text },
+        words: text.split(/\s+/).filter((word) => word !== '').length,
+      };
+    },
+  };
+}
+
+function speechWorkload(options: WorkloadOptions): Workload {
+  const sentences = readSentences().map((s) => s.text);
+  const inputs = Array.from({ length: TTS_INPUTS }, (_, i) => {
+    const count = (i % TTS_MAX_SENTENCES) + 1;
+    const first = (i * 3) % (sentences.length - TTS_MAX_SENTENCES);
+    return { id: `t${String(i + 1).padStart(2, '0')}-${count}s`, text: sentences.slice(first, first + count).join(' ') };
+  });
+  // pcm is 24 kHz s16le mono, in-process (no ffmpeg): its length tells the seconds of audio made.
+  const fields = { model: options.ttsModel, response_format: 'pcm', ...(options.stream === 'none' ? {} : { stream_format: options.stream }) };
+  return {
+    scenario: 'tts',
+    audioCounted: 'output',
+    stream: options.stream,
+    description: { inputs: `${inputs.length} texts of 1–${TTS_MAX_SENTENCES} consecutive sentences of test/accuracy/sentences.txt`, fields },
+    inputIds: inputs.map((input) => input.id),
+    async send(url, index) {
+      const input = inputs[index % inputs.length]!;
+      const started = performance.now();
+      const response = await fetch(`${url}/v1/audio/speech`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...fields, input: input.text }),
+      });
+      const body = await readBody(response, started);
+      const latencyMs = performance.now() - started;
+      if (!response.ok) return { input: input.id, latencyMs, error: errorText(response.status, body.bytes) };
+      const pcm = options.stream === 'sse' ? streamedAudio(body.bytes) : body.bytes;
+      const samples = pcm.length / 2;
+      return {
+        input: input.id,
+        latencyMs,
+        ttfbMs: options.stream === 'none' ? undefined : body.ttfbMs,
+        audioSeconds: samples / OPENAI_PCM_SAMPLE_RATE,
+        output: { samples, sha256: createHash('sha256').update(pcm).digest('hex') },
+        words: 0,
+      };
+    },
+  };
+}
+
+/** The whole body, and when its first byte came (ms after `started`). */
+async function readBody(response: Response, started: number): Promise<{ bytes: Buffer; ttfbMs: number }> {
+  const chunks: Buffer[] = [];
+  let ttfbMs = Number.NaN;
+  for await (const chunk of response.body ?? []) {
+    if (chunks.length === 0) ttfbMs = performance.now() - started;
+    chunks.push(Buffer.from(chunk));
+  }
+  return { bytes: Buffer.concat(chunks), ttfbMs };
+}
+
+function errorText(status: number, body: Buffer): string {
+  try {
+    return `${status} ${(JSON.parse(body.toString('utf8')) as { error: { message: string } }).error.message}`;
+  } catch {
+    return `${status} ${body.toString('utf8').slice(0, 200)}`;
+  }
+}
+
+/** The JSON `data:` events of a text/event-stream body. */
+function events(body: Buffer): Array<Record<string, unknown>> {
+  return body
+    .toString('utf8')
+    .split('\n\n')
+    .filter((event) => event.startsWith('data: '))
+    .map((event) => JSON.parse(event.slice('data: '.length)) as Record<string, unknown>);
+}
+
+function failedEvent(all: ReadonlyArray<Record<string, unknown>>): void {
+  const failure = all.find((event) => event.type === 'error');
+  if (failure !== undefined) throw new Error(`the stream ended in an error: ${JSON.stringify(failure)}`);
+}
+
+/** The text of a streamed transcription's transcript.text.done event. */
+function streamedTranscript(body: Buffer): string {
+  const all = events(body);
+  failedEvent(all);
+  const done = all.find((event) => event.type === 'transcript.text.done');
+  if (typeof done?.text !== 'string') throw new Error('the transcription stream has no transcript.text.done event');
+  return done.text;
+}
+
+/** The audio of a speech SSE stream's speech.audio.delta events. */
+function streamedAudio(body: Buffer): Buffer {
+  const all = events(body);
+  failedEvent(all);
+  return Buffer.concat(all.filter((event) => event.type === 'speech.audio.delta').map((event) => Buffer.from(String(event.audio), 'base64')));
+}

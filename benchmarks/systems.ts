@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+
+import { packageRoot } from '../test/accuracy/corpus.js';
+
+/**
+ * A system under test: an OpenAI-compatible speech server reached over HTTP, and the process whose CPU and
+ * memory are measured. ovspeech is one; the reference runners (GenAI, faster-whisper, piper-onnx) are to be
+ * others, each behind the same endpoints, so that one load generator drives them all alike.
+ */
+export interface SystemUnderTest {
+  /** The name in result rows and chart legends, e.g. "ovspeech --workers 1". */
+  name: string;
+  /** What the system is and how it is configured, recorded with each row. */
+  settings: Record<string, unknown>;
+  /** Base URL without the /v1 prefix. */
+  url: string;
+  /** The server's process id, when known: CPU and memory are read from /proc/PID. */
+  pid: number | undefined;
+  close(): Promise<void>;
+}
+
+/** How long a started server may take to listen and load its models. */
+const START_TIMEOUT_MS = 300_000;
+const HEALTH_POLL_MS = 250;
+
+export interface OvspeechOptions {
+  modelsDir: string;
+  workers: number | undefined;
+  queueLength: number | undefined;
+}
+
+/** Starts the real CLI (`node dist/cli.js serve`) on an ephemeral port and waits until /health says every model is ready. */
+export async function startOvspeech(options: OvspeechOptions): Promise<SystemUnderTest> {
+  const args = [path.join(packageRoot, 'dist', 'cli.js'), 'serve', '--models', options.modelsDir, '--host', '127.0.0.1', '--port', '0'];
+  if (options.workers !== undefined) args.push('--workers', String(options.workers));
+  if (options.queueLength !== undefined) args.push('--queue-length', String(options.queueLength));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OVSPEECH_LOG_LEVEL: 'info' } });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-8192)));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`ovspeech exited (${signal ?? `code ${code}`}) before it was ready:\n${stderr}`))),
+  );
+  const close = () => stop(child);
+  try {
+    const url = await Promise.race([listeningUrl(child), exited, timeout('listen')]);
+    await Promise.race([waitHealthy(url), exited, timeout('load its models')]);
+    const settings = { server: 'ovspeech', command: `ovspeech ${args.slice(1).join(' ')}`, workers: options.workers ?? 'default' };
+    const name = `ovspeech${options.workers === undefined ? '' : ` --workers ${options.workers}`}`;
+    return { name, settings, url, pid: child.pid, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** A server already running at `url`; `pid`, when given, is its process for CPU and memory. */
+export async function connectOvspeech(url: string, pid: number | undefined): Promise<SystemUnderTest> {
+  const base = url.replace(/\/+$/, '');
+  await waitHealthy(base);
+  return { name: 'ovspeech', settings: { server: 'ovspeech', url: base }, url: base, pid, close: async () => {} };
+}
+
+function timeout(what: string): Promise<never> {
+  return new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`ovspeech did not ${what} within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS).unref(),
+  );
+}
+
+/** The URL of the server's "listening on" log line (pino JSON on stdout). */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const record = JSON.parse(line) as { url?: unknown };
+        if (typeof record.url === 'string') resolve(record.url);
+      } catch {
+        // Not a log record: ignore it.
+      }
+    });
+  });
+}
+
+/** Polls GET /health until it answers 200 (every model loaded); a model that failed to load is an error. */
+async function waitHealthy(url: string): Promise<void> {
+  for (;;) {
+    const response = await fetch(`${url}/health`).catch(() => undefined);
+    if (response?.status === 200) return;
+    const body = response === undefined ? undefined : await response.text();
+    if (body?.includes('"failed"')) throw new Error(`a model failed to load: ${body}`);
+    await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
+  }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
