@@ -7,10 +7,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { packageRoot } from '../test/accuracy/corpus.js';
-import { type BenchResults, writeMarkdown } from './report.js';
-import { makeWorkload, SCENARIOS, type ScenarioName, type WorkloadOptions } from './scenarios.js';
+import { type BenchResults, matching, writeMarkdown } from './report.js';
+import { makeWorkload, SCENARIOS, type ScenarioName, type Workload, type WorkloadOptions } from './scenarios.js';
 import { measure, runClients, type ResultRow } from './sweep.js';
-import { connectOvspeech, startOvspeech, type SystemUnderTest } from './systems.js';
+import { connectOvspeech, startOvspeech, type OvspeechOptions, type SystemUnderTest } from './systems.js';
 
 const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --concurrency LIST  numbers of concurrent clients, in turn (default 1,2,4,8,16,32)
@@ -18,10 +18,11 @@ const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --warmup N          requests sent one at a time before the sweep, not measured (default 4)
   --stream MODE       none, sse or audio: transcriptions are streamed (SSE) unless none; speech takes
                       it as stream_format (default: sse for stt-short, audio for tts)
+  --systems LIST      the systems measured in turn, each in a fresh server process, e.g.
+                      ovspeech,ovspeech:workers=2 (default ovspeech: the server's default workers)
   --models DIR        the models folder the started ovspeech serves (default .cache/real-models)
-  --workers N         ovspeech's --workers (default: the server's default)
   --queue-length N    ovspeech's --queue-length (default: the server's default)
-  --url URL           measure the ovspeech running at URL instead of starting one
+  --url URL           measure the one ovspeech running at URL instead of starting any
   --pid PID           with --url: the server's process id, for its CPU and memory
   --stt-model ID      default openai/whisper-base
   --tts-model ID      default rhasspy/piper-en_US-joe-medium
@@ -43,7 +44,7 @@ function parseOptions() {
       warmup: { type: 'string', default: '4' },
       stream: { type: 'string' },
       models: { type: 'string', default: path.join(packageRoot, '.cache', 'real-models') },
-      workers: { type: 'string' },
+      systems: { type: 'string', default: 'ovspeech' },
       'queue-length': { type: 'string' },
       url: { type: 'string' },
       pid: { type: 'string' },
@@ -74,13 +75,18 @@ function parseOptions() {
     warmup: Number(values.warmup),
     url: values.url,
     pid: optional(values.pid, 'pid'),
-    ovspeech: {
-      modelsDir: path.resolve(values.models),
-      workers: optional(values.workers, 'workers'),
-      queueLength: optional(values['queue-length'], 'queue-length'),
-    },
+    systems: values.systems
+      .split(',')
+      .map((spec) => parseSystem(spec, path.resolve(values.models), optional(values['queue-length'], 'queue-length'))),
     outDir: path.resolve(values.out),
   };
+}
+
+/** A --systems entry: "ovspeech" or "ovspeech:workers=N". */
+function parseSystem(spec: string, modelsDir: string, queueLength: number | undefined): OvspeechOptions {
+  const match = /^ovspeech(?::workers=(\d+))?$/.exec(spec);
+  if (match === null) throw new Error(`--systems takes ovspeech or ovspeech:workers=N, comma-separated; got "${spec}"`);
+  return { modelsDir, workers: match[1] === undefined ? undefined : positiveInteger(match[1], 'systems workers'), queueLength };
 }
 
 function gitCommit(): string {
@@ -106,25 +112,59 @@ function describe(row: ResultRow): string {
   return `${row.system}, ${row.concurrency} clients: ${row.requests - row.failed}/${row.requests} ok, ${row.requestsPerSecond.toFixed(2)} req/s, ${row.audioSecondsPerSecond.toFixed(2)} audio-s/s, ${latency}${ttfb}${cpu}`;
 }
 
+/** Warms `system` up, then measures it at each concurrency. */
+async function sweep(
+  system: SystemUnderTest,
+  workload: Workload,
+  concurrencies: readonly number[],
+  requests: number,
+  warmup: number,
+): Promise<ResultRow[]> {
+  console.log(`bench: ${system.name} at ${system.url}; warming up with ${warmup} requests`);
+  const failure = (await runClients(workload, system.url, warmup, 1)).find((r) => 'error' in r);
+  if (failure !== undefined && 'error' in failure) throw new Error(`a warm-up request to ${system.name} failed: ${failure.error}`);
+  const rows: ResultRow[] = [];
+  for (const concurrency of concurrencies) {
+    const row = await measure(system, workload, concurrency, requests);
+    console.log(`bench: ${describe(row)}`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Says which rows' outputs differ from the first row's: their ratios do not count. */
+function warnOfOtherOutputs(rows: readonly ResultRow[]): void {
+  const reference = rows[0];
+  if (reference === undefined) return;
+  for (const row of rows) {
+    const { equal, compared } = matching(row, reference);
+    if (equal < compared || row.unstableInputs.length > 0) {
+      console.warn(
+        `bench: WARNING ${row.system}, ${row.concurrency} clients: ${compared - equal} of ${compared} outputs differ from ` +
+          `${reference.system}, ${reference.concurrency} clients'; ${row.unstableInputs.length} inputs changed within the step`,
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const workload = await makeWorkload(options.scenario, options.workload);
   const loadAverage = os.loadavg();
-  const system: SystemUnderTest = options.url === undefined ? await startOvspeech(options.ovspeech) : await connectOvspeech(options.url, options.pid);
+  const systems: BenchResults['systems'] = [];
   const rows: ResultRow[] = [];
-  try {
-    console.log(`bench: ${system.name} at ${system.url}; warming up with ${options.warmup} requests`);
-    const warm = await runClients(workload, system.url, options.warmup, 1);
-    const failure = warm.find((r) => 'error' in r);
-    if (failure !== undefined && 'error' in failure) throw new Error(`a warm-up request failed: ${failure.error}`);
-    for (const concurrency of options.concurrencies) {
-      const row = await measure(system, workload, concurrency, options.requests);
-      console.log(`bench: ${describe(row)}`);
-      rows.push(row);
+  const starts =
+    options.url === undefined ? options.systems.map((system) => () => startOvspeech(system)) : [() => connectOvspeech(options.url!, options.pid)];
+  for (const start of starts) {
+    const system = await start();
+    try {
+      rows.push(...(await sweep(system, workload, options.concurrencies, options.requests, options.warmup)));
+      systems.push({ name: system.name, settings: system.settings });
+    } finally {
+      await system.close();
     }
-  } finally {
-    await system.close();
   }
+  warnOfOtherOutputs(rows);
   const results: BenchResults = {
     generated: new Date().toISOString(),
     commit: gitCommit(),
@@ -142,7 +182,7 @@ async function main(): Promise<void> {
     requestsPerStep: options.requests,
     warmupRequests: options.warmup,
     concurrencies: options.concurrencies,
-    systems: [{ name: system.name, settings: system.settings }],
+    systems,
     rows,
   };
   mkdirSync(options.outDir, { recursive: true });

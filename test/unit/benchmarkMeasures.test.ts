@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+
+import { matching } from '../../benchmarks/report.js';
+import { type Workload } from '../../benchmarks/scenarios.js';
+import { UsageMeter } from '../../benchmarks/serverProcess.js';
+import { percentiles, runClients, type ResultRow } from '../../benchmarks/sweep.js';
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
+}
+
+describe('benchmark harness: measures', () => {
+  it('takes nearest-rank percentiles', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
+    assert.deepEqual(percentiles(values), { p50: 50, p95: 95, p99: 99 });
+    assert.deepEqual(percentiles([7]), { p50: 7, p95: 7, p99: 7 });
+    assert.deepEqual(percentiles([1, 2, 3]), { p50: 2, p95: 3, p99: 3 });
+    assert.equal(percentiles([]), null);
+  });
+
+  it("reads a process's CPU time and peak resident memory from /proc", () => {
+    const meter = new UsageMeter(process.pid);
+    const before = process.cpuUsage();
+    meter.begin();
+    // Busy until getrusage(2) counts 0.3 s of CPU, however loaded the machine is.
+    while (cpuSecondsSince(before) < 0.3);
+    const usage = meter.end();
+    const expected = cpuSecondsSince(before);
+    // /proc counts clock ticks (10 ms); other threads of the process may add a little.
+    assert.ok(Math.abs(usage.cpuSeconds - expected) <= 0.05, `cpuSeconds ${usage.cpuSeconds}, getrusage ${expected}`);
+    assert.ok(usage.cpuCores > 0 && usage.cpuCores <= 4, `cpuCores ${usage.cpuCores}`);
+    assert.ok(usage.peakRssMiB > 10 && usage.peakRssMiB < 4096, `peakRssMiB ${usage.peakRssMiB}`);
+  });
+
+  it('keeps the given number of requests in flight, sending each index once, over HTTP', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const server = createServer((_, response) => {
+      most = Math.max(most, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        response.end('ok');
+      }, 30);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sent: number[] = [];
+    const workload: Workload = {
+      scenario: 'tts',
+      audioCounted: 'output',
+      stream: 'none',
+      description: {},
+      inputIds: ['a', 'b', 'c'],
+      async send(base, index) {
+        sent.push(index);
+        const started = performance.now();
+        const text = await (await fetch(base)).text();
+        return { input: 'abc'[index % 3]!, latencyMs: performance.now() - started, ttfbMs: undefined, audioSeconds: 1, output: { text }, words: 1 };
+      },
+    };
+    try {
+      const results = await runClients(workload, url, 10, 4);
+      assert.equal(results.length, 10);
+      assert.deepEqual(
+        [...sent].sort((a, b) => a - b),
+        [...Array(10).keys()],
+      );
+      assert.equal(most, 4);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("counts the inputs whose output equals the reference row's", () => {
+    const row = (outputs: ResultRow['outputs']) => ({ outputs }) as ResultRow;
+    const reference = row({ a: { text: 'x' }, b: { text: 'y' }, c: { samples: 3, sha256: 'f' } });
+    assert.deepEqual(matching(row({ a: { text: 'x' }, b: { text: 'z' }, c: { samples: 3, sha256: 'f' } }), reference), { equal: 2, compared: 3 });
+    assert.deepEqual(matching(row({ a: { text: 'x' } }), reference), { equal: 1, compared: 1 });
+  });
+});
