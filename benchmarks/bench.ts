@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { packageRoot } from '../test/accuracy/corpus.js';
-import { type BenchResults, matching, writeMarkdown } from './report.js';
+import { type BenchResults, drawChart, matching, writeMarkdown } from './report.js';
 import { makeWorkload, SCENARIOS, type ScenarioName, type Workload, type WorkloadOptions } from './scenarios.js';
 import { measure, runClients, type ResultRow } from './sweep.js';
 import { ensurePythonEnv, runReference } from '../test/accuracy/pythonEnv.js';
@@ -32,8 +32,6 @@ const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --tts-model ID      default rhasspy/piper-en_US-joe-medium
   --out DIR           where the results go (default benchmarks/results)`;
 
-const benchDir = path.join(packageRoot, 'benchmarks');
-
 function positiveInteger(value: string, option: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`--${option} takes a positive whole number; got "${value}"`);
   return Number(value);
@@ -55,7 +53,7 @@ function parseOptions() {
       'stt-model': { type: 'string', default: 'openai/whisper-base' },
       'tts-model': { type: 'string', default: 'rhasspy/piper-en_US-joe-medium' },
       ct2: { type: 'string', default: path.join(packageRoot, '.cache', 'accuracy', 'whisper-base-ct2') },
-      out: { type: 'string', default: path.join(benchDir, 'results') },
+      out: { type: 'string', default: path.join(packageRoot, 'benchmarks', 'results') },
       help: { type: 'boolean', default: false },
     },
   });
@@ -77,7 +75,7 @@ function parseOptions() {
     workload: { sttModel: values['stt-model'], ttsModel: values['tts-model'], stream } satisfies WorkloadOptions,
     concurrencies,
     requests: positiveInteger(values.requests, 'requests'),
-    warmup: Number(values.warmup),
+    warmup: values.warmup === '0' ? 0 : positiveInteger(values.warmup, 'warmup'),
     url: values.url,
     pid: optional(values.pid, 'pid'),
     systems: values.systems.split(',').map((spec) =>
@@ -118,14 +116,6 @@ function gitCommit(): string {
   } catch {
     return 'unknown';
   }
-}
-
-/** Draws the PNG in the benchmark's pinned Python environment (chart-venv.sh). */
-function drawChart(jsonFile: string, pngFile: string): void {
-  execFileSync('bash', [path.join(benchDir, 'chart-venv.sh')], { stdio: 'inherit' });
-  execFileSync(path.join(packageRoot, '.cache', 'bench-venv', 'bin', 'python'), [path.join(benchDir, 'chart.py'), jsonFile, pngFile], {
-    stdio: 'inherit',
-  });
 }
 
 function describe(row: ResultRow): string {

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { packageRoot } from '../test/accuracy/corpus.js';
 
 import { type ScenarioName } from './scenarios.js';
 import { type ResultRow } from './sweep.js';
@@ -79,6 +83,7 @@ export function benchMarkdown(results: BenchResults): string {
     ];
     out.push(`| ${cells.join(' | ')} |`);
   }
+  out.push(...ratioSection(results));
   const errors = results.rows.flatMap((row) =>
     Object.entries(row.errors).map(([message, count]) => `- ${row.system}, ${row.concurrency} clients: ${count}× ${message}`),
   );
@@ -89,10 +94,62 @@ export function benchMarkdown(results: BenchResults): string {
   return out.join('\n');
 }
 
+/** The system the acceptance ratios of issue 12 are taken against: GenAI serial, OpenVINO Model Server's model. */
+export const BASELINE_SYSTEM = 'GenAI WhisperPipeline, serial';
+
+/**
+ * Each system's audio-s/s and p50 latency over the baseline's at the same number of clients, and over the
+ * best faster-whisper row's audio-s/s; a ratio whose outputs differ from the baseline's says so, since it
+ * does not count.
+ */
+function ratioSection(results: BenchResults): string[] {
+  const baselines = new Map(results.rows.filter((row) => row.system === BASELINE_SYSTEM).map((row) => [row.concurrency, row]));
+  if (baselines.size === 0) return [];
+  const bestFasterWhisper = new Map<number, ResultRow>();
+  for (const row of results.rows.filter((r) => r.system.startsWith('faster-whisper'))) {
+    const best = bestFasterWhisper.get(row.concurrency);
+    if (best === undefined || row.audioSecondsPerSecond > best.audioSecondsPerSecond) bestFasterWhisper.set(row.concurrency, row);
+  }
+  const out = ['', `## Ratios against ${BASELINE_SYSTEM}`, ''];
+  out.push('| system | clients | audio-s/s ÷ baseline | p50 latency ÷ baseline | audio-s/s ÷ best faster-whisper | outputs equal to the baseline |');
+  out.push('| --- | --- | --- | --- | --- | --- |');
+  for (const row of results.rows) {
+    const baseline = baselines.get(row.concurrency);
+    if (baseline === undefined || row.system === BASELINE_SYSTEM) continue;
+    const fasterWhisper = bestFasterWhisper.get(row.concurrency);
+    const match = matching(row, baseline);
+    const latency = row.latencyMs !== null && baseline.latencyMs !== null ? fixed(row.latencyMs.p50 / baseline.latencyMs.p50, 2) : '–';
+    const overFasterWhisper =
+      fasterWhisper === undefined || fasterWhisper === row
+        ? '–'
+        : `${fixed(row.audioSecondsPerSecond / fasterWhisper.audioSecondsPerSecond, 2)} (${fasterWhisper.system})`;
+    const cells = [
+      row.system,
+      String(row.concurrency),
+      fixed(row.audioSecondsPerSecond / baseline.audioSecondsPerSecond, 2),
+      latency,
+      overFasterWhisper,
+      `${match.equal}/${match.compared}${match.equal < match.compared ? ': does not count' : ''}`,
+    ];
+    out.push(`| ${cells.join(' | ')} |`);
+  }
+  return out;
+}
+
 /** Writes the Markdown table beside the JSON file it is made from. */
 export function writeMarkdown(jsonFile: string): string {
   const results = JSON.parse(readFileSync(jsonFile, 'utf8')) as BenchResults;
   const mdFile = jsonFile.replace(/\.json$/, '.md');
   writeFileSync(mdFile, benchMarkdown(results));
   return mdFile;
+}
+
+const benchDir = path.join(packageRoot, 'benchmarks');
+
+/** Draws the PNG in the benchmark's pinned Python environment (chart-venv.sh). */
+export function drawChart(jsonFile: string, pngFile: string): void {
+  execFileSync('bash', [path.join(benchDir, 'chart-venv.sh')], { stdio: 'inherit' });
+  execFileSync(path.join(packageRoot, '.cache', 'bench-venv', 'bin', 'python'), [path.join(benchDir, 'chart.py'), jsonFile, pngFile], {
+    stdio: 'inherit',
+  });
 }

@@ -36,6 +36,8 @@ export interface ResultRow {
   outputs: Record<string, Output>;
   /** Inputs whose repeated requests in this row produced different outputs. */
   unstableInputs: string[];
+  /** Every request in the order answered: its input, latency and time to first byte (null when not streamed or failed). */
+  timings: Array<{ input: string; latencyMs: number; ttfbMs: number | null; failed: boolean }>;
 }
 
 /** Nearest-rank percentiles. */
@@ -101,5 +103,6 @@ export async function measure(system: SystemUnderTest, workload: Workload, concu
     words: succeeded.reduce((total, r) => total + r.words, 0),
     outputs,
     unstableInputs: [...unstable].sort(),
+    timings: results.map((r) => ({ input: r.input, latencyMs: r.latencyMs, ttfbMs: 'error' in r ? null : (r.ttfbMs ?? null), failed: 'error' in r })),
   };
 }
