@@ -1,7 +1,7 @@
 // npm run bench -- <scenario> [options]: drives ovspeech over HTTP with 1, 2, 4 … concurrent clients and writes
 // benchmarks/results/bench-SCENARIO.{json,md,png}: throughput, latency, time to first byte, CPU, memory, outputs.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,11 +22,13 @@ const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --systems LIST      the systems measured in turn, each in a fresh server process (default ovspeech):
                       ovspeech[:workers=N], and for speech to text the reference runners
                       genai[:workers=N] (GenAI WhisperPipeline on the same OpenVINO folder; 1 = behind a lock)
-                      and faster-whisper[:workers=N] (on --ct2), e.g. ovspeech,genai,genai:workers=2
+                      and faster-whisper[:workers=N] (on --ct2); for speech piper[:workers=N] (onnxruntime on
+                      the same voice), e.g. ovspeech,genai,genai:workers=2
   --models DIR        the models folder the started ovspeech serves (default .cache/real-models)
   --queue-length N    ovspeech's --queue-length (default: the server's default)
   --url URL           measure the one ovspeech running at URL instead of starting any
   --pid PID           with --url: the server's process id, for its CPU and memory
+  --tts-sample-rate N the rate speech is asked for (default 22050, the Piper voice's own)
   --stt-model ID      default openai/whisper-base
   --ct2 DIR           faster-whisper's CTranslate2 folder (default: the accuracy suite's, fetched when missing)
   --tts-model ID      default rhasspy/piper-en_US-joe-medium
@@ -52,6 +54,7 @@ function parseOptions() {
       pid: { type: 'string' },
       'stt-model': { type: 'string', default: 'openai/whisper-base' },
       'tts-model': { type: 'string', default: 'rhasspy/piper-en_US-joe-medium' },
+      'tts-sample-rate': { type: 'string', default: '22050' },
       ct2: { type: 'string', default: path.join(packageRoot, '.cache', 'accuracy', 'whisper-base-ct2') },
       out: { type: 'string', default: path.join(packageRoot, 'benchmarks', 'results') },
       help: { type: 'boolean', default: false },
@@ -72,7 +75,12 @@ function parseOptions() {
   const optional = (value: string | undefined, option: string) => (value === undefined ? undefined : positiveInteger(value, option));
   return {
     scenario,
-    workload: { sttModel: values['stt-model'], ttsModel: values['tts-model'], stream } satisfies WorkloadOptions,
+    workload: {
+      sttModel: values['stt-model'],
+      ttsModel: values['tts-model'],
+      stream,
+      ttsSampleRate: positiveInteger(values['tts-sample-rate'], 'tts-sample-rate'),
+    } satisfies WorkloadOptions,
     concurrencies,
     requests: positiveInteger(values.requests, 'requests'),
     warmup: values.warmup === '0' ? 0 : positiveInteger(values.warmup, 'warmup'),
@@ -83,6 +91,7 @@ function parseOptions() {
         modelsDir: path.resolve(values.models),
         queueLength: optional(values['queue-length'], 'queue-length'),
         sttModel: values['stt-model'],
+        ttsModel: values['tts-model'],
         ct2Dir: path.resolve(values.ct2),
       }),
     ),
@@ -90,18 +99,24 @@ function parseOptions() {
   };
 }
 
-/** A --systems entry, as the function that starts it: ovspeech, genai or faster-whisper, each with an optional ":workers=N". */
+/** A --systems entry, as the function that starts it: ovspeech, genai, faster-whisper or piper, each with an optional ":workers=N". */
 function parseSystem(
   spec: string,
   scenario: ScenarioName,
-  paths: { modelsDir: string; queueLength: number | undefined; sttModel: string; ct2Dir: string },
+  paths: { modelsDir: string; queueLength: number | undefined; sttModel: string; ttsModel: string; ct2Dir: string },
 ): () => Promise<SystemUnderTest> {
-  const match = /^(ovspeech|genai|faster-whisper)(?::workers=(\d+))?$/.exec(spec);
-  if (match === null) throw new Error(`--systems takes ovspeech, genai or faster-whisper, each with an optional :workers=N; got "${spec}"`);
+  const match = /^(ovspeech|genai|faster-whisper|piper)(?::workers=(\d+))?$/.exec(spec);
+  if (match === null) throw new Error(`--systems takes ovspeech, genai, faster-whisper or piper, each with an optional :workers=N; got "${spec}"`);
   const workers = match[2] === undefined ? undefined : positiveInteger(match[2], 'systems workers');
   const kind = match[1] as 'ovspeech' | ReferenceRunner;
   if (kind === 'ovspeech') return () => startOvspeech({ modelsDir: paths.modelsDir, workers, queueLength: paths.queueLength });
-  if (scenario === 'tts') throw new Error(`${kind} transcribes; the tts scenario has no reference runner yet`);
+  if ((kind === 'piper') !== (scenario === 'tts')) throw new Error(`${kind} does not serve the ${scenario} scenario`);
+  if (kind === 'piper') {
+    const voiceDir = path.join(paths.modelsDir, paths.ttsModel);
+    const onnx = readdirSync(voiceDir).find((file) => file.endsWith('.onnx'));
+    if (onnx === undefined) throw new Error(`${voiceDir} has no Piper .onnx voice`);
+    return () => startReference({ runner: kind, modelDir: path.join(voiceDir, onnx), workers: workers ?? 1 });
+  }
   return async () => {
     ensurePythonEnv();
     if (kind === 'faster-whisper' && !existsSync(path.join(paths.ct2Dir, 'model.bin'))) await runReference(['fetch-ct2', paths.ct2Dir]);

@@ -3,23 +3,28 @@ serves, so that bench.ts drives every system alike and reads its CPU and memory 
 
     reference_server.py SYSTEM MODEL_DIR [--workers N]
 
-SYSTEM: genai (openvino_genai.WhisperPipeline on an OpenVINO folder) or faster-whisper (on a CTranslate2
-folder). --workers 1 is one model behind a lock (OpenVINO Model Server's way); N > 1 is N models, each given
+SYSTEM: genai (openvino_genai.WhisperPipeline on an OpenVINO folder), faster-whisper (on a CTranslate2
+folder) or piper (onnxruntime on a Piper voice's .onnx, phonemes as tools/piper_reference.py makes them). --workers 1 is one model behind a lock (OpenVINO Model Server's way); N > 1 is N models, each given
 cores // N threads, a request taking a free one. Once the models are loaded it prints {"url": ...} on stdout.
 
 POST /v1/audio/transcriptions takes what the benchmark sends: a 16 kHz mono 16-bit WAV `file`, greedy,
 English, no timestamps; `stream=true` is answered with one transcript.text.done event when the text is
-whole (neither runner streams deltas here, so time to first byte is the latency). GET /health is 200.
-Run in the accuracy suite's pinned environment (test/accuracy/requirements.txt).
+whole (neither runner streams deltas here, so time to first byte is the latency). POST /v1/audio/speech
+takes `input`, `response_format: pcm` at the voice's own `sample_rate`, Piper's `noise_scale`, `length_scale`
+and `noise_w`, and `stream_format` audio (each sentence's samples as it is made) or sse. GET /health is 200.
+Whisper runners run in the accuracy suite's pinned environment (test/accuracy/requirements.txt), piper in
+.venv (tools/piper-reference-requirements.txt).
 """
 
 import argparse
+import base64
 import email.parser
 import email.policy
 import io
 import json
 import os
 import queue
+import re
 import sys
 import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,11 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-# The decoding settings of the accuracy suite's references, so that both compare the same thing.
+# The accuracy suite's and the tools' references, whose settings and phonemes the runners reuse, so that
+# both compare the same thing.
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "test" / "accuracy"), str(ROOT / "tools")]
-from models.genai_transcripts import SETTINGS as GENAI_SETTINGS  # noqa: E402
-from reference import FASTER_WHISPER_OPTIONS  # noqa: E402
 
 
 def wav_samples(data: bytes) -> np.ndarray:
@@ -45,6 +49,7 @@ def wav_samples(data: bytes) -> np.ndarray:
 
 def genai_models(model_dir: str, workers: int, threads: int | None):
     import openvino_genai
+    from models.genai_transcripts import SETTINGS as GENAI_SETTINGS
 
     properties = {} if threads is None else {"INFERENCE_NUM_THREADS": threads}
     pipelines = [openvino_genai.WhisperPipeline(model_dir, "CPU", **properties) for _ in range(workers)]
@@ -59,6 +64,7 @@ def genai_models(model_dir: str, workers: int, threads: int | None):
 def faster_whisper_models(model_dir: str, workers: int, threads: int | None):
     import ctranslate2
     import faster_whisper
+    from reference import FASTER_WHISPER_OPTIONS
 
     # float32 is what CTranslate2 computes float16 weights in on a CPU, as in the accuracy suite.
     models = [faster_whisper.WhisperModel(model_dir, device="cpu", compute_type="float32", cpu_threads=threads or 0) for _ in range(workers)]
@@ -72,6 +78,35 @@ def faster_whisper_models(model_dir: str, workers: int, threads: int | None):
     return models, transcribe, {"runner": version, "compute_type": "float32", "cpu_threads": threads or "default", **options}
 
 
+def piper_models(onnx_file: str, workers: int, threads: int | None):
+    import onnxruntime
+    from piper_reference import phoneme_ids, phonemize
+
+    with open(onnx_file + ".json", encoding="utf-8") as file:
+        config = json.load(file)
+    options = onnxruntime.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    sessions = [onnxruntime.InferenceSession(onnx_file, options, providers=["CPUExecutionProvider"]) for _ in range(workers)]
+
+    def sentences(session, text: str, scales: list[float]):
+        """The 16-bit samples of each sentence in turn, as Piper synthesizes a text a sentence at a time."""
+        for sentence in SENTENCE_END.split(text.strip()):
+            ids = phoneme_ids(phonemize(sentence, config["espeak"]["voice"]), config)
+            inputs = {"input": np.array([ids], dtype=np.int64), "input_lengths": np.array([len(ids)], dtype=np.int64),
+                      "scales": np.array(scales, dtype=np.float32)}
+            audio = session.run(None, inputs)[0].reshape(-1)
+            yield (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+
+    settings = {"runner": f"onnxruntime {onnxruntime.__version__}", "intra_op_num_threads": threads or "default",
+                "sample_rate": config["audio"]["sample_rate"], "defaults": config["inference"]}
+    return sessions, (sentences, config), settings
+
+
+# A sentence ends at ".", "?" or "!" followed by white space.
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
 def form_fields(content_type: str, body: bytes) -> dict[str, bytes]:
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body)
@@ -80,13 +115,15 @@ def form_fields(content_type: str, body: bytes) -> dict[str, bytes]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("system", choices=["genai", "faster-whisper"])
+    parser.add_argument("system", choices=["genai", "faster-whisper", "piper"])
     parser.add_argument("model_dir")
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     threads = None if args.workers == 1 else max(1, (os.cpu_count() or 1) // args.workers)
-    load = genai_models if args.system == "genai" else faster_whisper_models
-    models, transcribe, settings = load(args.model_dir, args.workers, threads)
+    load = {"genai": genai_models, "faster-whisper": faster_whisper_models, "piper": piper_models}[args.system]
+    # The models, and what a request runs on one: a function of (model, samples) for Whisper, Piper's
+    # (sentences, config) for speech.
+    models, run, settings = load(args.model_dir, args.workers, threads)
     free = queue.Queue()
     for model in models:
         free.put(model)
@@ -106,21 +143,64 @@ def main() -> None:
             if self.path == "/health":
                 self.reply(200, "application/json", json.dumps({"status": "ok", "settings": settings}).encode())
             else:
-                self.reply(404, "application/json", b'{"error":{"message":"not found"}}')
+                self.fail(404, "not found")
+
+        def fail(self, status: int, message: str) -> None:
+            self.reply(status, "application/json", json.dumps({"error": {"message": message}}).encode())
 
         def do_POST(self):
-            if self.path != "/v1/audio/transcriptions":
-                self.reply(404, "application/json", b'{"error":{"message":"not found"}}')
+            route = {"genai": "/v1/audio/transcriptions", "faster-whisper": "/v1/audio/transcriptions", "piper": "/v1/audio/speech"}
+            if self.path != route[args.system]:
+                self.fail(404, "not found")
+            elif args.system == "piper":
+                self.speak()
+            else:
+                self.transcribe()
+
+        def speak(self):
+            sentences, config = run
+            try:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                text = str(body["input"])
+            except (KeyError, ValueError, TypeError) as error:
+                self.fail(400, f"bad request: {error}")
                 return
+            rate = config["audio"]["sample_rate"]
+            if body.get("response_format") != "pcm" or body.get("sample_rate") != rate:
+                self.fail(400, f"the reference runner makes response_format pcm at sample_rate {rate} only")
+                return
+            defaults = config["inference"]
+            scales = [float(body.get(name, defaults[name])) for name in ("noise_scale", "length_scale", "noise_w")]
+            stream = body.get("stream_format")
+            session = free.get()
+            try:
+                if stream is None:
+                    self.reply(200, "audio/pcm", b"".join(sentences(session, text, scales)))
+                    return
+                # No Content-Length: the body ends when the connection closes (HTTP/1.0), each sentence sent as made.
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream" if stream == "sse" else "audio/pcm")
+                self.end_headers()
+                for pcm in sentences(session, text, scales):
+                    if stream == "sse":
+                        pcm = f"data: {json.dumps({'type': 'speech.audio.delta', 'audio': base64.b64encode(pcm).decode()})}\n\n".encode()
+                    self.wfile.write(pcm)
+                    self.wfile.flush()
+                if stream == "sse":
+                    self.wfile.write(b'data: {"type": "speech.audio.done"}\n\n')
+            finally:
+                free.put(session)
+
+        def transcribe(self):
             try:
                 fields = form_fields(self.headers["Content-Type"], self.rfile.read(int(self.headers["Content-Length"])))
                 samples = wav_samples(fields["file"])
             except (KeyError, ValueError, TypeError, wave.Error) as error:
-                self.reply(400, "application/json", json.dumps({"error": {"message": str(error)}}).encode())
+                self.fail(400, str(error))
                 return
             model = free.get()
             try:
-                text = transcribe(model, samples)
+                text = run(model, samples)
             finally:
                 free.put(model)
             if fields.get("stream") == b"true":

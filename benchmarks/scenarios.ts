@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { readWavLayout } from '../src/audio/wav.js';
-import { OPENAI_PCM_SAMPLE_RATE } from '../src/audio/encode.js';
 import { packageRoot, prepareClips, readSentences } from '../test/accuracy/corpus.js';
 
 /** The scenarios built so far; stt-long (5 minutes of speech a request) and mixed (both kinds at once) are to come. */
@@ -47,6 +46,8 @@ export interface WorkloadOptions {
   ttsModel: string;
   /** Whether requests are streamed: transcriptions with stream=true (SSE), speech with this stream_format. */
   stream: 'none' | 'sse' | 'audio';
+  /** The rate speech is asked for: the voice's own, so that no system resamples. */
+  ttsSampleRate: number;
 }
 
 /** stt-short's clips: espeak-ng speech of the accuracy suite's sentences, kept when 3 to 10 s long. */
@@ -111,8 +112,16 @@ function speechWorkload(options: WorkloadOptions): Workload {
     const first = (i * 3) % (sentences.length - TTS_MAX_SENTENCES);
     return { id: `t${String(i + 1).padStart(2, '0')}-${count}s`, text: sentences.slice(first, first + count).join(' ') };
   });
-  // pcm is 24 kHz s16le mono, in-process (no ffmpeg): its length tells the seconds of audio made.
-  const fields = { model: options.ttsModel, response_format: 'pcm', ...(options.stream === 'none' ? {} : { stream_format: options.stream }) };
+  // pcm is s16le mono, made in-process (no ffmpeg): its length tells the seconds of audio made. Piper's noise
+  // is off, so that every system's audio is the same function of the text and outputs can be compared.
+  const fields = {
+    model: options.ttsModel,
+    response_format: 'pcm',
+    sample_rate: options.ttsSampleRate,
+    noise_scale: 0,
+    noise_w: 0,
+    ...(options.stream === 'none' ? {} : { stream_format: options.stream }),
+  };
   return {
     scenario: 'tts',
     audioCounted: 'output',
@@ -136,7 +145,7 @@ function speechWorkload(options: WorkloadOptions): Workload {
         input: input.id,
         latencyMs,
         ttfbMs: options.stream === 'none' ? undefined : body.ttfbMs,
-        audioSeconds: samples / OPENAI_PCM_SAMPLE_RATE,
+        audioSeconds: samples / options.ttsSampleRate,
         output: { samples, sha256: createHash('sha256').update(pcm).digest('hex') },
         words: 0,
       };

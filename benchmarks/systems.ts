@@ -43,24 +43,25 @@ export function startOvspeech(options: OvspeechOptions): Promise<SystemUnderTest
 }
 
 /** The reference runners of benchmarks/reference_server.py. */
-export const REFERENCE_RUNNERS = ['genai', 'faster-whisper'] as const;
+export const REFERENCE_RUNNERS = ['genai', 'faster-whisper', 'piper'] as const;
 export type ReferenceRunner = (typeof REFERENCE_RUNNERS)[number];
 
 export interface ReferenceOptions {
   runner: ReferenceRunner;
-  /** An OpenVINO Whisper folder for genai, a CTranslate2 one for faster-whisper. */
+  /** An OpenVINO Whisper folder for genai, a CTranslate2 one for faster-whisper, a voice's .onnx file for piper. */
   modelDir: string;
   /** 1: one model behind a lock; N: N models, each with cores / N threads. */
   workers: number;
 }
 
-/** Starts a reference runner in the accuracy suite's pinned Python environment. */
+/** Starts a reference runner: Whisper's in the accuracy suite's pinned Python environment, Piper's in .venv (onnxruntime, pinned by the tests). */
 export function startReference(options: ReferenceOptions): Promise<SystemUnderTest> {
   const args = [path.join(packageRoot, 'benchmarks', 'reference_server.py'), options.runner, options.modelDir, '--workers', String(options.workers)];
-  const label = options.runner === 'genai' ? 'GenAI WhisperPipeline' : 'faster-whisper';
+  const label = { genai: 'GenAI WhisperPipeline', 'faster-whisper': 'faster-whisper', piper: 'Piper onnxruntime' }[options.runner];
   const name = options.workers === 1 ? `${label}, serial` : `${label}, ${options.workers} workers`;
   const settings = { server: `benchmarks/reference_server.py ${options.runner}`, modelDir: options.modelDir, workers: options.workers };
-  return startServer(name, settings, venvPython, args);
+  const python = options.runner === 'piper' ? path.join(packageRoot, '.venv', 'bin', 'python') : venvPython;
+  return startServer(name, settings, python, args);
 }
 
 /**
