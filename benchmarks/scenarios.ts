@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { readWavLayout } from '../src/audio/wav.js';
-import { packageRoot, prepareClips, readSentences } from '../test/accuracy/corpus.js';
+import { readWavLayout, wavSamples } from '../src/audio/wav.js';
+import { encodeWav } from '../src/audio/wavWriter.js';
+import { CLIP_RATE, packageRoot, prepareClips, readSentences } from '../test/accuracy/corpus.js';
 
-/** The scenarios built so far; stt-long (5 minutes of speech a request) and mixed (both kinds at once) are to come. */
-export const SCENARIOS = ['stt-short', 'tts'] as const;
+/** The scenarios built so far; mixed (speech to text and text to speech at once) is to come. */
+export const SCENARIOS = ['stt-short', 'stt-long', 'tts'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** What a system produced for one input: the transcript (speech to text), or the audio (text to speech). */
@@ -58,26 +59,66 @@ const clipsDir = path.join(packageRoot, '.cache', 'bench', 'clips');
 const TTS_INPUTS = 20;
 const TTS_MAX_SENTENCES = 5;
 
+/** stt-long's requests: this much continuous speech each, the corpus's clips one after another from a different start. */
+const LONG_SECONDS = 300;
+const LONG_INPUTS = 4;
+/** Silence between two sentences of a long clip, as between sentences read aloud. */
+const LONG_GAP_SECONDS = 0.4;
+
 export async function makeWorkload(scenario: ScenarioName, options: WorkloadOptions): Promise<Workload> {
-  return scenario === 'stt-short' ? shortSpeechWorkload(options) : speechWorkload(options);
+  if (scenario === 'tts') return speechWorkload(options);
+  if (scenario === 'stt-long') {
+    const description = `${LONG_INPUTS} clips of ${LONG_SECONDS} s: the corpus's clean espeak-ng clips one after another with ${LONG_GAP_SECONDS} s between, each from another sentence`;
+    return transcriptionWorkload('stt-long', longClips(), description, options);
+  }
+  const clips = corpusClips().filter((clip) => clip.seconds >= SHORT_CLIP_SECONDS.min && clip.seconds <= SHORT_CLIP_SECONDS.max);
+  if (clips.length === 0) throw new Error(`no clip of the accuracy sentences is ${SHORT_CLIP_SECONDS.min} to ${SHORT_CLIP_SECONDS.max} s long`);
+  const description = `${clips.length} espeak-ng clips of test/accuracy/sentences.txt (clean), ${SHORT_CLIP_SECONDS.min}–${SHORT_CLIP_SECONDS.max} s, 16 kHz WAV`;
+  return transcriptionWorkload('stt-short', clips, description, options);
 }
 
-function shortSpeechWorkload(options: WorkloadOptions): Workload {
-  const clips = prepareClips(readSentences(), clipsDir, ['clean'])
-    .map((clip) => {
-      const bytes = readFileSync(clip.path);
-      const layout = readWavLayout(bytes);
-      return { id: clip.id, bytes, seconds: layout.frames / layout.sampleRate };
-    })
-    .filter((clip) => clip.seconds >= SHORT_CLIP_SECONDS.min && clip.seconds <= SHORT_CLIP_SECONDS.max);
-  if (clips.length === 0) throw new Error(`no clip of the accuracy sentences is ${SHORT_CLIP_SECONDS.min} to ${SHORT_CLIP_SECONDS.max} s long`);
+interface AudioClip {
+  id: string;
+  /** A 16 kHz mono 16-bit WAV file. */
+  bytes: Buffer;
+  seconds: number;
+}
+
+/** The clean clips of every sentence of the accuracy corpus, made (and cached) by its corpus.ts. */
+function corpusClips(): AudioClip[] {
+  return prepareClips(readSentences(), clipsDir, ['clean']).map((clip) => {
+    const bytes = readFileSync(clip.path);
+    const layout = readWavLayout(bytes);
+    return { id: clip.id, bytes, seconds: layout.frames / layout.sampleRate };
+  });
+}
+
+/** LONG_INPUTS clips of LONG_SECONDS, each the corpus's clips in turn from its own first sentence, cut at LONG_SECONDS. */
+function longClips(): AudioClip[] {
+  const corpus = corpusClips().map((clip) => wavSamples(clip.bytes, readWavLayout(clip.bytes)));
+  const gap = new Float32Array(Math.round(LONG_GAP_SECONDS * CLIP_RATE));
+  const length = LONG_SECONDS * CLIP_RATE;
+  return Array.from({ length: LONG_INPUTS }, (_, i) => {
+    const samples = new Float32Array(length);
+    let filled = 0;
+    for (let k = Math.floor((i * corpus.length) / LONG_INPUTS); filled < length; k = (k + 1) % corpus.length) {
+      for (const part of [corpus[k]!, gap]) {
+        samples.set(part.subarray(0, length - filled), filled);
+        filled += Math.min(part.length, length - filled);
+      }
+    }
+    return { id: `long${i + 1}`, bytes: encodeWav(samples, CLIP_RATE), seconds: LONG_SECONDS };
+  });
+}
+
+function transcriptionWorkload(scenario: ScenarioName, clips: readonly AudioClip[], inputs: string, options: WorkloadOptions): Workload {
   const fields = { model: options.sttModel, language: 'en', temperature: '0', response_format: 'json', stream: String(options.stream !== 'none') };
   return {
-    scenario: 'stt-short',
+    scenario,
     audioCounted: 'input',
     stream: options.stream === 'none' ? 'none' : 'sse',
     description: {
-      inputs: `${clips.length} espeak-ng clips of test/accuracy/sentences.txt (clean), ${SHORT_CLIP_SECONDS.min}–${SHORT_CLIP_SECONDS.max} s, 16 kHz WAV`,
+      inputs,
       audioSeconds: clips.reduce((total, clip) => total + clip.seconds, 0),
       fields,
     },

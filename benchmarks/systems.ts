@@ -34,7 +34,19 @@ export interface OvspeechOptions {
 
 /** Starts the real CLI (`node dist/cli.js serve`) on an ephemeral port and waits until /health says every model is ready. */
 export function startOvspeech(options: OvspeechOptions): Promise<SystemUnderTest> {
-  const args = [path.join(packageRoot, 'dist', 'cli.js'), 'serve', '--models', options.modelsDir, '--host', '127.0.0.1', '--port', '0'];
+  // No request timeout: a client of a long clip at 32 clients waits its turn, as the load generator's do.
+  const args = [
+    path.join(packageRoot, 'dist', 'cli.js'),
+    'serve',
+    '--models',
+    options.modelsDir,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--request-timeout',
+    '0',
+  ];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
   if (options.queueLength !== undefined) args.push('--queue-length', String(options.queueLength));
   const name = `ovspeech${options.workers === undefined ? '' : ` --workers ${options.workers}`}`;
