@@ -221,4 +221,9 @@ async function main(): Promise<void> {
   console.log(`bench: results in ${[jsonFile, mdFile, pngFile].map((f) => path.relative(process.cwd(), f)).join(', ')}`);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

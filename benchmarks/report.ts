@@ -5,7 +5,7 @@ import path from 'node:path';
 import { packageRoot } from '../test/accuracy/corpus.js';
 
 import { type ScenarioName } from './scenarios.js';
-import { type ResultRow } from './sweep.js';
+import { percentiles, type ResultRow } from './sweep.js';
 
 /** What bench.ts writes to bench-SCENARIO.json; the Markdown table and the chart are made from this alone. */
 export interface BenchResults {
@@ -83,6 +83,7 @@ export function benchMarkdown(results: BenchResults): string {
     ];
     out.push(`| ${cells.join(' | ')} |`);
   }
+  out.push(...firstByteSection(results));
   out.push(...ratioSection(results));
   const errors = results.rows.flatMap((row) =>
     Object.entries(row.errors).map(([message, count]) => `- ${row.system}, ${row.concurrency} clients: ${count}× ${message}`),
@@ -92,6 +93,27 @@ export function benchMarkdown(results: BenchResults): string {
   for (const system of results.systems) out.push(`- **${system.name}**: \`${JSON.stringify(system.settings)}\``);
   out.push('');
   return out.join('\n');
+}
+
+/** The sentences of a tts input, from its id ("t05-5s"). */
+const TTS_SENTENCES = /-(\d+)s$/;
+
+/**
+ * For speech: the median share of the whole request's time that its first byte took, over the inputs with
+ * the most sentences (issue 12: at most 0.3 for 5 sentences, streamed).
+ */
+function firstByteSection(results: BenchResults): string[] {
+  if (results.scenario !== 'tts' || results.stream === 'none') return [];
+  const sentences = (input: string) => Number(TTS_SENTENCES.exec(input)?.[1] ?? 0);
+  const most = Math.max(...results.rows.flatMap((row) => row.timings.map((t) => sentences(t.input))));
+  const out = ['', `## Time to first byte as a share of the whole request, ${most}-sentence inputs`, ''];
+  out.push('| system | clients | requests | median TTFB ÷ latency |', '| --- | --- | --- | --- |');
+  for (const row of results.rows) {
+    const shares = row.timings.filter((t) => t.ttfbMs !== null && sentences(t.input) === most).map((t) => t.ttfbMs! / t.latencyMs);
+    const median = percentiles(shares)?.p50;
+    out.push(`| ${row.system} | ${row.concurrency} | ${shares.length} | ${median === undefined ? '–' : fixed(median, 2)} |`);
+  }
+  return out;
 }
 
 /** The system the acceptance ratios of issue 12 are taken against: GenAI serial, OpenVINO Model Server's model. */
