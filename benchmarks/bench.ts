@@ -7,10 +7,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { packageRoot } from '../test/accuracy/corpus.js';
+import { ensurePythonEnv, runReference } from '../test/accuracy/pythonEnv.js';
 import { type BenchResults, drawChart, matching, writeMarkdown } from './report.js';
 import { makeWorkload, SCENARIOS, type ScenarioName, type Workload, type WorkloadOptions } from './scenarios.js';
 import { measure, runClients, type ResultRow } from './sweep.js';
-import { ensurePythonEnv, runReference } from '../test/accuracy/pythonEnv.js';
 import { connectOvspeech, startOvspeech, startReference, type ReferenceRunner, type SystemUnderTest } from './systems.js';
 
 const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
@@ -18,7 +18,7 @@ const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --requests N        requests per concurrency (default 32)
   --warmup N          requests sent one at a time before the sweep, not measured (default 4)
   --stream MODE       none, sse or audio: transcriptions are streamed (SSE) unless none; speech takes
-                      it as stream_format (default: sse for stt-short, audio for tts)
+                      it as stream_format (default: sse for transcriptions, audio for tts)
   --systems LIST      the systems measured in turn, each in a fresh server process (default ovspeech):
                       ovspeech[:workers=N], and for speech to text the reference runners
                       genai[:workers=N] (GenAI WhisperPipeline on the same OpenVINO folder; 1 = behind a lock)
