@@ -46,7 +46,7 @@ std::vector<float> values_of(const ov::Tensor& tensor) {
 }
 
 TEST_F(WordDecoderTest, DecomposedAttentionGivesTheSameLogitsAndExposesEachLayersScores) {
-    WhisperDecoder& plain = session_->decoder();
+    DecoderSteps& plain = session_->decoder();
     plain.start(hidden_states_, prompt_);
     const std::vector<float> expected = values_of(plain.wait());
     plain.reset();

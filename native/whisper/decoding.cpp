@@ -54,7 +54,7 @@ bool WindowDecoding::finished() const {
     return !window_.tokens.empty() && (window_.tokens.back() == config_.eos_token_id || window_.tokens.size() >= request_.max_new_tokens);
 }
 
-StartOfTranscript probe_start_of_transcript(WhisperDecoder& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config) {
+StartOfTranscript probe_start_of_transcript(DecoderSteps& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config) {
     decoder.start(encoder_hidden_states, {config.decoder_start_token_id});
     ov::Tensor logits = decoder.wait();
     const LogitRow row = last_row(logits);

@@ -61,6 +61,6 @@ struct StartOfTranscript {
     float language_probability = 0;
     float no_speech_probability = 0;
 };
-StartOfTranscript probe_start_of_transcript(WhisperDecoder& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config);
+StartOfTranscript probe_start_of_transcript(DecoderSteps& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config);
 
 }  // namespace ovspeech::whisper

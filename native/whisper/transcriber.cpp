@@ -137,6 +137,15 @@ float compression_ratio(const std::string& text) {
 
 struct Transcription::State {
     State(WhisperSession& session, const std::vector<float>& samples_16k, const TranscriptionOptions& options, TranscriptionEvents events);
+    // A transcription that ends mid-window (cancelled, failed) takes its row out of the decoder batch,
+    // whose other rows would otherwise wait for its next step.
+    ~State() {
+        try {
+            decoder.reset();
+        } catch (...) {
+            // reset() throws only for a row waiting on a step, which its own thread cannot be here.
+        }
+    }
 
     // The encoder pass and language probe of the window at `offset`, then its first decoding attempt.
     void begin_window();
@@ -156,7 +165,7 @@ struct Transcription::State {
     const TranscriptionEvents events;
     WhisperTokenizer& tokenizer;
     // GenAI generates with the decomposed decoder too when it gives word timestamps.
-    WhisperDecoder& decoder;
+    DecoderSteps& decoder;
     TranscriptionResult result;
     std::optional<int64_t> forced_language;
     std::vector<int64_t> context;  // the prompt's tokens
@@ -332,7 +341,7 @@ void Transcription::State::finish_window(const WindowAttempt& kept) {
                                          active_frames / frames_per_position,
                                          seconds_per_timestamp,
                                          static_cast<float>(offset) * seconds_per_frame};
-        const std::vector<WordTiming> words = align_words(decoder, tokenizer, config, window);
+        const std::vector<WordTiming> words = align_words(session.word_decoder(), tokenizer, config, window);
         result.words.insert(result.words.end(), words.begin(), words.end());
         result.timings.word_timestamps_ms += stopwatch.elapsed_ms();
     }

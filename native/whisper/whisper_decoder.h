@@ -18,19 +18,28 @@ void slice_logits_to_last_position(const std::shared_ptr<ov::Model>& decoder);
 // set; the last-position logits stay as they were.
 void add_position_logits(const std::shared_ptr<ov::Model>& decoder);
 
-// The stateful Whisper decoder (self- and cross-attention caches live in the request's state), one
-// sequence at a time. Batching rows at different positions is the scheduler's design (issue 12).
-class WhisperDecoder {
+// Decoding one window: a step on the prompt, then one token at a time.
+class DecoderSteps {
+public:
+    virtual ~DecoderSteps() = default;
+    // Starts a step on `tokens` (the prompt on a window's first step, then one token). The encoder output
+    // is read on a window's first step.
+    virtual void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) = 0;
+    // Logits [1, 1, vocab] of the step started last.
+    virtual ov::Tensor wait() = 0;
+    // Ends the window's decoding: the next start() is a window's first step.
+    virtual void reset() = 0;
+};
+
+// The stateful Whisper decoder as exported (self- and cross-attention caches live in the request's state),
+// one sequence at a time: for word timestamps, whose decoder exposes cross-attention scores.
+class WhisperDecoder : public DecoderSteps {
 public:
     explicit WhisperDecoder(ov::InferRequest request);
 
-    // Starts a step on `tokens` (the prompt on a window's first step, then one token). The encoder output
-    // fills the cross-attention cache on a window's first step.
-    void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens);
-    // Logits [1, 1, vocab] of the step started last.
-    ov::Tensor wait();
-    // Clears the caches for the next window.
-    void reset();
+    void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) override;
+    ov::Tensor wait() override;
+    void reset() override;
 
     // Only on a decoder with add_position_logits: the steps that follow also compute the logits at
     // these positions of their tokens, read by position_logits() as [1, positions, vocab].

@@ -3,6 +3,8 @@
 #include "common/error.h"
 #include "common/json_file.h"
 #include "common/model_ir.h"
+#include "common/runtime.h"
+#include "whisper/batched_decoder_graph.h"
 #include "whisper/cross_attention_scores.h"
 
 namespace ovspeech::whisper {
@@ -16,6 +18,20 @@ std::shared_ptr<ov::Model> read_decoder(const std::filesystem::path& dir) {
                                                      " is not stateful; re-export it with optimum-cli (without --disable-stateful)");
     }
     return decoder;
+}
+
+// The element type the device computes in: the batch keeps cross-attention keys and values in it, so
+// that no step converts them.
+ov::element::Type inference_precision(const CompileOptions& options) {
+    if (const auto hint = options.plugin_config.find(ov::hint::inference_precision.name()); hint != options.plugin_config.end()) {
+        return ov::element::Type(hint->second);
+    }
+    if (options.inference_precision) return ov::element::Type(*options.inference_precision);
+    try {
+        return runtime_core().get_property(options.device, ov::hint::inference_precision);
+    } catch (const ov::Exception&) {
+        return ov::element::f32;  // a device without the property computes as the model says
+    }
 }
 
 }  // namespace
@@ -32,8 +48,13 @@ std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::pa
     const ov::AnyMap properties = options.properties();
     auto decoder = read_decoder(dir);
     slice_logits_to_last_position(decoder);
+    const ov::element::Type cross_kv_type = inference_precision(options);
+    const auto cross_kv = cross_kv_model(decoder, cross_kv_type);
+    const size_t cross_inputs = make_batchable(decoder, cross_kv_type);
     model->encoder_ = compile_ir(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties);
-    model->decoder_ = decoder;
+    model->decoder_ = compile_ir(decoder, "openvino_decoder_model (batched)", options.device, options.dynamic_shape_properties());
+    model->cross_kv_ = compile_ir(cross_kv, "openvino_decoder_model (cross-attention keys and values)", options.device, properties);
+    model->batch_ = std::make_unique<DecoderBatch>(model->decoder_, cross_inputs, model->compute_);
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
     model->detokenizer_ = compile_ir(read_ir(dir, "openvino_detokenizer"), "openvino_detokenizer", "CPU", {});
@@ -71,12 +92,17 @@ ov::CompiledModel& WhisperModel::byte_detokenizer() const {
 std::unique_ptr<WhisperSession> WhisperModel::create_session() const {
     WhisperTokenizer tokenizer(tokenizer_.create_infer_request(), detokenizer_.create_infer_request(),
                                [this] { return byte_detokenizer().create_infer_request(); });
-    ov::CompiledModel decoder = compile_ir(decoder_, "openvino_decoder_model", options_.device, options_.properties());
-    return std::make_unique<WhisperSession>(*this, encoder_.create_infer_request(), decoder.create_infer_request(), std::move(tokenizer));
+    return std::make_unique<WhisperSession>(*this, encoder_.create_infer_request(), compute_, decoder_, cross_kv_, *batch_,
+                                            std::move(tokenizer));
 }
 
-WhisperSession::WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ov::InferRequest decoder, WhisperTokenizer tokenizer)
-    : model_(model), encoder_(std::move(encoder)), decoder_(std::move(decoder)), tokenizer_(std::move(tokenizer)) {}
+WhisperSession::WhisperSession(const WhisperModel& model, ov::InferRequest encoder, std::mutex& compute, const ov::CompiledModel& decoder,
+                               const ov::CompiledModel& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer)
+    : model_(model),
+      encoder_(std::move(encoder)),
+      compute_(compute),
+      decoder_(decoder, cross_kv, batch, compute),
+      tokenizer_(std::move(tokenizer)) {}
 
 WhisperDecoder& WhisperSession::word_decoder() {
     if (!word_decoder_) word_decoder_.emplace(model_.compile_word_decoder().create_infer_request());
@@ -87,7 +113,11 @@ ov::Tensor WhisperSession::encode(std::vector<float>& window) {
     const auto& features = model_.feature_extractor().config();
     encoder_.set_tensor("input_features",
                         ov::Tensor(ov::element::f32, ov::Shape{1, features.feature_size, features.nb_max_frames}, window.data()));
-    encoder_.infer();
+    {
+        std::lock_guard<std::mutex> lock(compute_);
+        encoder_.infer();
+    }
+    decoder_.new_window();
     return encoder_.get_tensor("last_hidden_state");
 }
 

@@ -9,6 +9,8 @@
 #include <openvino/runtime/compiled_model.hpp>
 
 #include "common/compile_options.h"
+#include "whisper/batched_decoder.h"
+#include "whisper/decoder_batch.h"
 #include "whisper/feature_extractor.h"
 #include "whisper/whisper_config.h"
 #include "whisper/whisper_decoder.h"
@@ -28,6 +30,7 @@ public:
     const WhisperConfig& config() const { return config_; }
     const WhisperFeatureExtractor& feature_extractor() const { return features_; }
     std::unique_ptr<WhisperSession> create_session() const;
+    DecoderBatchStats decoder_batch_stats() const { return batch_->stats(); }
 
     // The decoder for word timestamps: cross-attention decomposed to expose its scores, plus logits at
     // chosen positions. Compiled for a session on its first use, since it holds a second copy of the
@@ -47,10 +50,14 @@ private:
     WhisperFeatureExtractor features_;
     // create_infer_request is thread-safe but not const in OpenVINO's API.
     mutable ov::CompiledModel encoder_;
-    // Each session compiles its own decoder: two infer requests of one compiled stateful decoder were
-    // measured to share its cross-attention cache on the CPU (a second worker answered with the first
-    // worker's transcript), so the decoders' requests never share a compiled model.
-    std::shared_ptr<ov::Model> decoder_;
+    // The decoder made batchable, with its cross-attention caches as inputs: two infer requests of the
+    // exported decoder, whose caches live in the state, were measured to share the cross-attention cache on
+    // the CPU (a second worker answered with the first worker's transcript); inputs cannot be shared.
+    mutable ov::CompiledModel decoder_;
+    mutable ov::CompiledModel cross_kv_;
+    // Held around each inference of the encoder and decoder, so that workers take the cores in turn.
+    mutable std::mutex compute_;
+    std::unique_ptr<DecoderBatch> batch_;
     mutable ov::CompiledModel tokenizer_;
     mutable ov::CompiledModel detokenizer_;
     mutable std::mutex word_decoder_mutex_;
@@ -62,12 +69,13 @@ private:
 // One worker's infer requests on a WhisperModel; never shared between threads.
 class WhisperSession {
 public:
-    WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ov::InferRequest decoder, WhisperTokenizer tokenizer);
+    WhisperSession(const WhisperModel& model, ov::InferRequest encoder, std::mutex& compute, const ov::CompiledModel& decoder,
+                   const ov::CompiledModel& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer);
 
     const WhisperModel& model() const { return model_; }
     // last_hidden_state of one window of features [feature_size x nb_max_frames]; valid until the next call.
     ov::Tensor encode(std::vector<float>& window);
-    WhisperDecoder& decoder() { return decoder_; }
+    DecoderSteps& decoder() { return decoder_; }
     // On its own compile of the model's word-timestamp decoder, made on first use.
     WhisperDecoder& word_decoder();
     WhisperTokenizer& tokenizer() { return tokenizer_; }
@@ -75,7 +83,8 @@ public:
 private:
     const WhisperModel& model_;
     ov::InferRequest encoder_;
-    WhisperDecoder decoder_;
+    std::mutex& compute_;
+    BatchedDecoder decoder_;
     std::optional<WhisperDecoder> word_decoder_;
     WhisperTokenizer tokenizer_;
 };

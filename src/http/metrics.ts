@@ -77,7 +77,7 @@ export class HttpMetrics {
     poolGauge('ovspeech_model_queue_depth', 'Requests waiting for a worker of the model', (stats) => stats.queued);
     poolGauge(
       'ovspeech_model_running_jobs',
-      "Requests running at once on the model's workers (one per worker: requests are not batched yet)",
+      "Requests running at once on the model's workers (one per worker; a Whisper model batches its workers' decoder steps)",
       (stats) => stats.running,
     );
     poolGauge('ovspeech_model_workers', 'Native workers of the model', (stats) => stats.workers);

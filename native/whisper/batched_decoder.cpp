@@ -1,0 +1,92 @@
+#include "whisper/batched_decoder.h"
+
+#include <limits>
+
+#include "common/error.h"
+#include "whisper/batched_decoder_graph.h"
+
+namespace ovspeech::whisper {
+
+BatchedDecoder::BatchedDecoder(const ov::CompiledModel& decoder, const ov::CompiledModel& cross_kv, DecoderBatch& batch,
+                               std::mutex& compute)
+    : prompt_(const_cast<ov::CompiledModel&>(decoder).create_infer_request()),
+      cross_kv_(const_cast<ov::CompiledModel&>(cross_kv).create_infer_request()),
+      batch_(batch),
+      compute_(compute) {}
+
+BatchedDecoder::~BatchedDecoder() {
+    try {
+        batch_.leave(row_);
+    } catch (...) {
+        // A row cannot be waiting for a step while its own thread destroys it.
+    }
+}
+
+void BatchedDecoder::start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) {
+    if (!prompted_) {
+        decode_prompt(encoder_hidden_states, tokens);
+        return;
+    }
+    if (tokens.size() != 1) throw Error(ErrorCode::Internal, "a batched decoder step takes one token");
+    if (!row_.in_batch) {
+        row_.prompt_caches.clear();
+        for (auto& state : prompt_.query_state()) {
+            const ov::Tensor cache = state.get_state();
+            ov::Tensor copy(cache.get_element_type(), cache.get_shape());
+            cache.copy_to(copy);
+            row_.prompt_caches.push_back(copy);
+        }
+    }
+    batch_.step(row_, tokens[0]);
+    logits_ = ov::Tensor(ov::element::f32, ov::Shape{1, 1, row_.logits.size()}, row_.logits.data());
+}
+
+ov::Tensor BatchedDecoder::wait() {
+    return logits_;
+}
+
+void BatchedDecoder::reset() {
+    batch_.leave(row_);
+    row_.prompt_caches.clear();
+    row_.length = 0;
+    prompted_ = false;
+}
+
+void BatchedDecoder::decode_prompt(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) {
+    std::lock_guard<std::mutex> compute(compute_);
+    if (!cross_kv_ready_) {
+        cross_kv_.set_input_tensor(encoder_hidden_states);
+        cross_kv_.infer();
+        row_.cross_kv.clear();
+        for (size_t i = 0; i < cross_kv_.get_compiled_model().outputs().size(); ++i) {
+            const ov::Tensor output = cross_kv_.get_output_tensor(i);
+            ov::Tensor copy(output.get_element_type(), output.get_shape());
+            output.copy_to(copy);
+            row_.cross_kv.push_back(copy);
+        }
+        cross_kv_ready_ = true;
+    }
+    const size_t count = tokens.size();
+    ov::Tensor ids(ov::element::i64, ov::Shape{1, count});
+    ov::Tensor positions(ov::element::i64, ov::Shape{1, count});
+    // Causal: token i sees tokens 0..i.
+    ov::Tensor mask(ov::element::f32, ov::Shape{1, 1, count, count});
+    for (size_t i = 0; i < count; ++i) {
+        ids.data<int64_t>()[i] = tokens[i];
+        positions.data<int64_t>()[i] = static_cast<int64_t>(i);
+        for (size_t j = 0; j < count; ++j) mask.data<float>()[i * count + j] = j <= i ? 0.0f : -std::numeric_limits<float>::infinity();
+    }
+    int32_t beam = 0;
+    prompt_.reset_state();
+    prompt_.set_tensor("input_ids", ids);
+    prompt_.set_tensor(kPositionIds, positions);
+    prompt_.set_tensor(kAttentionMask, mask);
+    prompt_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam));
+    for (size_t i = 0; i < row_.cross_kv.size(); ++i) prompt_.set_tensor(cross_kv_input(i), row_.cross_kv[i]);
+    prompt_.infer();
+    logits_ = prompt_.get_tensor("logits");
+    row_.length = count;
+    prompted_ = true;
+}
+
+}  // namespace ovspeech::whisper

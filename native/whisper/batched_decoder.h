@@ -1,0 +1,42 @@
+#pragma once
+
+#include <mutex>
+#include <vector>
+
+#include <openvino/runtime/compiled_model.hpp>
+
+#include "whisper/decoder_batch.h"
+#include "whisper/whisper_decoder.h"
+
+namespace ovspeech::whisper {
+
+// One worker's view of its model's DecoderBatch: a window's prompt is decoded alone on the worker's own
+// request (so that its logits, and the caches it leaves, are an unbatched decoder's), then each token
+// steps in the shared batch.
+class BatchedDecoder : public DecoderSteps {
+public:
+    // `decoder` is the batchable decoder `batch` runs; `cross_kv` computes a window's cross-attention keys
+    // and values; `compute` is the model's lock around inference.
+    BatchedDecoder(const ov::CompiledModel& decoder, const ov::CompiledModel& cross_kv, DecoderBatch& batch, std::mutex& compute);
+    ~BatchedDecoder() override;
+
+    void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) override;
+    ov::Tensor wait() override;
+    void reset() override;
+    // The encoder output changed: the next window's first step computes its cross-attention keys and values.
+    void new_window() { cross_kv_ready_ = false; }
+
+private:
+    void decode_prompt(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens);
+
+    ov::InferRequest prompt_;
+    ov::InferRequest cross_kv_;
+    DecoderBatch& batch_;
+    std::mutex& compute_;
+    BatchRow row_;
+    bool cross_kv_ready_ = false;
+    bool prompted_ = false;
+    ov::Tensor logits_;
+};
+
+}  // namespace ovspeech::whisper

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <vector>
+
+#include <openvino/runtime/compiled_model.hpp>
+
+namespace ovspeech::whisper {
+
+// A window being decoded in a DecoderBatch, owned by the thread that decodes it.
+struct BatchRow {
+    std::vector<ov::Tensor> cross_kv;       // the window's cross-attention keys and values, [1, heads, frames, dim] each
+    std::vector<ov::Tensor> prompt_caches;  // its self-attention caches after the prompt, by query_state() order
+    size_t length = 0;                      // tokens in its self-attention cache
+    int64_t token = 0;                      // the token of the next step
+    std::vector<float> logits;              // the last step's logits
+
+    // Kept by the batch.
+    bool in_batch = false;
+    bool submitted = false;
+    bool ready = false;
+    std::exception_ptr error;
+};
+
+struct DecoderBatchStats {
+    size_t steps = 0;      // batched inferences
+    size_t row_steps = 0;  // rows stepped, summed over them
+    size_t max_rows = 0;   // the most rows one inference stepped
+};
+
+// Continuous batching of decoder steps: every row in the batch steps one token per inference, whatever its
+// position. A row joins with the caches of its prompt (decoded alone, so that its logits are those of an
+// unbatched decoder), at the first step after it asks; a row that leaves is dropped through beam_idx.
+// The thread whose row completes the set of waiting rows runs the inference (design and measurements in
+// native/scheduler/README.md).
+class DecoderBatch {
+public:
+    // `decoder` is made by make_batchable(); `compute` is held around each inference, so that the model's
+    // inferences take the cores in turn instead of competing for them.
+    DecoderBatch(const ov::CompiledModel& decoder, size_t cross_inputs, std::mutex& compute);
+
+    // Sets row.token, waits for the next batched step and returns with row.logits filled. The first call
+    // after the row's prompt joins the batch. Throws what the inference throws (to every row of that step).
+    void step(BatchRow& row, int64_t token);
+    // Takes the row out of the batch, if in it. Must be called by its thread between steps.
+    void leave(BatchRow& row);
+
+    DecoderBatchStats stats() const;
+
+private:
+    bool all_submitted() const;
+    void run(std::unique_lock<std::mutex>& lock);
+    void merge_joining();
+    void move_cross_kv(size_t from, size_t to);
+    void reserve_cross_kv(size_t rows, const BatchRow& example);
+
+    mutable std::mutex mutex_;
+    std::condition_variable stepped_;
+    std::mutex& compute_;
+    ov::InferRequest request_;
+    size_t cross_inputs_;
+    std::vector<BatchRow*> rows_;  // the next step's rows, in cross-attention slot order
+    std::vector<int32_t> beam_;    // for each of rows_, its row in the request's state
+    std::vector<BatchRow*> joining_;
+    size_t cache_length_ = 0;  // slots in the self-attention cache, shared by the rows (each uses its last `length`)
+    size_t submitted_ = 0;
+    bool running_ = false;
+    std::vector<ov::Tensor> cross_slots_;  // per cross input: [capacity, heads, frames, dim]
+    size_t capacity_ = 0;
+    DecoderBatchStats stats_;
+};
+
+}  // namespace ovspeech::whisper
