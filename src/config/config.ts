@@ -25,8 +25,8 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** OpenVINO device every model is compiled for (CPU, GPU, AUTO, HETERO:...). */
   device: string;
-  /** Native workers per model. */
-  workers: number;
+  /** Native workers per model; unset, each engine's own default (a Whisper model batches its workers). */
+  workers: number | undefined;
   /** Requests that may wait for a model's workers; beyond them a request is refused with 503. */
   queueLength: number;
   /** Keys a client must send as `Authorization: Bearer KEY`; none means the server is open. */
@@ -220,7 +220,6 @@ const DEFAULTS = {
   logLevel: 'info' as LogLevel,
   shutdownTimeoutMs: 30_000,
   device: 'CPU',
-  workers: 1,
   queueLength: 64,
   // OpenAI's own upload limit.
   maxUploadMb: 25,
@@ -304,7 +303,7 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
     logLevel: get('logLevel') ?? DEFAULTS.logLevel,
     shutdownTimeoutMs: get('shutdownTimeoutMs') ?? DEFAULTS.shutdownTimeoutMs,
     device: get('device') ?? DEFAULTS.device,
-    workers: get('workers') ?? DEFAULTS.workers,
+    workers: get('workers'),
     queueLength: get('queueLength') ?? DEFAULTS.queueLength,
     apiKeys: [...(apiKey === undefined ? [] : [apiKey]), ...(get('apiKeyFile') ?? [])],
     maxUploadBytes: Math.round((get('maxUploadMb') ?? DEFAULTS.maxUploadMb) * 1024 * 1024),

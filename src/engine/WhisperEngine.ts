@@ -123,10 +123,16 @@ function checkAudio(audio: PcmAudio): void {
   if (typeof audio.channels !== 'number' || !Number.isInteger(audio.channels)) throw invalidParameter('integer', 'channels', audio.channels);
 }
 
+/**
+ * Workers when none are asked for: each decodes one window, and the windows' decoder steps run as one
+ * batched inference, so more workers decode more windows per step (benchmarks/README.md).
+ */
+export const BATCHED_WORKERS = 8;
+
 /** Whisper speech-to-text on one model folder, served by a pool of native workers. */
 export class WhisperEngine extends NativeEngine<NativeWhisperModel> {
   static async load(modelDir: string, options: WhisperEngineOptions = {}): Promise<WhisperEngine> {
-    const { compile, pool } = poolAndCompile(options);
+    const { compile, pool } = poolAndCompile(options, BATCHED_WORKERS);
     const model = await callNative(() => addon.loadWhisperModel(modelDir, compile, pool));
     return new WhisperEngine(modelDir, model);
   }

@@ -29,9 +29,12 @@ export function optionalBoolean(value: unknown, name: string): boolean | undefin
   return value;
 }
 
-/** Splits engine options into compile settings and pool settings, validated. */
-export function poolAndCompile(options: EngineOptions): { compile: CompileSettings; pool: { workers: number; maxQueued: number } } {
-  const { workers = 1, maxQueued = 64, ...compile } = options;
+/** Splits engine options into compile settings and pool settings, validated; `defaultWorkers` when none are given. */
+export function poolAndCompile(
+  options: EngineOptions,
+  defaultWorkers = 1,
+): { compile: CompileSettings; pool: { workers: number; maxQueued: number } } {
+  const { workers = defaultWorkers, maxQueued = 64, ...compile } = options;
   optionalInteger(workers, 'workers', 1, 64);
   optionalInteger(maxQueued, 'maxQueued', 0, 100_000);
   return { compile, pool: { workers, maxQueued } };

@@ -37,9 +37,10 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const url = `http://${host}:${address.port}`;
   logger.info({ url }, `listening on ${url}`);
 
-  void registry.load({ device: config.device, workers: config.workers, maxQueued: config.queueLength }, (entry) => {
+  const workers = config.workers === undefined ? {} : { workers: config.workers };
+  void registry.load({ device: config.device, ...workers, maxQueued: config.queueLength }, (entry) => {
     if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
-    else logger.info({ model: entry.id, family: entry.family }, `model ${entry.id} ready`);
+    else logger.info({ model: entry.id, family: entry.family, workers: entry.loaded?.engine.stats().workers }, `model ${entry.id} ready`);
   });
 
   let closing: Promise<void> | undefined;

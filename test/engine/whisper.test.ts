@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { WhisperEngine, type TokenLogprob, type Transcription, type TranscribeOptions } from '../../src/engine/WhisperEngine.js';
+import { BATCHED_WORKERS, WhisperEngine, type TokenLogprob, type Transcription, type TranscribeOptions } from '../../src/engine/WhisperEngine.js';
 import { addon } from '../../src/native/binding.js';
 import { fixtures, loadClip } from '../helpers/audio.js';
 import { assertLoopKeepsTicking } from '../helpers/eventLoop.js';
@@ -465,6 +465,15 @@ describe('whisper engine: concurrency and cancellation', () => {
     engine = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32', workers: 2 });
   });
   after(() => engine.dispose());
+
+  it('batches 8 workers by default, and concurrent requests get the transcripts they get one at a time', async () => {
+    const batched = await WhisperEngine.load(modelDir, { inferencePrecision: 'f32' });
+    after(() => batched.dispose());
+    assert.equal(batched.stats().workers, BATCHED_WORKERS);
+    // Windows of different lengths, prompts and tasks join and leave the batch at different steps.
+    const results = await Promise.all(greedyCases.map((item) => batched.transcribe(loadClip(item.audio), optionsOf(item))));
+    results.forEach((result, i) => assertMatchesReference(result, greedyCases[i]!));
+  });
 
   it('keeps the event loop ticking throughout a long transcription', async () => {
     const item = caseById('en_95s_long_form');

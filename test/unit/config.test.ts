@@ -89,7 +89,7 @@ describe('config: sources', () => {
       logLevel: 'info',
       shutdownTimeoutMs: 30_000,
       device: 'CPU',
-      workers: 1,
+      workers: undefined,
       queueLength: 64,
       apiKeys: [],
       maxUploadBytes: 25 * 1024 * 1024,
