@@ -8,7 +8,7 @@
 namespace ovspeech::whisper {
 
 BatchedDecoder::BatchedDecoder(const ov::CompiledModel& decoder, const ov::CompiledModel& cross_kv, DecoderBatch& batch,
-                               std::mutex& compute)
+                               ComputeGate& compute)
     : prompt_(const_cast<ov::CompiledModel&>(decoder).create_infer_request()),
       cross_kv_(const_cast<ov::CompiledModel&>(cross_kv).create_infer_request()),
       batch_(batch),
@@ -53,7 +53,7 @@ void BatchedDecoder::reset() {
 }
 
 void BatchedDecoder::decode_prompt(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) {
-    std::lock_guard<std::mutex> compute(compute_);
+    const ComputeGate::Hold compute(compute_, ComputeGate::Turn::Second);
     if (!cross_kv_ready_) {
         cross_kv_.set_input_tensor(encoder_hidden_states);
         cross_kv_.infer();

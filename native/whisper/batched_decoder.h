@@ -5,6 +5,8 @@
 
 #include <openvino/runtime/compiled_model.hpp>
 
+#include "scheduler/compute_gate.h"
+
 #include "whisper/decoder_batch.h"
 #include "whisper/whisper_decoder.h"
 
@@ -17,7 +19,7 @@ class BatchedDecoder : public DecoderSteps {
 public:
     // `decoder` is the batchable decoder `batch` runs; `cross_kv` computes a window's cross-attention keys
     // and values; `compute` is the model's lock around inference.
-    BatchedDecoder(const ov::CompiledModel& decoder, const ov::CompiledModel& cross_kv, DecoderBatch& batch, std::mutex& compute);
+    BatchedDecoder(const ov::CompiledModel& decoder, const ov::CompiledModel& cross_kv, DecoderBatch& batch, ComputeGate& compute);
     ~BatchedDecoder() override;
 
     void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) override;
@@ -32,7 +34,7 @@ private:
     ov::InferRequest prompt_;
     ov::InferRequest cross_kv_;
     DecoderBatch& batch_;
-    std::mutex& compute_;
+    ComputeGate& compute_;
     BatchRow row_;
     bool cross_kv_ready_ = false;
     bool prompted_ = false;

@@ -33,7 +33,7 @@ void copy_cache_tail(const ov::Tensor& from, size_t from_row, ov::Tensor& to, si
 
 }  // namespace
 
-DecoderBatch::DecoderBatch(const ov::CompiledModel& decoder, size_t cross_inputs, std::mutex& compute)
+DecoderBatch::DecoderBatch(const ov::CompiledModel& decoder, size_t cross_inputs, ComputeGate& compute)
     : compute_(compute), request_(const_cast<ov::CompiledModel&>(decoder).create_infer_request()), cross_inputs_(cross_inputs) {}
 
 DecoderBatchStats DecoderBatch::stats() const {
@@ -96,7 +96,7 @@ void DecoderBatch::run(std::unique_lock<std::mutex>& lock) {
     running_ = true;
     std::exception_ptr error;
     try {
-        std::lock_guard<std::mutex> compute(compute_);
+        const ComputeGate::Hold compute(compute_, ComputeGate::Turn::Second);
         merge_joining();
         const size_t rows = rows_.size();
         const size_t length = cache_length_ + 1;

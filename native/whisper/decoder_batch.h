@@ -9,6 +9,8 @@
 
 #include <openvino/runtime/compiled_model.hpp>
 
+#include "scheduler/compute_gate.h"
+
 namespace ovspeech::whisper {
 
 // A window being decoded in a DecoderBatch, owned by the thread that decodes it.
@@ -41,7 +43,7 @@ class DecoderBatch {
 public:
     // `decoder` is made by make_batchable(); `compute` is held around each inference, so that the model's
     // inferences take the cores in turn instead of competing for them.
-    DecoderBatch(const ov::CompiledModel& decoder, size_t cross_inputs, std::mutex& compute);
+    DecoderBatch(const ov::CompiledModel& decoder, size_t cross_inputs, ComputeGate& compute);
 
     // Sets row.token, waits for the next batched step and returns with row.logits filled. The first call
     // after the row's prompt joins the batch. Throws what the inference throws (to every row of that step).
@@ -60,7 +62,7 @@ private:
 
     mutable std::mutex mutex_;
     std::condition_variable stepped_;
-    std::mutex& compute_;
+    ComputeGate& compute_;
     ov::InferRequest request_;
     size_t cross_inputs_;
     std::vector<BatchRow*> rows_;  // the next step's rows, in cross-attention slot order

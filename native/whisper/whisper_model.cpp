@@ -96,7 +96,7 @@ std::unique_ptr<WhisperSession> WhisperModel::create_session() const {
                                             std::move(tokenizer));
 }
 
-WhisperSession::WhisperSession(const WhisperModel& model, ov::InferRequest encoder, std::mutex& compute, const ov::CompiledModel& decoder,
+WhisperSession::WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ComputeGate& compute, const ov::CompiledModel& decoder,
                                const ov::CompiledModel& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer)
     : model_(model),
       encoder_(std::move(encoder)),
@@ -114,7 +114,7 @@ ov::Tensor WhisperSession::encode(std::vector<float>& window) {
     encoder_.set_tensor("input_features",
                         ov::Tensor(ov::element::f32, ov::Shape{1, features.feature_size, features.nb_max_frames}, window.data()));
     {
-        std::lock_guard<std::mutex> lock(compute_);
+        const ComputeGate::Hold hold(compute_, ComputeGate::Turn::First);
         encoder_.infer();
     }
     decoder_.new_window();

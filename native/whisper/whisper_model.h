@@ -8,6 +8,8 @@
 
 #include <openvino/runtime/compiled_model.hpp>
 
+#include "scheduler/compute_gate.h"
+
 #include "common/compile_options.h"
 #include "whisper/batched_decoder.h"
 #include "whisper/decoder_batch.h"
@@ -55,8 +57,9 @@ private:
     // the CPU (a second worker answered with the first worker's transcript); inputs cannot be shared.
     mutable ov::CompiledModel decoder_;
     mutable ov::CompiledModel cross_kv_;
-    // Held around each inference of the encoder and decoder, so that workers take the cores in turn.
-    mutable std::mutex compute_;
+    // Held around each inference of the encoder and decoder, so that workers take the cores in turn;
+    // encoder passes go first.
+    mutable ComputeGate compute_;
     std::unique_ptr<DecoderBatch> batch_;
     mutable ov::CompiledModel tokenizer_;
     mutable ov::CompiledModel detokenizer_;
@@ -69,7 +72,7 @@ private:
 // One worker's infer requests on a WhisperModel; never shared between threads.
 class WhisperSession {
 public:
-    WhisperSession(const WhisperModel& model, ov::InferRequest encoder, std::mutex& compute, const ov::CompiledModel& decoder,
+    WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ComputeGate& compute, const ov::CompiledModel& decoder,
                    const ov::CompiledModel& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer);
 
     const WhisperModel& model() const { return model_; }
@@ -83,7 +86,7 @@ public:
 private:
     const WhisperModel& model_;
     ov::InferRequest encoder_;
-    std::mutex& compute_;
+    ComputeGate& compute_;
     BatchedDecoder decoder_;
     std::optional<WhisperDecoder> word_decoder_;
     WhisperTokenizer tokenizer_;
