@@ -5,7 +5,7 @@ serves, so that bench.ts drives every system alike and reads its CPU and memory 
 
 SYSTEM: genai (openvino_genai.WhisperPipeline on an OpenVINO folder), faster-whisper (on a CTranslate2
 folder) or piper (onnxruntime on a Piper voice's .onnx, phonemes as tools/piper_reference.py makes them). --workers 1 is one model behind a lock (OpenVINO Model Server's way); N > 1 is N models, each given
-cores // N threads, a request taking a free one. Once the models are loaded it prints {"url": ...} on stdout.
+cores // N threads, a request taking a free one (GenAI's each in a process of its own). Once the models are loaded it prints {"url": ...} on stdout.
 
 POST /v1/audio/transcriptions takes what the benchmark sends: a 16 kHz mono 16-bit WAV `file`, greedy,
 English, no timestamps; `stream=true` is answered with one transcript.text.done event when the text is
@@ -22,6 +22,7 @@ import email.parser
 import email.policy
 import io
 import json
+import multiprocessing
 import os
 import queue
 import re
@@ -47,18 +48,63 @@ def wav_samples(data: bytes) -> np.ndarray:
     return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
 
 
+def genai_properties(threads: int | None) -> dict:
+    # Pipelines of their own threads must not pin them: OpenVINO pins to the first cores, the same ones in
+    # every process (measured: two one-thread pipelines in two processes shared one core).
+    return {} if threads is None else {"INFERENCE_NUM_THREADS": threads, "ENABLE_CPU_PINNING": False}
+
+
+def genai_pipeline(model_dir: str, threads: int | None):
+    import openvino_genai
+
+    return openvino_genai.WhisperPipeline(model_dir, "CPU", **genai_properties(threads))
+
+
+def genai_transcribe(pipeline, samples: np.ndarray) -> str:
+    from models.genai_transcripts import SETTINGS as GENAI_SETTINGS
+
+    return pipeline.generate(samples.tolist(), **GENAI_SETTINGS).texts[0]
+
+
+def genai_process(model_dir: str, threads: int | None, connection, parent_end) -> None:
+    """One pipeline in a process of its own, transcribing the samples it receives until the server's end
+    of the pipe closes (the server has exited)."""
+    parent_end.close()  # else the pipe stays open after the server dies, and so would this process
+    pipeline = genai_pipeline(model_dir, threads)
+    connection.send("ready")
+    while True:
+        try:
+            samples = connection.recv()
+        except EOFError:
+            return
+        connection.send(genai_transcribe(pipeline, samples))
+
+
+class GenAIProcess:
+    """A pipeline in a child process: GenAI's generate holds Python's lock (two pipelines in threads were
+    measured to use one core between them), so pipelines run in parallel only in processes of their own."""
+
+    def __init__(self, model_dir: str, threads: int | None):
+        self.connection, child = multiprocessing.Pipe()
+        multiprocessing.Process(target=genai_process, args=(model_dir, threads, child, self.connection), daemon=True).start()
+        child.close()
+        self.connection.recv()
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        self.connection.send(samples)
+        return self.connection.recv()
+
+
 def genai_models(model_dir: str, workers: int, threads: int | None):
     import openvino_genai
     from models.genai_transcripts import SETTINGS as GENAI_SETTINGS
 
-    properties = {} if threads is None else {"INFERENCE_NUM_THREADS": threads}
-    pipelines = [openvino_genai.WhisperPipeline(model_dir, "CPU", **properties) for _ in range(workers)]
-
-    def transcribe(pipeline, samples: np.ndarray) -> str:
-        return pipeline.generate(samples.tolist(), **GENAI_SETTINGS).texts[0]
-
+    if workers == 1:
+        models, transcribe = [genai_pipeline(model_dir, threads)], genai_transcribe
+    else:
+        models, transcribe = [GenAIProcess(model_dir, threads) for _ in range(workers)], lambda model, samples: model.transcribe(samples)
     version = f"openvino-genai {openvino_genai.__version__}"
-    return pipelines, transcribe, {"runner": version, **GENAI_SETTINGS, **properties}
+    return models, transcribe, {"runner": version, **GENAI_SETTINGS, **genai_properties(threads), "processes": workers if workers > 1 else "none"}
 
 
 def faster_whisper_models(model_dir: str, workers: int, threads: int | None):
@@ -209,8 +255,12 @@ def main() -> None:
             else:
                 self.reply(200, "application/json", json.dumps({"text": text}).encode())
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        # Python's default listen backlog of 5 resets connections beyond it; the sweep opens up to 32 at once.
+        request_queue_size = 128
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Handler)
     print(json.dumps({"url": f"http://127.0.0.1:{server.server_address[1]}", "settings": settings}), flush=True)
     server.serve_forever()
 
