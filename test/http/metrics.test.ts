@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { toFile } from 'openai';
 
+import { BATCHED_WORKERS } from '../../src/engine/WhisperEngine.js';
 import { type ApiServer, startApiServer } from '../helpers/apiServer.js';
 import { fixtures } from '../helpers/audio.js';
 
@@ -45,8 +46,10 @@ describe('http: /metrics', () => {
     for (const model of ['openai/whisper-tiny', 'microsoft/speecht5_tts']) {
       assert.equal(at(`ovspeech_model_queue_depth{model="${model}"}`), 0);
       assert.equal(at(`ovspeech_model_running_jobs{model="${model}"}`), 0);
-      assert.equal(at(`ovspeech_model_workers{model="${model}"}`), 1);
     }
+    // Each engine's default: a Whisper model's workers are batched, a speech model has one.
+    assert.equal(at('ovspeech_model_workers{model="openai/whisper-tiny"}'), BATCHED_WORKERS);
+    assert.equal(at('ovspeech_model_workers{model="microsoft/speecht5_tts"}'), 1);
     assert.ok((at('ovspeech_process_resident_memory_bytes') ?? 0) > 0);
   });
 });
