@@ -1,12 +1,11 @@
 // npm run bench -- <scenario> [options]: drives ovspeech over HTTP with 1, 2, 4 … concurrent clients and writes
 // benchmarks/results/bench-SCENARIO.{json,md,png}: throughput, latency, time to first byte, CPU, memory, outputs.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { packageRoot } from '../test/accuracy/corpus.js';
+import { gitCommit, packageRoot } from '../test/accuracy/corpus.js';
 import { ensurePythonEnv, runReference } from '../test/accuracy/pythonEnv.js';
 import { type BenchResults, drawChart, matching, writeMarkdown } from './report.js';
 import { makeWorkload, SCENARIOS, type ScenarioName, type Workload, type WorkloadOptions } from './scenarios.js';
@@ -123,14 +122,6 @@ function parseSystem(
     const modelDir = kind === 'genai' ? path.join(paths.modelsDir, paths.sttModel) : paths.ct2Dir;
     return startReference({ runner: kind, modelDir, workers: workers ?? 1 });
   };
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: packageRoot, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 function describe(row: ResultRow): string {

@@ -9,6 +9,15 @@ import { encodeWav } from '../../src/audio/wavWriter.js';
 export const accuracyDir = path.dirname(fileURLToPath(import.meta.url));
 export const packageRoot = path.resolve(accuracyDir, '..', '..');
 
+/** The commit results are made at, for the reports of the accuracy suite and the benchmark. */
+export function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: packageRoot, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** The rate every clip is written at: Whisper's. */
 export const CLIP_RATE = 16_000;
 

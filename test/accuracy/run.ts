@@ -1,7 +1,6 @@
 // npm run test:accuracy [-- options]: WER of ovspeech's Whisper against faster-whisper on the same weights,
 // GenAI parity and the speech → Whisper round trip, on espeak-ng speech of test/accuracy/sentences.txt.
 // Writes benchmarks/results/accuracy.json (the data) and accuracy.md (tables made from it).
-import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { parseArgs } from 'node:util';
 
 import {
   espeakVersion,
+  gitCommit,
   NOISE_SNR_DB,
   packageRoot,
   prepareClips,
@@ -158,14 +158,6 @@ class Stages {
 
 function audioSeconds(clips: readonly Clip[]): number {
   return clips.reduce((total, clip) => total + (statSync(clip.path).size - 44) / 2 / 16_000, 0);
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: packageRoot, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 function notRunReason(error: unknown): NotRun {
