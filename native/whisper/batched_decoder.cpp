@@ -57,13 +57,11 @@ void BatchedDecoder::decode_prompt(const ov::Tensor& encoder_hidden_states, cons
     if (!cross_kv_ready_) {
         cross_kv_.set_input_tensor(encoder_hidden_states);
         cross_kv_.infer();
+        // The request's own outputs, not copies: it runs again only for the next window, after the row has
+        // left the batch, whose join copies them into its slot.
         row_.cross_kv.clear();
-        for (size_t i = 0; i < cross_kv_.get_compiled_model().outputs().size(); ++i) {
-            const ov::Tensor output = cross_kv_.get_output_tensor(i);
-            ov::Tensor copy(output.get_element_type(), output.get_shape());
-            output.copy_to(copy);
-            row_.cross_kv.push_back(copy);
-        }
+        for (size_t i = 0; i < cross_kv_.get_compiled_model().outputs().size(); ++i)
+            row_.cross_kv.push_back(cross_kv_.get_output_tensor(i));
         cross_kv_ready_ = true;
     }
     const size_t count = tokens.size();
