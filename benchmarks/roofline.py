@@ -98,7 +98,8 @@ def decoder_bytes(model_dir, precision_bytes):
     model = CORE.read_model(os.path.join(model_dir, "openvino_decoder_model.xml"))
     weights = sum(int(np.prod(list(op.get_output_shape(0)))) for op in model.get_ordered_ops()
                   if op.get_type_name() == "Constant" and len(op.get_output_shape(0)) >= 2)
-    config = json.load(open(os.path.join(model_dir, "config.json")))
+    with open(os.path.join(model_dir, "config.json")) as f:
+        config = json.load(f)
     cross = 2 * config["decoder_layers"] * config["max_source_positions"] * config["d_model"]
     return {"weight_bytes": weights * precision_bytes, "cross_kv_bytes_per_row": cross * precision_bytes}
 
@@ -127,7 +128,7 @@ def main():
     with open(args.out, "w") as f:
         json.dump(figures, f, indent=2)
 
-    peak = figures["matmul_gflops"][figures["encoder"]["precision"]] if figures["encoder"]["precision"] in figures["matmul_gflops"] else figures["matmul_gflops"]["f32"]
+    peak = figures["matmul_gflops"].get(figures["encoder"]["precision"], figures["matmul_gflops"]["f32"])
     bandwidth = figures["copy_gbytes_per_second"]
     enc = figures["encoder"]
     dec = figures["decoder"]

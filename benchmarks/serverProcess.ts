@@ -41,7 +41,10 @@ function processTree(root: number): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const parent = Number(statFields(Number(entry))?.[1]); // field 4, ppid
-    if (!Number.isNaN(parent)) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    if (Number.isNaN(parent)) continue;
+    const siblings = children.get(parent);
+    if (siblings === undefined) children.set(parent, [Number(entry)]);
+    else siblings.push(Number(entry));
   }
   const tree = [root];
   for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
@@ -92,24 +95,27 @@ export class UsageMeter {
   #hwmReset = false;
   #sampledPeak = 0;
   #sampler: NodeJS.Timeout | undefined;
+  /** The processes measured in this step, found once at its start: the runners start theirs before serving. */
+  #tree: number[] = [];
 
   constructor(pid: number) {
     this.#pid = pid;
   }
 
   begin(): void {
-    const tree = processTree(this.#pid);
-    this.#hwmReset = resetPeakRss(tree);
-    this.#sampledPeak = statusMiB(tree, 'VmRSS');
+    this.#tree = processTree(this.#pid);
+    this.#hwmReset = resetPeakRss(this.#tree);
+    this.#sampledPeak = statusMiB(this.#tree, 'VmRSS');
+    // Samples only the step's processes: scanning all of /proc every 100 ms would load the machine measured.
     this.#sampler = setInterval(() => {
-      this.#sampledPeak = Math.max(this.#sampledPeak, statusMiB(processTree(this.#pid), 'VmRSS'));
+      this.#sampledPeak = Math.max(this.#sampledPeak, statusMiB(this.#tree, 'VmRSS'));
     }, RSS_SAMPLE_MS);
-    this.#startTicks = cpuTicks(tree);
+    this.#startTicks = cpuTicks(this.#tree);
     this.#started = performance.now();
   }
 
   end(): ServerUsage {
-    const tree = processTree(this.#pid);
+    const tree = this.#tree;
     const cpuSeconds = (cpuTicks(tree) - this.#startTicks) / CLOCK_TICKS;
     const wallSeconds = (performance.now() - this.#started) / 1000;
     clearInterval(this.#sampler);
