@@ -31,6 +31,14 @@ ov::AnyMap CompileOptions::properties() const {
     return properties;
 }
 
+bool CompileOptions::allows_lanes() const {
+    if (device != "CPU" || num_streams || (performance_hint && *performance_hint != "LATENCY")) return false;
+    for (const auto& name : {ov::inference_num_threads.name(), ov::num_streams.name(), ov::hint::performance_mode.name()}) {
+        if (plugin_config.count(name)) return false;
+    }
+    return true;
+}
+
 ov::AnyMap CompileOptions::dynamic_shape_properties() const {
     ov::AnyMap properties = this->properties();
     if (device == "CPU") properties.emplace("CPU_RUNTIME_CACHE_CAPACITY", 0);

@@ -22,6 +22,10 @@ struct CompileOptions {
 
     ov::AnyMap properties() const;
 
+    // Whether a model's inferences may run in two lanes of half the cores each (scheduler/compute_gate.h):
+    // on the CPU, unless streams, threads or a throughput hint are set, which decide the split themselves.
+    bool allows_lanes() const;
+
     // properties() for a model whose input shapes change from call to call (a decoder step, a unit of text).
     // OpenVINO's CPU plugin keeps what it prepares for each input shape, 5000 shapes by default, for as
     // long as the compiled model lives: measured on the tiny SpeechT5, one request of "1" x 200 (721

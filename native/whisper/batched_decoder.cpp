@@ -7,12 +7,8 @@
 
 namespace ovspeech::whisper {
 
-BatchedDecoder::BatchedDecoder(const ov::CompiledModel& decoder, const ov::CompiledModel& cross_kv, DecoderBatch& batch,
-                               ComputeGate& compute)
-    : prompt_(const_cast<ov::CompiledModel&>(decoder).create_infer_request()),
-      cross_kv_(const_cast<ov::CompiledModel&>(cross_kv).create_infer_request()),
-      batch_(batch),
-      compute_(compute) {}
+BatchedDecoder::BatchedDecoder(const LaneVariants& decoder, const LaneVariants& cross_kv, DecoderBatch& batch, ComputeGate& compute)
+    : prompts_(decoder), cross_kv_(cross_kv), batch_(batch), compute_(compute) {}
 
 BatchedDecoder::~BatchedDecoder() {
     try {
@@ -30,7 +26,7 @@ void BatchedDecoder::start(const ov::Tensor& encoder_hidden_states, const std::v
     if (tokens.size() != 1) throw Error(ErrorCode::Internal, "a batched decoder step takes one token");
     if (!row_.in_batch) {
         row_.prompt_caches.clear();
-        for (auto& state : prompt_.query_state()) {
+        for (auto& state : prompts_.get(prompt_wide_).query_state()) {
             const ov::Tensor cache = state.get_state();
             ov::Tensor copy(cache.get_element_type(), cache.get_shape());
             cache.copy_to(copy);
@@ -55,13 +51,13 @@ void BatchedDecoder::reset() {
 void BatchedDecoder::decode_prompt(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) {
     const ComputeGate::Hold compute(compute_, ComputeGate::Turn::Second);
     if (!cross_kv_ready_) {
-        cross_kv_.set_input_tensor(encoder_hidden_states);
-        cross_kv_.infer();
+        ov::InferRequest& cross_kv = cross_kv_.get(compute.wide());
+        cross_kv.set_input_tensor(encoder_hidden_states);
+        cross_kv.infer();
         // The request's own outputs, not copies: it runs again only for the next window, after the row has
         // left the batch, whose join copies them into its slot.
         row_.cross_kv.clear();
-        for (size_t i = 0; i < cross_kv_.get_compiled_model().outputs().size(); ++i)
-            row_.cross_kv.push_back(cross_kv_.get_output_tensor(i));
+        for (size_t i = 0; i < cross_kv.get_compiled_model().outputs().size(); ++i) row_.cross_kv.push_back(cross_kv.get_output_tensor(i));
         cross_kv_ready_ = true;
     }
     const size_t count = tokens.size();
@@ -75,14 +71,16 @@ void BatchedDecoder::decode_prompt(const ov::Tensor& encoder_hidden_states, cons
         for (size_t j = 0; j < count; ++j) mask.data<float>()[i * count + j] = j <= i ? 0.0f : -std::numeric_limits<float>::infinity();
     }
     int32_t beam = 0;
-    prompt_.reset_state();
-    prompt_.set_tensor("input_ids", ids);
-    prompt_.set_tensor(kPositionIds, positions);
-    prompt_.set_tensor(kAttentionMask, mask);
-    prompt_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam));
-    for (size_t i = 0; i < row_.cross_kv.size(); ++i) prompt_.set_tensor(cross_kv_input(i), row_.cross_kv[i]);
-    prompt_.infer();
-    logits_ = prompt_.get_tensor("logits");
+    ov::InferRequest& prompt = prompts_.get(compute.wide());
+    prompt_wide_ = compute.wide();
+    prompt.reset_state();
+    prompt.set_tensor("input_ids", ids);
+    prompt.set_tensor(kPositionIds, positions);
+    prompt.set_tensor(kAttentionMask, mask);
+    prompt.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam));
+    for (size_t i = 0; i < row_.cross_kv.size(); ++i) prompt.set_tensor(cross_kv_input(i), row_.cross_kv[i]);
+    prompt.infer();
+    logits_ = prompt.get_tensor("logits");
     row_.length = count;
     prompted_ = true;
 }

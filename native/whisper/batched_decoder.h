@@ -6,6 +6,8 @@
 
 #include "scheduler/compute_gate.h"
 
+#include "common/lane_variants.h"
+
 #include "whisper/decoder_batch.h"
 #include "whisper/whisper_decoder.h"
 
@@ -18,7 +20,7 @@ class BatchedDecoder : public DecoderSteps {
 public:
     // `decoder` is the batchable decoder `batch` runs; `cross_kv` computes a window's cross-attention keys
     // and values; `compute` is the model's lock around inference.
-    BatchedDecoder(const ov::CompiledModel& decoder, const ov::CompiledModel& cross_kv, DecoderBatch& batch, ComputeGate& compute);
+    BatchedDecoder(const LaneVariants& decoder, const LaneVariants& cross_kv, DecoderBatch& batch, ComputeGate& compute);
     ~BatchedDecoder() override;
 
     void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) override;
@@ -30,8 +32,9 @@ public:
 private:
     void decode_prompt(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens);
 
-    ov::InferRequest prompt_;
-    ov::InferRequest cross_kv_;
+    LaneRequests prompts_;
+    bool prompt_wide_ = true;  // which of prompts_ decoded the prompt
+    LaneRequests cross_kv_;
     DecoderBatch& batch_;
     ComputeGate& compute_;
     BatchRow row_;

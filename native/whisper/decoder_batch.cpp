@@ -33,8 +33,8 @@ void copy_cache_tail(const ov::Tensor& from, size_t from_row, ov::Tensor& to, si
 
 }  // namespace
 
-DecoderBatch::DecoderBatch(const ov::CompiledModel& decoder, size_t cross_inputs, ComputeGate& compute)
-    : compute_(compute), request_(const_cast<ov::CompiledModel&>(decoder).create_infer_request()), cross_inputs_(cross_inputs) {}
+DecoderBatch::DecoderBatch(const LaneVariants& decoder, size_t cross_inputs, ComputeGate& compute)
+    : compute_(compute), requests_(decoder), cross_inputs_(cross_inputs) {}
 
 DecoderBatchStats DecoderBatch::stats() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -52,6 +52,7 @@ void DecoderBatch::step(BatchRow& row, int64_t token) {
             throw Error(ErrorCode::Internal, "a row joined a decoder batch without its prompt");
         row.in_batch = true;
         joining_.push_back(&row);
+        compute_.reserve_second(true);
     }
     row.token = token;
     row.submitted = true;
@@ -87,6 +88,7 @@ void DecoderBatch::leave(BatchRow& row) {
         rows_.pop_back();
         beam_.pop_back();
     }
+    if (rows_.empty() && joining_.empty()) compute_.reserve_second(false);
     // The rows left may all be waiting for this one.
     stepped_.notify_all();
 }
@@ -96,8 +98,15 @@ void DecoderBatch::run(std::unique_lock<std::mutex>& lock) {
     running_ = true;
     std::exception_ptr error;
     try {
-        const ComputeGate::Hold compute(compute_, ComputeGate::Turn::Second);
-        merge_joining();
+        // One row alone may take every core; more rows step on one lane (README.md: memory under CPU load).
+        const ComputeGate::Hold compute(compute_, ComputeGate::Turn::Second, rows_.size() + joining_.size() == 1);
+        ov::InferRequest& request = requests_.get(compute.wide());
+        if (!joining_.empty()) {
+            merge_joining(request);
+        } else if (compute.wide() != state_wide_) {
+            move_state(request);
+        }
+        state_wide_ = compute.wide();
         const size_t rows = rows_.size();
         const size_t length = cache_length_ + 1;
         ov::Tensor ids(ov::element::i64, ov::Shape{rows, 1});
@@ -113,17 +122,17 @@ void DecoderBatch::run(std::unique_lock<std::mutex>& lock) {
             std::fill(row_mask, row_mask + length, -std::numeric_limits<float>::infinity());
             std::fill(row_mask + (cache_length_ - row.length), row_mask + length, 0.0f);
         }
-        request_.set_tensor("input_ids", ids);
-        request_.set_tensor(kPositionIds, positions);
-        request_.set_tensor(kAttentionMask, mask);
-        request_.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{rows}, beam_.data()));
+        request.set_tensor("input_ids", ids);
+        request.set_tensor(kPositionIds, positions);
+        request.set_tensor(kAttentionMask, mask);
+        request.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{rows}, beam_.data()));
         for (size_t i = 0; i < cross_inputs_; ++i) {
             ov::Shape shape = cross_slots_[i].get_shape();
             shape[0] = rows;
-            request_.set_tensor(cross_kv_input(i), ov::Tensor(cross_slots_[i].get_element_type(), shape, cross_slots_[i].data()));
+            request.set_tensor(cross_kv_input(i), ov::Tensor(cross_slots_[i].get_element_type(), shape, cross_slots_[i].data()));
         }
-        request_.infer();
-        const ov::Tensor logits = request_.get_tensor("logits");
+        request.infer();
+        const ov::Tensor logits = request.get_tensor("logits");
         const size_t vocab = logits.get_shape().back();
         const float* data = logits.data<const float>();
         for (size_t i = 0; i < rows; ++i) {
@@ -154,8 +163,8 @@ void DecoderBatch::run(std::unique_lock<std::mutex>& lock) {
     stepped_.notify_all();
 }
 
-void DecoderBatch::merge_joining() {
-    if (joining_.empty()) return;
+// Writes `request`'s state: the rows' caches (from whichever request holds them) with the joining rows'.
+void DecoderBatch::merge_joining(ov::InferRequest& request) {
     // Every row's tokens end at the cache's last slot; the cache keeps as many slots as the longest row needs.
     size_t length = 0;
     for (const BatchRow* row : rows_) length = std::max(length, row->length);
@@ -163,7 +172,8 @@ void DecoderBatch::merge_joining() {
     const size_t rows = rows_.size() + joining_.size();
     reserve_cross_kv(rows, *joining_.front());
 
-    std::vector<ov::VariableState> states = request_.query_state();
+    std::vector<ov::VariableState> states = request.query_state();
+    const std::vector<ov::VariableState> current_states = requests_.get(state_wide_).query_state();
     for (size_t s = 0; s < states.size(); ++s) {
         const ov::Tensor& prompt = joining_.front()->prompt_caches.at(s);
         ov::Shape shape = prompt.get_shape();
@@ -172,7 +182,7 @@ void DecoderBatch::merge_joining() {
         ov::Tensor merged(prompt.get_element_type(), shape);
         std::memset(merged.data(), 0, merged.get_byte_size());
         if (!rows_.empty()) {
-            const ov::Tensor current = states[s].get_state();
+            const ov::Tensor current = current_states[s].get_state();
             for (size_t i = 0; i < rows_.size(); ++i) copy_cache_tail(current, beam_[i], merged, i, rows_[i]->length);
         }
         for (size_t j = 0; j < joining_.size(); ++j) {
@@ -194,6 +204,14 @@ void DecoderBatch::merge_joining() {
     beam_.resize(rows_.size());
     for (size_t i = 0; i < beam_.size(); ++i) beam_[i] = static_cast<int32_t>(i);
     cache_length_ = length;
+}
+
+// The rows step on the other variant from now on: their caches move to its request's state.
+void DecoderBatch::move_state(ov::InferRequest& request) {
+    if (rows_.empty()) return;
+    std::vector<ov::VariableState> states = request.query_state();
+    const std::vector<ov::VariableState> current_states = requests_.get(state_wide_).query_state();
+    for (size_t s = 0; s < states.size(); ++s) states[s].set_state(current_states[s].get_state());
 }
 
 void DecoderBatch::move_cross_kv(size_t from, size_t to) {

@@ -11,6 +11,8 @@
 
 #include "scheduler/compute_gate.h"
 
+#include "common/lane_variants.h"
+
 namespace ovspeech::whisper {
 
 // A window being decoded in a DecoderBatch, owned by the thread that decodes it.
@@ -37,13 +39,14 @@ struct DecoderBatchStats {
 // Continuous batching of decoder steps: every row in the batch steps one token per inference, whatever its
 // position. A row joins with the caches of its prompt (decoded alone, so that its logits are those of an
 // unbatched decoder), at the first step after it asks; a row that leaves is dropped through beam_idx.
-// The thread whose row completes the set of waiting rows runs the inference (design and measurements in
-// native/scheduler/README.md).
+// The thread whose row completes the set of waiting rows runs the inference, in the compute gate's second
+// turn: on every core when it steps one row and nothing else runs, else on one lane (design and
+// measurements in native/scheduler/README.md).
 class DecoderBatch {
 public:
     // `decoder` is made by make_batchable(); `compute` is held around each inference, so that the model's
-    // inferences take the cores in turn instead of competing for them.
-    DecoderBatch(const ov::CompiledModel& decoder, size_t cross_inputs, ComputeGate& compute);
+    // inferences never compete for the same cores.
+    DecoderBatch(const LaneVariants& decoder, size_t cross_inputs, ComputeGate& compute);
 
     // Sets row.token, waits for the next batched step and returns with row.logits filled. The first call
     // after the row's prompt joins the batch. Throws what the inference throws (to every row of that step).
@@ -56,14 +59,16 @@ public:
 private:
     bool all_submitted() const;
     void run(std::unique_lock<std::mutex>& lock);
-    void merge_joining();
+    void merge_joining(ov::InferRequest& request);
+    void move_state(ov::InferRequest& request);
     void move_cross_kv(size_t from, size_t to);
     void reserve_cross_kv(size_t rows, const BatchRow& example);
 
     mutable std::mutex mutex_;
     std::condition_variable stepped_;
     ComputeGate& compute_;
-    ov::InferRequest request_;
+    LaneRequests requests_;
+    bool state_wide_ = true;  // which of requests_ holds the rows' self-attention caches
     size_t cross_inputs_;
     std::vector<BatchRow*> rows_;  // the next step's rows, in cross-attention slot order
     std::vector<int32_t> beam_;    // for each of rows_, its row in the request's state

@@ -51,10 +51,17 @@ std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::pa
     const ov::element::Type cross_kv_type = inference_precision(options);
     const auto cross_kv = cross_kv_model(decoder, cross_kv_type);
     const size_t cross_inputs = make_batchable(decoder, cross_kv_type);
-    model->encoder_ = compile_ir(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties);
-    model->decoder_ = compile_ir(decoder, "openvino_decoder_model (batched)", options.device, options.dynamic_shape_properties());
-    model->cross_kv_ = compile_ir(cross_kv, "openvino_decoder_model (cross-attention keys and values)", options.device, properties);
-    model->batch_ = std::make_unique<DecoderBatch>(model->decoder_, cross_inputs, model->compute_);
+    const auto encoder = read_ir(dir, "openvino_encoder_model");
+    model->encoder_.wide = compile_ir(encoder, "openvino_encoder_model", options.device, properties);
+    const int lane_threads = ovspeech::lane_threads(options, model->encoder_.wide);
+    if (lane_threads > 0)
+        model->encoder_.narrow = compile_narrow(encoder, "openvino_encoder_model", options.device, properties, lane_threads);
+    model->decoder_ = compile_lane_variants(decoder, "openvino_decoder_model (batched)", options.device, options.dynamic_shape_properties(),
+                                            lane_threads);
+    model->cross_kv_ = compile_lane_variants(cross_kv, "openvino_decoder_model (cross-attention keys and values)", options.device,
+                                             properties, lane_threads);
+    model->compute_ = std::make_unique<ComputeGate>(lane_threads > 0);
+    model->batch_ = std::make_unique<DecoderBatch>(model->decoder_, cross_inputs, *model->compute_);
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
     model->detokenizer_ = compile_ir(read_ir(dir, "openvino_detokenizer"), "openvino_detokenizer", "CPU", {});
@@ -92,17 +99,12 @@ ov::CompiledModel& WhisperModel::byte_detokenizer() const {
 std::unique_ptr<WhisperSession> WhisperModel::create_session() const {
     WhisperTokenizer tokenizer(tokenizer_.create_infer_request(), detokenizer_.create_infer_request(),
                                [this] { return byte_detokenizer().create_infer_request(); });
-    return std::make_unique<WhisperSession>(*this, encoder_.create_infer_request(), compute_, decoder_, cross_kv_, *batch_,
-                                            std::move(tokenizer));
+    return std::make_unique<WhisperSession>(*this, encoder_, *compute_, decoder_, cross_kv_, *batch_, std::move(tokenizer));
 }
 
-WhisperSession::WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ComputeGate& compute, const ov::CompiledModel& decoder,
-                               const ov::CompiledModel& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer)
-    : model_(model),
-      encoder_(std::move(encoder)),
-      compute_(compute),
-      decoder_(decoder, cross_kv, batch, compute),
-      tokenizer_(std::move(tokenizer)) {}
+WhisperSession::WhisperSession(const WhisperModel& model, const LaneVariants& encoder, ComputeGate& compute, const LaneVariants& decoder,
+                               const LaneVariants& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer)
+    : model_(model), encoders_(encoder), compute_(compute), decoder_(decoder, cross_kv, batch, compute), tokenizer_(std::move(tokenizer)) {}
 
 WhisperDecoder& WhisperSession::word_decoder() {
     if (!word_decoder_) word_decoder_.emplace(model_.compile_word_decoder().create_infer_request());
@@ -111,14 +113,13 @@ WhisperDecoder& WhisperSession::word_decoder() {
 
 ov::Tensor WhisperSession::encode(std::vector<float>& window) {
     const auto& features = model_.feature_extractor().config();
-    encoder_.set_tensor("input_features",
-                        ov::Tensor(ov::element::f32, ov::Shape{1, features.feature_size, features.nb_max_frames}, window.data()));
-    {
-        const ComputeGate::Hold hold(compute_, ComputeGate::Turn::First);
-        encoder_.infer();
-    }
+    const ComputeGate::Hold hold(compute_, ComputeGate::Turn::First);
+    ov::InferRequest& encoder = encoders_.get(hold.wide());
+    encoder.set_tensor("input_features",
+                       ov::Tensor(ov::element::f32, ov::Shape{1, features.feature_size, features.nb_max_frames}, window.data()));
+    encoder.infer();
     decoder_.new_window();
-    return encoder_.get_tensor("last_hidden_state");
+    return encoder.get_tensor("last_hidden_state");
 }
 
 }  // namespace ovspeech::whisper

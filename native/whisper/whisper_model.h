@@ -11,6 +11,7 @@
 #include "scheduler/compute_gate.h"
 
 #include "common/compile_options.h"
+#include "common/lane_variants.h"
 #include "whisper/batched_decoder.h"
 #include "whisper/decoder_batch.h"
 #include "whisper/feature_extractor.h"
@@ -50,16 +51,16 @@ private:
     CompileOptions options_;
     WhisperConfig config_;
     WhisperFeatureExtractor features_;
-    // create_infer_request is thread-safe but not const in OpenVINO's API.
-    mutable ov::CompiledModel encoder_;
+    // Each compiled for both widths of the compute gate (wide only, without lanes).
+    LaneVariants encoder_;
     // The decoder made batchable, with its cross-attention caches as inputs: two infer requests of the
     // exported decoder, whose caches live in the state, were measured to share the cross-attention cache on
     // the CPU (a second worker answered with the first worker's transcript); inputs cannot be shared.
-    mutable ov::CompiledModel decoder_;
-    mutable ov::CompiledModel cross_kv_;
-    // Held around each inference of the encoder and decoder, so that workers take the cores in turn;
+    LaneVariants decoder_;
+    LaneVariants cross_kv_;
+    // Held around each inference of the encoder and decoder, so that they never compete for the same cores;
     // encoder passes go first.
-    mutable ComputeGate compute_;
+    std::unique_ptr<ComputeGate> compute_;
     std::unique_ptr<DecoderBatch> batch_;
     mutable ov::CompiledModel tokenizer_;
     mutable ov::CompiledModel detokenizer_;
@@ -72,8 +73,8 @@ private:
 // One worker's infer requests on a WhisperModel; never shared between threads.
 class WhisperSession {
 public:
-    WhisperSession(const WhisperModel& model, ov::InferRequest encoder, ComputeGate& compute, const ov::CompiledModel& decoder,
-                   const ov::CompiledModel& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer);
+    WhisperSession(const WhisperModel& model, const LaneVariants& encoder, ComputeGate& compute, const LaneVariants& decoder,
+                   const LaneVariants& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer);
 
     const WhisperModel& model() const { return model_; }
     // last_hidden_state of one window of features [feature_size x nb_max_frames]; valid until the next call.
@@ -85,7 +86,7 @@ public:
 
 private:
     const WhisperModel& model_;
-    ov::InferRequest encoder_;
+    LaneRequests encoders_;
     ComputeGate& compute_;
     BatchedDecoder decoder_;
     std::optional<WhisperDecoder> word_decoder_;
