@@ -255,6 +255,16 @@ Napi::Value to_js(Napi::Env env, const Outcome<whisper::TranscriptionResult>& ou
     return to_js(env, outcome.result, outcome.queued_ms, outcome.total_ms);
 }
 
+Napi::Value to_js(Napi::Env env, const ComputeSummary& summary) {
+    auto object = Napi::Object::New(env);
+    object.Set("device", summary.device);
+    object.Set("precision", summary.precision);
+    object.Set("threads", summary.threads);
+    object.Set("laneThreads", summary.lane_threads);
+    object.Freeze();
+    return object;
+}
+
 Napi::Value to_js(Napi::Env env, const PoolStats& stats) {
     auto object = Napi::Object::New(env);
     object.Set("workers", static_cast<double>(stats.workers));

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include "common/compile_options.h"
+#include "common/compute_summary.h"
 #include "common/model_family.h"
 #include "common/model_folder.h"
 #include "common/runtime.h"
@@ -27,6 +28,8 @@ template <typename Result>
 struct Outcome;
 Napi::Value to_js(Napi::Env env, const Outcome<whisper::TranscriptionResult>& outcome);
 Napi::Value to_js(Napi::Env env, const PoolStats& stats);
+// {device, precision, threads, laneThreads}, frozen.
+Napi::Value to_js(Napi::Env env, const ComputeSummary& summary);
 
 // From the objects src/native/AddonTypes.ts describes; wrong types are coded INVALID_ARGUMENT errors.
 // Numbers are checked before they are cast: finite, integer where they count, in range (maxNewTokens up to

@@ -87,6 +87,7 @@ SpeechModelWrap::SpeechModelWrap(const Napi::CallbackInfo& info) : PooledModelWr
     info.This().As<Napi::Object>().Set("sampleRate", model_->sample_rate());
     info.This().As<Napi::Object>().Set("family", model_->family());
     info.This().As<Napi::Object>().Set("familyOptions", option_specs_to_js(info.Env(), model_->option_specs()));
+    info.This().As<Napi::Object>().Set("compute", to_js(info.Env(), model_->compute_summary()));
 }
 
 Napi::Value SpeechModelWrap::voices(const Napi::CallbackInfo& info) {

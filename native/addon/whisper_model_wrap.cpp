@@ -88,6 +88,7 @@ WhisperModelWrap::WhisperModelWrap(const Napi::CallbackInfo& info) : PooledModel
     minimum.Set("sampleRate", static_cast<double>(features.config().sampling_rate));
     minimum.Freeze();
     info.This().As<Napi::Object>().Set("minimumAudio", minimum);
+    info.This().As<Napi::Object>().Set("compute", to_js(info.Env(), model_->compute_summary()));
 }
 
 Napi::Value WhisperModelWrap::transcribe(const Napi::CallbackInfo& info) {

@@ -434,6 +434,7 @@ std::shared_ptr<const PiperModel> PiperModel::load(const std::filesystem::path& 
         model->has_durations_ = true;
     }
     model->model_ = compile_ir(graph, onnx_name, options.device, properties);
+    model->compute_summary_ = summarize_compute(model->model_, options.device, 0);
     return model;
 }
 

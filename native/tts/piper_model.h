@@ -41,6 +41,7 @@ public:
     // a second model, the text encoder and duration predictor alone, gives the durations before rounding,
     // and the whole model gives them beside its audio ("durations").
     bool has_durations() const { return has_durations_; }
+    ComputeSummary compute_summary() const override { return compute_summary_; }
 
 private:
     PiperModel(PhonemeIdMap phoneme_ids, EspeakPhonemizer phonemizer)
@@ -57,6 +58,7 @@ private:
     // create_infer_request is thread-safe but not const in OpenVINO's API.
     mutable ov::CompiledModel model_;
     mutable ov::CompiledModel durations_model_;
+    ComputeSummary compute_summary_;
 };
 
 }  // namespace ovspeech::tts

@@ -272,6 +272,7 @@ std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::
                     "openvino_decoder_model in " + dir.string() + " is not stateful; re-export it with optimum-cli");
     }
     model->encoder_ = compile_ir(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties);
+    model->compute_summary_ = summarize_compute(model->encoder_, options.device, 0);
     model->decoder_model_ = decoder;
     model->device_ = options.device;
     model->properties_ = properties;

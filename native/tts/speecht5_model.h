@@ -25,6 +25,7 @@ public:
     void check_option_values(const OptionValues& values) const override;
     bool controls_speed() const override { return false; }
     std::unique_ptr<TtsSession> create_session() const override;
+    ComputeSummary compute_summary() const override { return compute_summary_; }
 
     size_t reduction_factor() const { return reduction_factor_; }
     size_t num_mel_bins() const { return num_mel_bins_; }
@@ -38,6 +39,7 @@ private:
     size_t num_mel_bins_ = 80;
     size_t max_text_positions_ = 450;
     int64_t unknown_token_id_ = -1;
+    ComputeSummary compute_summary_;
     // create_infer_request is thread-safe but not const in OpenVINO's API.
     mutable ov::CompiledModel tokenizer_;
     mutable ov::CompiledModel encoder_;

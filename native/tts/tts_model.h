@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/compile_options.h"
+#include "common/compute_summary.h"
 #include "common/model_family.h"
 #include "tts/tts_options.h"
 
@@ -81,6 +82,8 @@ public:
     // time-stretches its audio.
     virtual bool controls_speed() const = 0;
     virtual std::unique_ptr<TtsSession> create_session() const = 0;
+    // How its inferences use the device.
+    virtual ComputeSummary compute_summary() const = 0;
 
     // Loads the family that recognizes the folder. Throws Error: MODEL_NOT_FOUND,
     // UNSUPPORTED_MODEL (unknown family, missing or broken file, naming it), INVALID_ARGUMENT (device).

@@ -61,6 +61,7 @@ std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::pa
     model->cross_kv_ = compile_lane_variants(cross_kv, "openvino_decoder_model (cross-attention keys and values)", options.device,
                                              properties, lane_threads);
     model->compute_ = std::make_unique<ComputeGate>(lane_threads > 0);
+    model->compute_summary_ = summarize_compute(model->encoder_.wide, options.device, lane_threads);
     model->batch_ = std::make_unique<DecoderBatch>(model->decoder_, cross_inputs, *model->compute_);
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});

@@ -11,6 +11,7 @@
 #include "scheduler/compute_gate.h"
 
 #include "common/compile_options.h"
+#include "common/compute_summary.h"
 #include "common/lane_variants.h"
 #include "whisper/batched_decoder.h"
 #include "whisper/decoder_batch.h"
@@ -34,6 +35,8 @@ public:
     const WhisperFeatureExtractor& feature_extractor() const { return features_; }
     std::unique_ptr<WhisperSession> create_session() const;
     DecoderBatchStats decoder_batch_stats() const { return batch_->stats(); }
+    // How its inferences use the device, the lanes included.
+    const ComputeSummary& compute_summary() const { return compute_summary_; }
 
     // The decoder for word timestamps: cross-attention decomposed to expose its scores, plus logits at
     // chosen positions. Compiled for a session on its first use, since it holds a second copy of the
@@ -61,6 +64,7 @@ private:
     // Held around each inference of the encoder and decoder, so that they never compete for the same cores;
     // encoder passes go first.
     std::unique_ptr<ComputeGate> compute_;
+    ComputeSummary compute_summary_;
     std::unique_ptr<DecoderBatch> batch_;
     mutable ov::CompiledModel tokenizer_;
     mutable ov::CompiledModel detokenizer_;

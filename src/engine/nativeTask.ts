@@ -1,5 +1,5 @@
 import { OvSpeechError } from '../errors.js';
-import type { NativeTask, PoolStats } from '../native/AddonTypes.js';
+import type { ComputeSummary, NativeTask, PoolStats } from '../native/AddonTypes.js';
 import { pointStackAt } from '../native/binding.js';
 
 /**
@@ -42,6 +42,7 @@ export async function runTask<T, E>(
 
 /** What every engine's native model offers besides its operations. */
 export interface PooledNativeModel {
+  readonly compute: ComputeSummary;
   stats(): PoolStats;
   dispose(): Promise<void>;
 }
@@ -57,6 +58,11 @@ export abstract class NativeEngine<Model extends PooledNativeModel> {
 
   protected checkUsable(): void {
     if (this.#disposed) throw new OvSpeechError('The model is being unloaded or is not loaded; retry', 'UNAVAILABLE');
+  }
+
+  /** How the model's inferences use the device, as compiled. */
+  get compute(): ComputeSummary {
+    return this.model.compute;
   }
 
   /** Queue depth and worker use, as the scheduler counts them. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { ServerConfig } from '../config/config.js';
 import { ModelRegistry } from '../engine/ModelRegistry.js';
+import type { ComputeSummary } from '../native/AddonTypes.js';
 import type { Logger } from '../log.js';
 import { createApp } from './app.js';
 
@@ -40,7 +41,14 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const workers = config.workers === undefined ? {} : { workers: config.workers };
   void registry.load({ device: config.device, ...workers, maxQueued: config.queueLength }, (entry) => {
     if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
-    else logger.info({ model: entry.id, family: entry.family, workers: entry.loaded?.engine.stats().workers }, `model ${entry.id} ready`);
+    else if (entry.loaded !== undefined) {
+      const { engine } = entry.loaded;
+      const workers = engine.stats().workers;
+      logger.info(
+        { model: entry.id, family: entry.family, workers, compute: engine.compute },
+        `model ${entry.id} ready: ${describeCompute(engine.compute)}, ${workers} worker(s)`,
+      );
+    }
   });
 
   let closing: Promise<void> | undefined;
@@ -63,4 +71,11 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     return closing;
   };
   return { url, registry, close };
+}
+
+/** "CPU, bf16, 2 threads; under load two lanes of 1 thread", as the start-up log says it. */
+function describeCompute({ device, precision, threads, laneThreads }: ComputeSummary): string {
+  const parts = [device, ...(precision ? [precision] : []), ...(threads > 0 ? [`${threads} thread(s)`] : [])];
+  const lanes = laneThreads > 0 ? `; under load two lanes of ${laneThreads} thread(s)` : '';
+  return parts.join(', ') + lanes;
 }

@@ -97,6 +97,17 @@ export interface PoolStats {
   maxQueued: number;
 }
 
+/** How a model's inferences use the device, as compiled. */
+export interface ComputeSummary {
+  readonly device: string;
+  /** The element type the device computes in (bf16, f32, …); empty where the device does not say. */
+  readonly precision: string;
+  /** Threads of an inference on every core; 0 where the device does not say. */
+  readonly threads: number;
+  /** Threads of one lane when inferences run in two lanes beside each other under load (Whisper on the CPU), else 0. */
+  readonly laneThreads: number;
+}
+
 export interface NativeTranscriptionOptions {
   language?: string;
   task?: 'transcribe' | 'translate';
@@ -183,6 +194,7 @@ export interface NativeTask<T> {
 export interface NativeWhisperModel {
   /** The shortest audio transcribe() takes: `samples` at `sampleRate`, as the feature extractor's config rules. */
   readonly minimumAudio: { readonly samples: number; readonly sampleRate: number };
+  readonly compute: ComputeSummary;
   transcribe(
     samples: Float32Array,
     sampleRate: number,
@@ -254,6 +266,7 @@ export interface NativeSpeechModel {
   readonly family: string;
   /** The options synthesize() takes in familyOptions (SpeechT5: minlenratio, maxlenratio, threshold). */
   readonly familyOptions: readonly FamilyOptionSpec[];
+  readonly compute: ComputeSummary;
   synthesize(text: string, options: NativeSpeechOptions, onChunk?: (chunk: Float32Array) => void): NativeTask<NativeSpeechSummary>;
   voices(): { names: string[]; default: string };
   /** Whether synthesize() takes the voice name. */

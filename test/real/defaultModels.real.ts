@@ -78,6 +78,9 @@ describe('real models: the default set', () => {
       assert.match(output, new RegExp(`ovspeech prepare: [^\\n]*${step}[^\\n]*: done after`), output);
     }
     assert.match(output, /default \.\/models, prepared now/, output);
+    // How each model uses the CPU, printed once it is ready.
+    assert.match(output, /model openai\/whisper-base ready: CPU, (bf16|f16|f32), \d+ thread\(s\)/, output);
+    assert.match(output, /model rhasspy\/piper-en_US-joe-medium ready: CPU, /, output);
   });
 
   it('lists the real Whisper and the joe voice', async () => {
