@@ -37,11 +37,12 @@ public:
         bool wide_ = true;
     };
 
-    // Counts the second turn as busy between its holds, so that first-turn inferences stay narrow and leave
-    // it a lane: a decoder batch with rows steps again within a millisecond.
+    // Counts a user of the second turn as busy between its holds, so that the others stay narrow and leave
+    // it a lane: a decoder batch with rows steps again within a millisecond. Called once when it becomes
+    // busy (true) and once when it stops (false).
     void reserve_second(bool reserved) {
         std::lock_guard<std::mutex> lock(mutex_);
-        second_reserved_ = reserved;
+        reserved ? ++second_reserved_ : --second_reserved_;
     }
 
     // Inferences waiting for the gate.
@@ -60,7 +61,8 @@ private:
         const size_t capacity = lanes_ ? kLanes : 1;
         free_.wait(lock, [&] { return running_ < capacity && (first || waiting_first_ == 0); });
         --(first ? waiting_first_ : waiting_second_);
-        const bool alone = running_ == 0 && waiting_first_ == 0 && waiting_second_ == 0 && (!first || !second_reserved_);
+        // A second-turn inference may be the one reserving.
+        const bool alone = running_ == 0 && waiting_first_ == 0 && waiting_second_ == 0 && second_reserved_ <= (first ? 0 : 1);
         const bool wide = !lanes_ || (wants_wide && alone);
         running_ += wide ? capacity : 1;
         return wide;
@@ -78,7 +80,7 @@ private:
     std::mutex mutex_;
     std::condition_variable free_;
     size_t running_ = 0;  // lanes taken
-    bool second_reserved_ = false;
+    size_t second_reserved_ = 0;
     size_t waiting_first_ = 0;
     size_t waiting_second_ = 0;
 };

@@ -73,7 +73,9 @@ TEST_F(DecoderBatchTest, RowsJoiningAndLeavingAtDifferentPositionsGetTheUnbatche
     for (auto& thread : threads) thread.join();
 
     const DecoderBatchStats after = model_->decoder_batch_stats();
-    EXPECT_GE(after.max_rows, 3u) << "the rows did not overlap, so nothing was batched";
+    // Two batches (one per compute lane) share the four rows where the machine has two lanes.
+    EXPECT_GE(after.max_rows, 2u) << "the rows did not overlap, so nothing was batched";
+    EXPECT_GT(after.row_steps - before.row_steps, after.steps - before.steps) << "no step stepped more than one row";
     for (size_t i = 0; i < prompts.size(); ++i) {
         EXPECT_EQ(batched[i].tokens, alone[i].tokens) << "row " << i;
         for (size_t step = 0; step < steps[i]; ++step) {

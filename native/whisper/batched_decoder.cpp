@@ -7,12 +7,12 @@
 
 namespace ovspeech::whisper {
 
-BatchedDecoder::BatchedDecoder(const LaneVariants& decoder, const LaneVariants& cross_kv, DecoderBatch& batch, ComputeGate& compute)
-    : prompts_(decoder), cross_kv_(cross_kv), batch_(batch), compute_(compute) {}
+BatchedDecoder::BatchedDecoder(const LaneVariants& decoder, const LaneVariants& cross_kv, DecoderBatches& batches, ComputeGate& compute)
+    : prompts_(decoder), cross_kv_(cross_kv), batches_(batches), compute_(compute) {}
 
 BatchedDecoder::~BatchedDecoder() {
     try {
-        batch_.leave(row_);
+        if (batch_) batch_->leave(row_);
     } catch (...) {
         // A row cannot be waiting for a step while its own thread destroys it.
     }
@@ -25,6 +25,7 @@ void BatchedDecoder::start(const ov::Tensor& encoder_hidden_states, const std::v
     }
     if (tokens.size() != 1) throw Error(ErrorCode::Internal, "a batched decoder step takes one token");
     if (!row_.in_batch) {
+        batch_ = &batches_.emptiest();
         row_.prompt_caches.clear();
         for (auto& state : prompts_.get(prompt_wide_).query_state()) {
             const ov::Tensor cache = state.get_state();
@@ -33,7 +34,7 @@ void BatchedDecoder::start(const ov::Tensor& encoder_hidden_states, const std::v
             row_.prompt_caches.push_back(copy);
         }
     }
-    batch_.step(row_, tokens[0]);
+    batch_->step(row_, tokens[0]);
     logits_ = ov::Tensor(ov::element::f32, ov::Shape{1, 1, row_.logits.size()}, row_.logits.data());
 }
 
@@ -42,7 +43,7 @@ ov::Tensor BatchedDecoder::wait() {
 }
 
 void BatchedDecoder::reset() {
-    batch_.leave(row_);
+    if (batch_) batch_->leave(row_);
     row_.prompt_caches.clear();
     row_.length = 0;
     prompted_ = false;

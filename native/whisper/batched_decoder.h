@@ -20,7 +20,7 @@ class BatchedDecoder : public DecoderSteps {
 public:
     // `decoder` is the batchable decoder `batch` runs; `cross_kv` computes a window's cross-attention keys
     // and values; `compute` is the model's lock around inference.
-    BatchedDecoder(const LaneVariants& decoder, const LaneVariants& cross_kv, DecoderBatch& batch, ComputeGate& compute);
+    BatchedDecoder(const LaneVariants& decoder, const LaneVariants& cross_kv, DecoderBatches& batches, ComputeGate& compute);
     ~BatchedDecoder() override;
 
     void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) override;
@@ -35,7 +35,8 @@ private:
     LaneRequests prompts_;
     bool prompt_wide_ = true;  // which of prompts_ decoded the prompt
     LaneRequests cross_kv_;
-    DecoderBatch& batch_;
+    DecoderBatches& batches_;
+    DecoderBatch* batch_ = nullptr;  // the one its row last joined
     ComputeGate& compute_;
     BatchRow row_;
     bool cross_kv_ready_ = false;

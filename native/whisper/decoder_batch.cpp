@@ -41,6 +41,11 @@ DecoderBatchStats DecoderBatch::stats() const {
     return stats_;
 }
 
+size_t DecoderBatch::rows() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return rows_.size() + joining_.size();
+}
+
 bool DecoderBatch::all_submitted() const {
     return submitted_ > 0 && submitted_ == rows_.size() + joining_.size();
 }
@@ -52,7 +57,7 @@ void DecoderBatch::step(BatchRow& row, int64_t token) {
             throw Error(ErrorCode::Internal, "a row joined a decoder batch without its prompt");
         row.in_batch = true;
         joining_.push_back(&row);
-        compute_.reserve_second(true);
+        if (!reserved_) compute_.reserve_second(reserved_ = true);
     }
     row.token = token;
     row.submitted = true;
@@ -88,7 +93,7 @@ void DecoderBatch::leave(BatchRow& row) {
         rows_.pop_back();
         beam_.pop_back();
     }
-    if (rows_.empty() && joining_.empty()) compute_.reserve_second(false);
+    if (rows_.empty() && joining_.empty() && reserved_) compute_.reserve_second(reserved_ = false);
     // The rows left may all be waiting for this one.
     stepped_.notify_all();
 }
@@ -235,6 +240,34 @@ void DecoderBatch::reserve_cross_kv(size_t rows, const BatchRow& example) {
     }
     cross_slots_ = std::move(slots);
     capacity_ = capacity;
+}
+
+DecoderBatches::DecoderBatches(const LaneVariants& decoder, size_t cross_inputs, ComputeGate& compute) {
+    const size_t count = decoder.narrow ? 2 : 1;
+    for (size_t i = 0; i < count; ++i) batches_.push_back(std::make_unique<DecoderBatch>(decoder, cross_inputs, compute));
+}
+
+DecoderBatch& DecoderBatches::emptiest() {
+    DecoderBatch* emptiest = batches_.front().get();
+    size_t fewest = emptiest->rows();
+    for (const auto& batch : batches_) {
+        if (const size_t rows = batch->rows(); rows < fewest) {
+            emptiest = batch.get();
+            fewest = rows;
+        }
+    }
+    return *emptiest;
+}
+
+DecoderBatchStats DecoderBatches::stats() const {
+    DecoderBatchStats total;
+    for (const auto& batch : batches_) {
+        const DecoderBatchStats stats = batch->stats();
+        total.steps += stats.steps;
+        total.row_steps += stats.row_steps;
+        total.max_rows = std::max(total.max_rows, stats.max_rows);
+    }
+    return total;
 }
 
 }  // namespace ovspeech::whisper

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -55,6 +56,8 @@ public:
     void leave(BatchRow& row);
 
     DecoderBatchStats stats() const;
+    // Rows in the batch or joining it.
+    size_t rows() const;
 
 private:
     bool all_submitted() const;
@@ -76,9 +79,25 @@ private:
     size_t cache_length_ = 0;  // slots in the self-attention cache, shared by the rows (each uses its last `length`)
     size_t submitted_ = 0;
     bool running_ = false;
+    bool reserved_ = false;                // whether it counts as a user of the compute gate's second turn
     std::vector<ov::Tensor> cross_slots_;  // per cross input: [capacity, heads, frames, dim]
     size_t capacity_ = 0;
     DecoderBatchStats stats_;
+};
+
+// A model's decoder batches: one per lane of its compute gate, so that under load two narrow steps run side
+// by side instead of one leaving the other lane idle; a window joins the one with fewer rows.
+class DecoderBatches {
+public:
+    DecoderBatches(const LaneVariants& decoder, size_t cross_inputs, ComputeGate& compute);
+
+    // The batch a window about to join should join.
+    DecoderBatch& emptiest();
+    // Summed over the batches (max_rows: the most of any).
+    DecoderBatchStats stats() const;
+
+private:
+    std::vector<std::unique_ptr<DecoderBatch>> batches_;
 };
 
 }  // namespace ovspeech::whisper

@@ -62,7 +62,7 @@ std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::pa
                                              properties, lane_threads);
     model->compute_ = std::make_unique<ComputeGate>(lane_threads > 0);
     model->compute_summary_ = summarize_compute(model->encoder_.wide, options.device, lane_threads);
-    model->batch_ = std::make_unique<DecoderBatch>(model->decoder_, cross_inputs, *model->compute_);
+    model->batches_ = std::make_unique<DecoderBatches>(model->decoder_, cross_inputs, *model->compute_);
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
     model->detokenizer_ = compile_ir(read_ir(dir, "openvino_detokenizer"), "openvino_detokenizer", "CPU", {});
@@ -100,12 +100,16 @@ ov::CompiledModel& WhisperModel::byte_detokenizer() const {
 std::unique_ptr<WhisperSession> WhisperModel::create_session() const {
     WhisperTokenizer tokenizer(tokenizer_.create_infer_request(), detokenizer_.create_infer_request(),
                                [this] { return byte_detokenizer().create_infer_request(); });
-    return std::make_unique<WhisperSession>(*this, encoder_, *compute_, decoder_, cross_kv_, *batch_, std::move(tokenizer));
+    return std::make_unique<WhisperSession>(*this, encoder_, *compute_, decoder_, cross_kv_, *batches_, std::move(tokenizer));
 }
 
 WhisperSession::WhisperSession(const WhisperModel& model, const LaneVariants& encoder, ComputeGate& compute, const LaneVariants& decoder,
-                               const LaneVariants& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer)
-    : model_(model), encoders_(encoder), compute_(compute), decoder_(decoder, cross_kv, batch, compute), tokenizer_(std::move(tokenizer)) {}
+                               const LaneVariants& cross_kv, DecoderBatches& batches, WhisperTokenizer tokenizer)
+    : model_(model),
+      encoders_(encoder),
+      compute_(compute),
+      decoder_(decoder, cross_kv, batches, compute),
+      tokenizer_(std::move(tokenizer)) {}
 
 WhisperDecoder& WhisperSession::word_decoder() {
     if (!word_decoder_) word_decoder_.emplace(model_.compile_word_decoder().create_infer_request());

@@ -34,7 +34,7 @@ public:
     const WhisperConfig& config() const { return config_; }
     const WhisperFeatureExtractor& feature_extractor() const { return features_; }
     std::unique_ptr<WhisperSession> create_session() const;
-    DecoderBatchStats decoder_batch_stats() const { return batch_->stats(); }
+    DecoderBatchStats decoder_batch_stats() const { return batches_->stats(); }
     // How its inferences use the device, the lanes included.
     const ComputeSummary& compute_summary() const { return compute_summary_; }
 
@@ -65,7 +65,7 @@ private:
     // encoder passes go first.
     std::unique_ptr<ComputeGate> compute_;
     ComputeSummary compute_summary_;
-    std::unique_ptr<DecoderBatch> batch_;
+    std::unique_ptr<DecoderBatches> batches_;
     mutable ov::CompiledModel tokenizer_;
     mutable ov::CompiledModel detokenizer_;
     mutable std::mutex word_decoder_mutex_;
@@ -78,7 +78,7 @@ private:
 class WhisperSession {
 public:
     WhisperSession(const WhisperModel& model, const LaneVariants& encoder, ComputeGate& compute, const LaneVariants& decoder,
-                   const LaneVariants& cross_kv, DecoderBatch& batch, WhisperTokenizer tokenizer);
+                   const LaneVariants& cross_kv, DecoderBatches& batches, WhisperTokenizer tokenizer);
 
     const WhisperModel& model() const { return model_; }
     // last_hidden_state of one window of features [feature_size x nb_max_frames]; valid until the next call.
