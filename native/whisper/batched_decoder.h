@@ -18,8 +18,8 @@ namespace ovspeech::whisper {
 // steps in the shared batch.
 class BatchedDecoder : public DecoderSteps {
 public:
-    // `decoder` is the batchable decoder `batch` runs; `cross_kv` computes a window's cross-attention keys
-    // and values; `compute` is the model's lock around inference.
+    // `decoder` is the batchable decoder `batches` run; `cross_kv` computes a window's cross-attention keys
+    // and values; `compute` is the model's gate around inference, whose width picks each variant.
     BatchedDecoder(const LaneVariants& decoder, const LaneVariants& cross_kv, DecoderBatches& batches, ComputeGate& compute);
     ~BatchedDecoder() override;
 
