@@ -18,6 +18,8 @@ namespace ovspeech {
 class ComputeGate {
 public:
     enum class Turn { First, Second };
+    // Lanes the cores are split in, when split: each gets 1 / kLanes of them.
+    static constexpr size_t kLanes = 2;
 
     explicit ComputeGate(bool lanes = false) : lanes_(lanes) {}
 
@@ -52,8 +54,6 @@ public:
     }
 
 private:
-    static constexpr size_t kLanes = 2;
-
     bool acquire(Turn turn, bool wants_wide) {
         std::unique_lock<std::mutex> lock(mutex_);
         const bool first = turn == Turn::First;

@@ -243,7 +243,7 @@ void DecoderBatch::reserve_cross_kv(size_t rows, const BatchRow& example) {
 }
 
 DecoderBatches::DecoderBatches(const LaneVariants& decoder, size_t cross_inputs, ComputeGate& compute) {
-    const size_t count = decoder.narrow ? 2 : 1;
+    const size_t count = decoder.narrow ? ComputeGate::kLanes : 1;
     for (size_t i = 0; i < count; ++i) batches_.push_back(std::make_unique<DecoderBatch>(decoder, cross_inputs, compute));
 }
 
