@@ -6,6 +6,8 @@ import { invalidParameter, OvSpeechError } from '../errors.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const INFERENCE_PRECISIONS = ['f32', 'f16', 'bf16'] as const;
+export type InferencePrecision = (typeof INFERENCE_PRECISIONS)[number];
 
 export interface ServerConfig {
   /** Folder whose model folders are served; ids are paths relative to it. */
@@ -25,6 +27,8 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** OpenVINO device every model is compiled for (CPU, GPU, AUTO, HETERO:...). */
   device: string;
+  /** The precision models compute in (OpenVINO's INFERENCE_PRECISION_HINT); unset, the device's default (bf16 on CPUs with AVX-512 BF16 or AMX, else f32). */
+  inferencePrecision: InferencePrecision | undefined;
   /** Native workers per model; unset, each engine's own default (a Whisper model batches its workers). */
   workers: number | undefined;
   /** Requests that may wait for a model's workers; beyond them a request is refused with 503. */
@@ -54,6 +58,7 @@ type RawKey =
   | 'logLevel'
   | 'shutdownTimeout'
   | 'device'
+  | 'inferencePrecision'
   | 'workers'
   | 'queueLength'
   | 'apiKey'
@@ -146,11 +151,13 @@ function parseHost(value: unknown, source: string): string {
   return value;
 }
 
-function parseLogLevel(value: unknown, source: string): LogLevel {
-  if (typeof value !== 'string' || !(LOG_LEVELS as readonly string[]).includes(value)) {
-    throw invalidParameter(`one of ${LOG_LEVELS.join(', ')}`, source, value);
-  }
-  return value as LogLevel;
+/** A parser of one of `choices`. */
+function choiceParser<T extends string>(choices: readonly T[]): (value: unknown, source: string) => T {
+  return (value, source) => {
+    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value))
+      throw invalidParameter(`one of ${choices.join(', ')}`, source, value);
+    return value as T;
+  };
 }
 
 function parseSwitch(value: unknown, source: string): boolean {
@@ -173,9 +180,15 @@ function parseDirectory(value: unknown, source: string): string {
 const SETTINGS = {
   host: { key: 'host', flag: '--host', env: 'OVSPEECH_HOST', parse: parseHost },
   port: { key: 'port', flag: '--port', env: 'OVSPEECH_PORT', parse: parsePort },
-  logLevel: { key: 'logLevel', flag: '--log-level', env: 'OVSPEECH_LOG_LEVEL', parse: parseLogLevel },
+  logLevel: { key: 'logLevel', flag: '--log-level', env: 'OVSPEECH_LOG_LEVEL', parse: choiceParser(LOG_LEVELS) },
   shutdownTimeoutMs: { key: 'shutdownTimeout', flag: '--shutdown-timeout', env: 'OVSPEECH_SHUTDOWN_TIMEOUT', parse: parseSeconds },
   device: { key: 'device', flag: '--device', env: 'OVSPEECH_DEVICE', parse: parseDevice },
+  inferencePrecision: {
+    key: 'inferencePrecision',
+    flag: '--inference-precision',
+    env: 'OVSPEECH_INFERENCE_PRECISION',
+    parse: choiceParser(INFERENCE_PRECISIONS),
+  },
   workers: { key: 'workers', flag: '--workers', env: 'OVSPEECH_WORKERS', parse: parseWorkers },
   queueLength: {
     key: 'queueLength',
@@ -303,6 +316,7 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
     logLevel: get('logLevel') ?? DEFAULTS.logLevel,
     shutdownTimeoutMs: get('shutdownTimeoutMs') ?? DEFAULTS.shutdownTimeoutMs,
     device: get('device') ?? DEFAULTS.device,
+    inferencePrecision: get('inferencePrecision'),
     workers: get('workers'),
     queueLength: get('queueLength') ?? DEFAULTS.queueLength,
     apiKeys: [...(apiKey === undefined ? [] : [apiKey]), ...(get('apiKeyFile') ?? [])],

@@ -39,7 +39,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   logger.info({ url }, `listening on ${url}`);
 
   const workers = config.workers === undefined ? {} : { workers: config.workers };
-  void registry.load({ device: config.device, ...workers, maxQueued: config.queueLength }, (entry) => {
+  const precision = config.inferencePrecision === undefined ? {} : { inferencePrecision: config.inferencePrecision };
+  void registry.load({ device: config.device, ...precision, ...workers, maxQueued: config.queueLength }, (entry) => {
     if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
     else if (entry.loaded !== undefined) {
       const { engine } = entry.loaded;

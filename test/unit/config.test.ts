@@ -45,11 +45,16 @@ describe('config: validation', () => {
     assert.equal(loadConfig({ models, device: 'HETERO:GPU,CPU', workers: '4' }, {}, packageRoot).workers, 4);
   });
 
-  it('rejects an unknown log level', () => {
+  it('rejects an unknown log level and inference precision', () => {
     assert.throws(
       () => loadConfig({ models, logLevel: 'loud' }, {}, packageRoot),
       invalid('Expected one of fatal, error, warn, info, debug, trace, silent for --log-level but received "loud" of type string'),
     );
+    assert.throws(
+      () => loadConfig({ models }, { OVSPEECH_INFERENCE_PRECISION: 'fp32' }, packageRoot),
+      invalid('Expected one of f32, f16, bf16 for OVSPEECH_INFERENCE_PRECISION but received "fp32" of type string'),
+    );
+    assert.equal(loadConfig({ models, inferencePrecision: 'f32' }, {}, packageRoot).inferencePrecision, 'f32');
   });
 
   it('rejects a models folder that does not exist', () => {
@@ -66,7 +71,7 @@ describe('config: validation', () => {
     assert.throws(
       () => loadConfig({ config: file }, {}, packageRoot),
       invalid(
-        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
+        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
       ),
     );
     writeFileSync(file, JSON.stringify({ models, port: '8k' }));
@@ -89,6 +94,7 @@ describe('config: sources', () => {
       logLevel: 'info',
       shutdownTimeoutMs: 30_000,
       device: 'CPU',
+      inferencePrecision: undefined,
       workers: undefined,
       queueLength: 64,
       apiKeys: [],
