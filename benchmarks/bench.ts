@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { INFERENCE_PRECISIONS } from '../src/config/config.js';
 import { gitCommit, packageRoot } from '../test/accuracy/corpus.js';
 import { ensurePythonEnv, runReference } from '../test/accuracy/pythonEnv.js';
 import { type BenchResults, drawChart, matching, writeMarkdown } from './report.js';
@@ -21,10 +22,15 @@ const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --systems LIST      the systems measured in turn, each in a fresh server process (default ovspeech):
                       ovspeech[:workers=N], and for speech to text the reference runners
                       genai[:workers=N] (GenAI WhisperPipeline on the same OpenVINO folder; 1 = behind a lock)
-                      and faster-whisper[:workers=N] (on --ct2); for speech piper[:workers=N] (onnxruntime on
-                      the same voice), e.g. ovspeech,genai,genai:workers=2
+                      and faster-whisper[:workers=N][:compute=int8][:padded] (on --ct2; CTranslate2's float32
+                      by default; :padded pads each clip to 30 s, so that its log-mel features are GenAI's);
+                      for speech piper[:workers=N] (onnxruntime on the same voice),
+                      e.g. ovspeech,genai,genai:workers=2,faster-whisper:workers=2:compute=int8
   --models DIR        the models folder the started ovspeech serves (default .cache/real-models)
   --queue-length N    ovspeech's --queue-length (default: the server's default)
+  --inference-precision P
+                      f32, f16 or bf16: ovspeech's --inference-precision and GenAI's INFERENCE_PRECISION_HINT
+                      (default: the device's own, bf16 on a CPU with AVX-512 BF16)
   --url URL           measure the one ovspeech running at URL instead of starting any
   --pid PID           with --url: the server's process id, for its CPU and memory
   --tts-sample-rate N the rate speech is asked for (default 22050, the Piper voice's own)
@@ -49,6 +55,7 @@ function parseOptions() {
       models: { type: 'string', default: path.join(packageRoot, '.cache', 'real-models') },
       systems: { type: 'string', default: 'ovspeech' },
       'queue-length': { type: 'string' },
+      'inference-precision': { type: 'string' },
       url: { type: 'string' },
       pid: { type: 'string' },
       'stt-model': { type: 'string', default: 'openai/whisper-base' },
@@ -72,6 +79,10 @@ function parseOptions() {
   if (scenario !== 'tts' && stream === 'audio') throw new Error('--stream audio is for speech; transcriptions stream as sse');
   const concurrencies = values.concurrency.split(',').map((c) => positiveInteger(c, 'concurrency'));
   const optional = (value: string | undefined, option: string) => (value === undefined ? undefined : positiveInteger(value, option));
+  const inferencePrecision = values['inference-precision'];
+  if (inferencePrecision !== undefined && !(INFERENCE_PRECISIONS as readonly string[]).includes(inferencePrecision)) {
+    throw new Error(`--inference-precision takes ${INFERENCE_PRECISIONS.join(', ')}; got "${inferencePrecision}"`);
+  }
   return {
     scenario,
     workload: {
@@ -89,6 +100,7 @@ function parseOptions() {
       parseSystem(spec, scenario, {
         modelsDir: path.resolve(values.models),
         queueLength: optional(values['queue-length'], 'queue-length'),
+        inferencePrecision,
         sttModel: values['stt-model'],
         ttsModel: values['tts-model'],
         ct2Dir: path.resolve(values.ct2),
@@ -98,29 +110,55 @@ function parseOptions() {
   };
 }
 
-/** A --systems entry, as the function that starts it: ovspeech, genai, faster-whisper or piper, each with an optional ":workers=N". */
+/** The parts a --systems entry may have after its kind, each ":key=value" (or ":key" for a switch). */
+const SYSTEM_PARTS = {
+  ovspeech: ['workers'],
+  genai: ['workers'],
+  'faster-whisper': ['workers', 'compute', 'padded'],
+  piper: ['workers'],
+} as const;
+
+/** A --systems entry, as the function that starts it: ovspeech, genai, faster-whisper or piper, with ":workers=N", and for faster-whisper ":compute=int8" and ":padded". */
 function parseSystem(
   spec: string,
   scenario: ScenarioName,
-  paths: { modelsDir: string; queueLength: number | undefined; sttModel: string; ttsModel: string; ct2Dir: string },
+  paths: {
+    modelsDir: string;
+    queueLength: number | undefined;
+    inferencePrecision: string | undefined;
+    sttModel: string;
+    ttsModel: string;
+    ct2Dir: string;
+  },
 ): () => Promise<SystemUnderTest> {
-  const match = /^(ovspeech|genai|faster-whisper|piper)(?::workers=(\d+))?$/.exec(spec);
-  if (match === null) throw new Error(`--systems takes ovspeech, genai, faster-whisper or piper, each with an optional :workers=N; got "${spec}"`);
-  const workers = match[2] === undefined ? undefined : positiveInteger(match[2], 'systems workers');
-  const kind = match[1] as 'ovspeech' | ReferenceRunner;
-  if (kind === 'ovspeech') return () => startOvspeech({ modelsDir: paths.modelsDir, workers, queueLength: paths.queueLength });
-  if ((kind === 'piper') !== (scenario === 'tts')) throw new Error(`${kind} does not serve the ${scenario} scenario`);
-  if (kind === 'piper') {
+  const [kind, ...parts] = spec.split(':') as [string, ...string[]];
+  if (!(kind in SYSTEM_PARTS)) throw new Error(`--systems takes ovspeech, genai, faster-whisper or piper; got "${spec}"`);
+  const allowed: readonly string[] = SYSTEM_PARTS[kind as keyof typeof SYSTEM_PARTS];
+  const part = new Map<string, string>();
+  for (const text of parts) {
+    const [key, value = ''] = text.split('=', 2) as [string, string?];
+    if (!allowed.includes(key)) throw new Error(`--systems: ${kind} takes ${allowed.map((k) => `:${k}`).join(', ')}; got ":${text}" in "${spec}"`);
+    part.set(key, value);
+  }
+  const workers = part.has('workers') ? positiveInteger(part.get('workers')!, 'systems workers') : undefined;
+  const { inferencePrecision } = paths;
+  if (kind === 'ovspeech') return () => startOvspeech({ modelsDir: paths.modelsDir, workers, queueLength: paths.queueLength, inferencePrecision });
+  const runner = kind as ReferenceRunner;
+  if ((runner === 'piper') !== (scenario === 'tts')) throw new Error(`${runner} does not serve the ${scenario} scenario`);
+  if (runner === 'piper') {
     const voiceDir = path.join(paths.modelsDir, paths.ttsModel);
     const onnx = readdirSync(voiceDir).find((file) => file.endsWith('.onnx'));
     if (onnx === undefined) throw new Error(`${voiceDir} has no Piper .onnx voice`);
-    return () => startReference({ runner: kind, modelDir: path.join(voiceDir, onnx), workers: workers ?? 1 });
+    return () => startReference({ runner, modelDir: path.join(voiceDir, onnx), workers: workers ?? 1 });
   }
+  const compute = part.get('compute') ?? 'float32';
+  if (compute !== 'float32' && compute !== 'int8') throw new Error(`--systems: :compute takes float32 or int8; got "${compute}" in "${spec}"`);
+  const fasterWhisper = { computeType: compute, padded: part.has('padded') } as const;
   return async () => {
     ensurePythonEnv();
-    if (kind === 'faster-whisper' && !existsSync(path.join(paths.ct2Dir, 'model.bin'))) await runReference(['fetch-ct2', paths.ct2Dir]);
-    const modelDir = kind === 'genai' ? path.join(paths.modelsDir, paths.sttModel) : paths.ct2Dir;
-    return startReference({ runner: kind, modelDir, workers: workers ?? 1 });
+    if (runner === 'faster-whisper' && !existsSync(path.join(paths.ct2Dir, 'model.bin'))) await runReference(['fetch-ct2', paths.ct2Dir]);
+    const modelDir = runner === 'genai' ? path.join(paths.modelsDir, paths.sttModel) : paths.ct2Dir;
+    return startReference({ runner, modelDir, workers: workers ?? 1, ...(runner === 'faster-whisper' ? { fasterWhisper } : { inferencePrecision }) });
   };
 }
 

@@ -1,7 +1,8 @@
 """A reference runner of the benchmark: OpenVINO GenAI or faster-whisper behind the same OpenAI endpoint ovspeech
 serves, so that bench.ts drives every system alike and reads its CPU and memory from /proc.
 
-    reference_server.py SYSTEM MODEL_DIR [--workers N]
+    reference_server.py SYSTEM MODEL_DIR [--workers N] [--compute-type float32|int8] [--pad-to-window]
+                                              [--inference-precision f32|f16|bf16]
 
 SYSTEM: genai (openvino_genai.WhisperPipeline on an OpenVINO folder), faster-whisper (on a CTranslate2
 folder) or piper (onnxruntime on a Piper voice's .onnx, phonemes as tools/piper_reference.py makes them). --workers 1 is one model behind a lock (OpenVINO Model Server's way); N > 1 is N models, each given
@@ -38,6 +39,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "test" / "accuracy"), str(ROOT / "tools")]
 
+# Whisper's window: 30 s at 16 kHz.
+WINDOW_SAMPLES = 30 * 16000
+
 
 def wav_samples(data: bytes) -> np.ndarray:
     """16-bit mono 16 kHz WAV as float32 samples, x / 32768 as every decoder does it."""
@@ -48,16 +52,17 @@ def wav_samples(data: bytes) -> np.ndarray:
     return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
 
 
-def genai_properties(threads: int | None) -> dict:
+def genai_properties(threads: int | None, precision: str | None) -> dict:
     # Pipelines of their own threads must not pin them: OpenVINO pins to the first cores, the same ones in
     # every process (measured: two one-thread pipelines in two processes shared one core).
-    return {} if threads is None else {"INFERENCE_NUM_THREADS": threads, "ENABLE_CPU_PINNING": False}
+    properties = {} if threads is None else {"INFERENCE_NUM_THREADS": threads, "ENABLE_CPU_PINNING": False}
+    return properties if precision is None else {**properties, "INFERENCE_PRECISION_HINT": precision}
 
 
-def genai_pipeline(model_dir: str, threads: int | None):
+def genai_pipeline(model_dir: str, properties: dict):
     import openvino_genai
 
-    return openvino_genai.WhisperPipeline(model_dir, "CPU", **genai_properties(threads))
+    return openvino_genai.WhisperPipeline(model_dir, "CPU", **properties)
 
 
 def genai_transcribe(pipeline, samples: np.ndarray) -> str:
@@ -66,11 +71,11 @@ def genai_transcribe(pipeline, samples: np.ndarray) -> str:
     return pipeline.generate(samples.tolist(), **GENAI_SETTINGS).texts[0]
 
 
-def genai_process(model_dir: str, threads: int | None, connection, parent_end) -> None:
+def genai_process(model_dir: str, properties: dict, connection, parent_end) -> None:
     """One pipeline in a process of its own, transcribing the samples it receives until the server's end
     of the pipe closes (the server has exited)."""
     parent_end.close()  # else the pipe stays open after the server dies, and so would this process
-    pipeline = genai_pipeline(model_dir, threads)
+    pipeline = genai_pipeline(model_dir, properties)
     connection.send("ready")
     while True:
         try:
@@ -84,9 +89,9 @@ class GenAIProcess:
     """A pipeline in a child process: GenAI's generate holds Python's lock (two pipelines in threads were
     measured to use one core between them), so pipelines run in parallel only in processes of their own."""
 
-    def __init__(self, model_dir: str, threads: int | None):
+    def __init__(self, model_dir: str, properties: dict):
         self.connection, child = multiprocessing.Pipe()
-        multiprocessing.Process(target=genai_process, args=(model_dir, threads, child, self.connection), daemon=True).start()
+        multiprocessing.Process(target=genai_process, args=(model_dir, properties, child, self.connection), daemon=True).start()
         child.close()
         self.connection.recv()
 
@@ -95,33 +100,39 @@ class GenAIProcess:
         return self.connection.recv()
 
 
-def genai_models(model_dir: str, workers: int, threads: int | None):
+def genai_models(model_dir: str, workers: int, threads: int | None, precision: str | None):
     import openvino_genai
     from models.genai_transcripts import SETTINGS as GENAI_SETTINGS
 
+    properties = genai_properties(threads, precision)
     if workers == 1:
-        models, transcribe = [genai_pipeline(model_dir, threads)], genai_transcribe
+        models, transcribe = [genai_pipeline(model_dir, properties)], genai_transcribe
     else:
-        models, transcribe = [GenAIProcess(model_dir, threads) for _ in range(workers)], lambda model, samples: model.transcribe(samples)
+        models, transcribe = [GenAIProcess(model_dir, properties) for _ in range(workers)], lambda model, samples: model.transcribe(samples)
     version = f"openvino-genai {openvino_genai.__version__}"
-    return models, transcribe, {"runner": version, **GENAI_SETTINGS, **genai_properties(threads), "processes": workers if workers > 1 else "none"}
+    return models, transcribe, {"runner": version, **GENAI_SETTINGS, **properties, "processes": workers if workers > 1 else "none"}
 
 
-def faster_whisper_models(model_dir: str, workers: int, threads: int | None):
+def faster_whisper_models(model_dir: str, workers: int, threads: int | None, compute_type: str, pad_to_window: bool):
     import ctranslate2
     import faster_whisper
     from reference import FASTER_WHISPER_OPTIONS
 
-    # float32 is what CTranslate2 computes float16 weights in on a CPU, as in the accuracy suite.
-    models = [faster_whisper.WhisperModel(model_dir, device="cpu", compute_type="float32", cpu_threads=threads or 0) for _ in range(workers)]
+    models = [faster_whisper.WhisperModel(model_dir, device="cpu", compute_type=compute_type, cpu_threads=threads or 0) for _ in range(workers)]
     options = FASTER_WHISPER_OPTIONS
 
     def transcribe(model, samples: np.ndarray) -> str:
+        # faster-whisper takes the log-mel of the clip alone and pads the features to 30 s; GenAI and ovspeech
+        # pad the audio to 30 s first, as OpenAI's whisper does. Padding the audio gives faster-whisper the
+        # same features (and the same work: the STFT of a whole window).
+        if pad_to_window and len(samples) < WINDOW_SAMPLES:
+            samples = np.pad(samples, (0, WINDOW_SAMPLES - len(samples)))
         segments, _ = model.transcribe(samples, **options)
         return "".join(segment.text for segment in segments)
 
     version = f"faster-whisper {faster_whisper.__version__}, ctranslate2 {ctranslate2.__version__}"
-    return models, transcribe, {"runner": version, "compute_type": "float32", "cpu_threads": threads or "default", **options}
+    settings = {"runner": version, "compute_type": compute_type, "cpu_threads": threads or "default", "audio_padded_to_30s": pad_to_window}
+    return models, transcribe, {**settings, **options}
 
 
 def piper_models(onnx_file: str, workers: int, threads: int | None):
@@ -164,9 +175,19 @@ def main() -> None:
     parser.add_argument("system", choices=["genai", "faster-whisper", "piper"])
     parser.add_argument("model_dir")
     parser.add_argument("--workers", type=int, default=1)
+    # faster-whisper only: CTranslate2's compute type (float32 is what it computes float16 weights in on a
+    # CPU; int8 quantizes weights and activations), and whether clips are padded to a 30 s window first.
+    parser.add_argument("--compute-type", choices=["float32", "int8"], default="float32")
+    parser.add_argument("--pad-to-window", action="store_true")
+    # genai only: OpenVINO's INFERENCE_PRECISION_HINT (unset: the CPU's default, bf16 where it has AVX-512 BF16).
+    parser.add_argument("--inference-precision", choices=["f32", "f16", "bf16"])
     args = parser.parse_args()
     threads = None if args.workers == 1 else max(1, (os.cpu_count() or 1) // args.workers)
-    load = {"genai": genai_models, "faster-whisper": faster_whisper_models, "piper": piper_models}[args.system]
+    load = {
+        "genai": lambda *common: genai_models(*common, args.inference_precision),
+        "faster-whisper": lambda *common: faster_whisper_models(*common, args.compute_type, args.pad_to_window),
+        "piper": piper_models,
+    }[args.system]
     # The models, and what a request runs on one: a function of (model, samples) for Whisper, Piper's
     # (sentences, config) for speech.
     models, run, settings = load(args.model_dir, args.workers, threads)

@@ -30,6 +30,8 @@ export interface OvspeechOptions {
   modelsDir: string;
   workers: number | undefined;
   queueLength: number | undefined;
+  /** OpenVINO's INFERENCE_PRECISION_HINT for every model; unset, the device's default. */
+  inferencePrecision: string | undefined;
 }
 
 /** Starts the real CLI (`node dist/cli.js serve`) on an ephemeral port and waits until /health says every model is ready. */
@@ -49,6 +51,7 @@ export function startOvspeech(options: OvspeechOptions): Promise<SystemUnderTest
   ];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
   if (options.queueLength !== undefined) args.push('--queue-length', String(options.queueLength));
+  if (options.inferencePrecision !== undefined) args.push('--inference-precision', options.inferencePrecision);
   const name = `ovspeech${options.workers === undefined ? '' : ` --workers ${options.workers}`}`;
   const settings = { server: 'ovspeech', command: `ovspeech ${args.slice(1).join(' ')}`, workers: options.workers ?? 'default' };
   return startServer(name, settings, process.execPath, args);
@@ -64,14 +67,30 @@ export interface ReferenceOptions {
   modelDir: string;
   /** 1: one model behind a lock; N: N models, each with cores / N threads. */
   workers: number;
+  /** faster-whisper's CTranslate2 compute type, and whether it is fed clips padded to a 30 s window. */
+  fasterWhisper?: { computeType: 'float32' | 'int8'; padded: boolean };
+  /** GenAI's INFERENCE_PRECISION_HINT; unset, the device's default. */
+  inferencePrecision?: string | undefined;
 }
 
 /** Starts a reference runner: Whisper's in the accuracy suite's pinned Python environment, Piper's in .venv (onnxruntime, pinned by the tests). */
 export function startReference(options: ReferenceOptions): Promise<SystemUnderTest> {
   const args = [path.join(packageRoot, 'benchmarks', 'reference_server.py'), options.runner, options.modelDir, '--workers', String(options.workers)];
-  const label = { genai: 'GenAI WhisperPipeline', 'faster-whisper': 'faster-whisper', piper: 'Piper onnxruntime' }[options.runner];
+  let label = { genai: 'GenAI WhisperPipeline', 'faster-whisper': 'faster-whisper', piper: 'Piper onnxruntime' }[options.runner];
+  const fasterWhisper = options.fasterWhisper;
+  if (fasterWhisper !== undefined) {
+    args.push('--compute-type', fasterWhisper.computeType, ...(fasterWhisper.padded ? ['--pad-to-window'] : []));
+    label += ` ${fasterWhisper.computeType}${fasterWhisper.padded ? ', padded to 30 s' : ''}`;
+  }
+  if (options.inferencePrecision !== undefined) args.push('--inference-precision', options.inferencePrecision);
   const name = options.workers === 1 ? `${label}, serial` : `${label}, ${options.workers} workers`;
-  const settings = { server: `benchmarks/reference_server.py ${options.runner}`, modelDir: options.modelDir, workers: options.workers };
+  const settings = {
+    server: `benchmarks/reference_server.py ${options.runner}`,
+    modelDir: options.modelDir,
+    workers: options.workers,
+    ...fasterWhisper,
+    inferencePrecision: options.inferencePrecision,
+  };
   const python = options.runner === 'piper' ? path.join(packageRoot, '.venv', 'bin', 'python') : venvPython;
   return startServer(name, settings, python, args);
 }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { matching } from '../../benchmarks/report.js';
+import { benchMarkdown, type BenchResults, matching } from '../../benchmarks/report.js';
 import { type Workload } from '../../benchmarks/scenarios.js';
+import { packageRoot } from '../accuracy/corpus.js';
 import { UsageMeter } from '../../benchmarks/serverProcess.js';
 import { percentiles, runClients, type ResultRow } from '../../benchmarks/sweep.js';
 
@@ -80,5 +83,40 @@ describe('benchmark harness: measures', () => {
     const reference = row({ a: { text: 'x' }, b: { text: 'y' }, c: { samples: 3, sha256: 'f' } });
     assert.deepEqual(matching(row({ a: { text: 'x' }, b: { text: 'z' }, c: { samples: 3, sha256: 'f' } }), reference), { equal: 2, compared: 3 });
     assert.deepEqual(matching(row({ a: { text: 'x' } }), reference), { equal: 1, compared: 1 });
+  });
+
+  it("takes ratios over GenAI serial and over the best faster-whisper row, of all and of those whose outputs equal GenAI's", () => {
+    // The committed stt-short results, with rows made up for the ratios.
+    const committed = JSON.parse(readFileSync(path.join(packageRoot, 'benchmarks', 'results', 'bench-stt-short.json'), 'utf8')) as BenchResults;
+    const row = (system: string, audioSecondsPerSecond: number, text: string): ResultRow => ({
+      ...committed.rows[0]!,
+      system,
+      concurrency: 8,
+      audioSecondsPerSecond,
+      latencyMs: { p50: 100, p95: 100, p99: 100 },
+      outputs: { a: { text } },
+    });
+    const results: BenchResults = {
+      ...committed,
+      rows: [
+        row('ovspeech', 6, 'x'),
+        row('GenAI WhisperPipeline, serial', 5, 'x'),
+        row('faster-whisper float32, 2 workers', 4, 'y'),
+        row('faster-whisper float32, padded to 30 s, 2 workers', 3, 'x'),
+      ],
+    };
+    const ratios = benchMarkdown(results).split('## Ratios')[1]!;
+    assert.ok(
+      ratios.includes(
+        '| ovspeech | 8 | 1.20 | 1.00 | 1.50 (faster-whisper float32, 2 workers) | 2.00 (faster-whisper float32, padded to 30 s, 2 workers) | 1/1 |',
+      ),
+      ratios,
+    );
+    assert.ok(
+      ratios.includes(
+        '| faster-whisper float32, 2 workers | 8 | 0.80 | 1.00 | – | 1.33 (faster-whisper float32, padded to 30 s, 2 workers) | 0/1: does not count |',
+      ),
+      ratios,
+    );
   });
 });
