@@ -146,13 +146,19 @@ def piper_models(onnx_file: str, workers: int, threads: int | None):
         options.intra_op_num_threads = threads
     sessions = [onnxruntime.InferenceSession(onnx_file, options, providers=["CPUExecutionProvider"]) for _ in range(workers)]
 
+    # Rounded half up, as ovspeech's std::lround (Python's round() goes to even: 5512 samples instead of 5513).
+    pause = np.zeros(int(SENTENCE_PAUSE_SECONDS * config["audio"]["sample_rate"] + 0.5), dtype=np.float32)
+
     def sentences(session, text: str, scales: list[float]):
-        """The 16-bit samples of each sentence in turn, as Piper synthesizes a text a sentence at a time."""
-        for sentence in SENTENCE_END.split(text.strip()):
+        """The 16-bit samples of each sentence in turn, as Piper synthesizes a text a sentence at a time,
+        each after the first preceded by the pause between sentences."""
+        for index, sentence in enumerate(SENTENCE_END.split(text.strip())):
             ids = phoneme_ids(phonemize(sentence, config["espeak"]["voice"]), config)
             inputs = {"input": np.array([ids], dtype=np.int64), "input_lengths": np.array([len(ids)], dtype=np.int64),
                       "scales": np.array(scales, dtype=np.float32)}
             audio = session.run(None, inputs)[0].reshape(-1)
+            if index > 0:
+                audio = np.concatenate([pause, audio])
             yield (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
 
     settings = {"runner": f"onnxruntime {onnxruntime.__version__}", "intra_op_num_threads": threads or "default",
@@ -162,6 +168,9 @@ def piper_models(onnx_file: str, workers: int, threads: int | None):
 
 # A sentence ends at ".", "?" or "!" followed by white space.
 SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# The silence between sentences: ovspeech's (native/tts/synthesizer.h) at speed 1. Piper's own
+# --sentence_silence adds silence after each sentence the same way (0.2 s by default).
+SENTENCE_PAUSE_SECONDS = 0.25
 
 
 def form_fields(content_type: str, body: bytes) -> dict[str, bytes]:

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { packageRoot } from '../test/accuracy/corpus.js';
 
-import { type ScenarioName } from './scenarios.js';
+import { sameOutput, type ScenarioName } from './scenarios.js';
 import { percentiles, type ResultRow } from './sweep.js';
 
 /** What bench.ts writes to bench-SCENARIO.json; the Markdown table and the chart are made from this alone. */
@@ -29,7 +29,7 @@ const ms = (x: number | undefined) => (x === undefined ? '–' : fixed(x, 0));
 /** Inputs of `row` whose output equals `reference`'s, of the inputs both answered. */
 export function matching(row: ResultRow, reference: ResultRow): { equal: number; compared: number } {
   const ids = Object.keys(reference.outputs).filter((id) => id in row.outputs);
-  const equal = ids.filter((id) => JSON.stringify(row.outputs[id]) === JSON.stringify(reference.outputs[id])).length;
+  const equal = ids.filter((id) => sameOutput(row.outputs[id]!, reference.outputs[id]!)).length;
   return { equal, compared: ids.length };
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { benchMarkdown, type BenchResults, matching } from '../../benchmarks/report.js';
-import { type Workload } from '../../benchmarks/scenarios.js';
+import { ENVELOPE_TOLERANCE, type Workload } from '../../benchmarks/scenarios.js';
 import { packageRoot } from '../accuracy/corpus.js';
 import { UsageMeter } from '../../benchmarks/serverProcess.js';
 import { percentiles, runClients, type ResultRow } from '../../benchmarks/sweep.js';
@@ -78,10 +78,24 @@ describe('benchmark harness: measures', () => {
     }
   });
 
-  it("counts the inputs whose output equals the reference row's", () => {
+  it("counts the inputs whose output equals the reference row's: the same transcript, or audio of one length and envelope within the tolerance", () => {
     const row = (outputs: ResultRow['outputs']) => ({ outputs }) as ResultRow;
-    const reference = row({ a: { text: 'x' }, b: { text: 'y' }, c: { samples: 3, sha256: 'f' } });
-    assert.deepEqual(matching(row({ a: { text: 'x' }, b: { text: 'z' }, c: { samples: 3, sha256: 'f' } }), reference), { equal: 2, compared: 3 });
+    const audio = (samples: number, sha256: string, envelope: number[]) => ({ samples, sha256, envelope });
+    const reference = row({
+      a: { text: 'x' },
+      b: { text: 'y' },
+      c: audio(3, 'f', [0.1, 0.2]),
+      d: audio(3, 'f', [0.1, 0.2]),
+      e: audio(3, 'f', [0.1, 0.2]),
+    });
+    const other = row({
+      a: { text: 'x' },
+      b: { text: 'z' },
+      c: audio(3, 'another runtime', [0.1 + ENVELOPE_TOLERANCE / 2, 0.2]),
+      d: audio(3, 'f', [0.1 + 2 * ENVELOPE_TOLERANCE, 0.2]),
+      e: audio(4, 'f', [0.1, 0.2]),
+    });
+    assert.deepEqual(matching(other, reference), { equal: 2, compared: 5 });
     assert.deepEqual(matching(row({ a: { text: 'x' } }), reference), { equal: 1, compared: 1 });
   });
 
