@@ -189,8 +189,10 @@ class PiperUnit;
 
 class PiperSession : public TtsSession {
 public:
-    PiperSession(const PiperModel& model, ov::InferRequest request, std::optional<ov::InferRequest> durations)
-        : model_(model), request_(std::move(request)), durations_(std::move(durations)), noise_offset_(ov::element::i64, ov::Shape{}) {}
+    PiperSession(const PiperModel& model, const LaneVariants& compiled, const LaneVariants* durations, ComputeGate& compute)
+        : model_(model), request_(compiled), compute_(compute), noise_offset_(ov::element::i64, ov::Shape{}) {
+        if (durations) durations_.emplace(*durations);
+    }
 
     std::unique_ptr<UnitSynthesis> start(std::vector<int64_t> tokens, const Voice& voice, const OptionValues& options, double speed,
                                          UnitTimings& timings) override;
@@ -204,21 +206,20 @@ public:
 private:
     friend class PiperUnit;
 
-    void use_seed(uint32_t seed) {
-        if (noise_seed_ == seed) return;
+    // The request of `requests` for an inference of this width, with the seed's noise.
+    ov::InferRequest& request(LaneRequests& requests, bool wide, uint32_t seed) {
         *noise_offset_.data<int64_t>() = noise_offset(seed);
-        noise_seed_ = seed;
-        request_.set_tensor(kNoiseOffset, noise_offset_);
-        if (durations_ && has_port(durations_->get_compiled_model().inputs(), kNoiseOffset))
-            durations_->set_tensor(kNoiseOffset, noise_offset_);
+        ov::InferRequest& request = requests.get(wide);
+        if (has_port(request.get_compiled_model().inputs(), kNoiseOffset)) request.set_tensor(kNoiseOffset, noise_offset_);
+        return request;
     }
 
     const PiperModel& model_;
-    ov::InferRequest request_;
+    LaneRequests request_;
     // The durations model's (PiperModel::has_durations).
-    std::optional<ov::InferRequest> durations_;
+    std::optional<LaneRequests> durations_;
+    ComputeGate& compute_;
     ov::Tensor noise_offset_;
-    std::optional<uint32_t> noise_seed_;
 };
 
 // One unit on a PiperSession: at a speed other than 1, the durations model to find the length_scale
@@ -242,7 +243,6 @@ public:
     bool step() override {
         switch (stage_) {
             case Stage::Scale:
-                session_.use_seed(seed_);
                 // Without the durations, length_scale alone: the unit misses 1/speed by what rounding adds.
                 if (session_.durations_) {
                     scale_to_speed(durations());
@@ -279,15 +279,17 @@ private:
 
     void infer() {
         Stopwatch stopwatch;
-        session_.use_seed(seed_);
-        ov::InferRequest& request = session_.request_;
-        feed(request);
-        request.infer();
-        const ov::Tensor audio = request.get_tensor("output");
-        samples_.assign(audio.data<const float>(), audio.data<const float>() + audio.get_size());
-        // The frames the unit has: its output tokens, as SpeechT5 counts spectrogram frames.
-        if (session_.model_.has_durations()) {
-            timings_.decoder_steps += static_cast<size_t>(rounded_frames(values(request.get_tensor(kDurations)), 1.0));
+        {
+            const ComputeGate::Hold compute(session_.compute_, ComputeGate::Turn::First);
+            ov::InferRequest& request = session_.request(session_.request_, compute.wide(), seed_);
+            feed(request);
+            request.infer();
+            const ov::Tensor audio = request.get_tensor("output");
+            samples_.assign(audio.data<const float>(), audio.data<const float>() + audio.get_size());
+            // The frames the unit has: its output tokens, as SpeechT5 counts spectrogram frames.
+            if (session_.model_.has_durations()) {
+                timings_.decoder_steps += static_cast<size_t>(rounded_frames(values(request.get_tensor(kDurations)), 1.0));
+            }
         }
         if (beyond_floor_) samples_ = time_stretch(samples_, session_.model_.sample_rate(), std::min(*beyond_floor_, kMaxSpeed));
         timings_.vocoder_ms += stopwatch.elapsed_ms();
@@ -297,7 +299,8 @@ private:
     // predictor only, timed as the encoder.
     std::vector<float> durations() {
         Stopwatch stopwatch;
-        ov::InferRequest& request = *session_.durations_;
+        const ComputeGate::Hold compute(session_.compute_, ComputeGate::Turn::First);
+        ov::InferRequest& request = session_.request(*session_.durations_, compute.wide(), seed_);
         feed(request);
         request.infer();
         std::vector<float> durations = values(request.get_output_tensor(0));
@@ -435,18 +438,24 @@ std::shared_ptr<const PiperModel> PiperModel::load(const std::filesystem::path& 
         }
     }
     seed_random_ops(*graph, onnx_name);
-    // Every unit of text has its own input and output lengths.
-    const ov::AnyMap properties = options.dynamic_shape_properties();
-    if (const std::shared_ptr<ov::Model> durations = durations_model(*graph)) {
-        model->durations_model_ = compile_ir(durations, onnx_name + "'s durations", options.device, properties);
+    const std::shared_ptr<ov::Model> durations = durations_model(*graph);
+    if (durations) {
         // The full model's durations too, to count the frames a unit has.
         const std::shared_ptr<ov::Node> rounding = duration_rounding(*graph);
         rounding->input_value(0).get_tensor().add_names({kDurations});
         graph->add_results({std::make_shared<ov::op::v0::Result>(rounding->input_value(0))});
         model->has_durations_ = true;
     }
-    model->model_ = compile_ir(graph, onnx_name, options.device, properties);
-    model->compute_summary_ = summarize_compute(model->model_, options.device, 0);
+    // Every unit of text has its own input and output lengths.
+    const ov::AnyMap properties = options.dynamic_shape_properties();
+    model->model_.wide = compile_ir(graph, onnx_name, options.device, properties);
+    const int lane_threads = ovspeech::lane_threads(options, model->model_.wide);
+    if (lane_threads > 0) model->model_.narrow = compile_narrow(graph, onnx_name, options.device, properties, lane_threads);
+    if (durations) {
+        model->durations_model_ = compile_lane_variants(durations, onnx_name + "'s durations", options.device, properties, lane_threads);
+    }
+    model->compute_ = std::make_unique<ComputeGate>(lane_threads > 0);
+    model->compute_summary_ = summarize_compute(model->model_.wide, options.device, lane_threads);
     return model;
 }
 
@@ -468,8 +477,7 @@ size_t PiperModel::max_unit_tokens() const {
 void PiperModel::check_option_values(const OptionValues& /*values*/) const {}
 
 std::unique_ptr<TtsSession> PiperModel::create_session() const {
-    return std::make_unique<PiperSession>(*this, model_.create_infer_request(),
-                                          has_durations_ ? std::optional(durations_model_.create_infer_request()) : std::nullopt);
+    return std::make_unique<PiperSession>(*this, model_, has_durations_ ? &durations_model_ : nullptr, *compute_);
 }
 
 }  // namespace ovspeech::tts

@@ -1,9 +1,10 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
-#include <openvino/runtime/compiled_model.hpp>
-
+#include "common/lane_variants.h"
+#include "scheduler/compute_gate.h"
 #include "tts/piper_phonemes.h"
 #include "tts/tts_model.h"
 
@@ -12,7 +13,8 @@ namespace ovspeech::tts {
 // A Piper voice as Piper ships it: a VITS model `<voice>.onnx` beside `<voice>.onnx.json` (phoneme_id_map,
 // audio.sample_rate, inference scales, espeak.voice, speakers), read by OpenVINO as it is. Text becomes
 // phonemes through the espeak-ng program and phonemes become ids through phoneme_id_map; one inference
-// turns a unit's ids into its waveform.
+// turns a unit's ids into its waveform. Its inferences pass the model's gate: alone on every core, side by
+// side in two lanes under load (scheduler/compute_gate.h).
 class PiperModel : public TtsModel {
 public:
     // A folder without config.json that holds `<voice>.onnx` and `<voice>.onnx.json`.
@@ -55,9 +57,9 @@ private:
     std::vector<OptionSpec> options_;
     PhonemeIdMap phoneme_ids_;
     EspeakPhonemizer phonemizer_;
-    // create_infer_request is thread-safe but not const in OpenVINO's API.
-    mutable ov::CompiledModel model_;
-    mutable ov::CompiledModel durations_model_;
+    LaneVariants model_;
+    LaneVariants durations_model_;
+    std::unique_ptr<ComputeGate> compute_;
     ComputeSummary compute_summary_;
 };
 

@@ -139,6 +139,12 @@ public:
 private:
     enum class Stage { Encode, Decode, Vocode, Done };
 
+    // One inference, when the model's gate lets it run.
+    void infer(ov::InferRequest& request) {
+        const ComputeGate::Hold compute(session_.model_.compute(), ComputeGate::Turn::First);
+        request.infer();
+    }
+
     void encode() {
         const SpeechT5Model& model = session_.model_;
         ov::InferRequest& encoder = session_.encoder_;
@@ -150,7 +156,7 @@ private:
 
         Stopwatch stopwatch;
         encoder.set_tensor("input_ids", ov::Tensor(ov::element::i64, ov::Shape{1, ids_.size()}, ids_.data()));
-        encoder.infer();
+        infer(encoder);
         // Copied into the decoder's own input tensors, never handed to it as a new buffer: the CPU plugin
         // computes the cross-attention states from encoder_hidden_states (the initializer of their
         // ReadValue) and, in bf16, keeps reading the buffer it saw last until the input's shape changes.
@@ -181,7 +187,7 @@ private:
         Stopwatch stopwatch;
         ++steps_;
         decoder.set_tensor("inputs_embeds", inputs_embeds_);
-        decoder.infer();
+        infer(decoder);
         // The decoder returns the whole sequence so far: the next step's input.
         const ov::Tensor sequence = decoder.get_tensor("output_sequence_out");
         inputs_embeds_ = ov::Tensor(ov::element::f32, sequence.get_shape());
@@ -209,13 +215,13 @@ private:
         const size_t steps = spectra_.size() / (frames_per_step * mel_bins);
         session_.postnet_.set_tensor("raw_spectrogram",
                                      ov::Tensor(ov::element::f32, ov::Shape{steps, 1, frames_per_step, mel_bins}, spectra_.data()));
-        session_.postnet_.infer();
+        infer(session_.postnet_);
         const ov::Tensor spectrogram = session_.postnet_.get_tensor("postnet_spectrogram");
         timings_.postnet_ms += stopwatch.elapsed_ms();
 
         stopwatch.restart();
         session_.vocoder_.set_tensor("spectrogram", spectrogram);
-        session_.vocoder_.infer();
+        infer(session_.vocoder_);
         const ov::Tensor waveform = session_.vocoder_.get_tensor("waveform");
         samples_.assign(waveform.data<const float>(), waveform.data<const float>() + waveform.get_size());
         timings_.vocoder_ms += stopwatch.elapsed_ms();

@@ -1,16 +1,20 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <openvino/core/model.hpp>
 #include <openvino/runtime/compiled_model.hpp>
 
+#include "scheduler/compute_gate.h"
 #include "tts/tts_model.h"
 
 namespace ovspeech::tts {
 
 // SpeechT5 as optimum-intel exports it: character tokenizer, encoder, stateful decoder (one step yields
-// `reduction_factor` mel frames and their stop probabilities), postnet, HiFi-GAN vocoder at 16 kHz.
+// `reduction_factor` mel frames and their stop probabilities), postnet, HiFi-GAN vocoder at 16 kHz. Its
+// workers' inferences take turns on every core (a gate without lanes, scheduler/compute_gate.h), so that
+// they never compete for the cores.
 class SpeechT5Model : public TtsModel {
 public:
     static std::shared_ptr<const SpeechT5Model> load(const std::filesystem::path& dir, const CompileOptions& options);
@@ -32,6 +36,7 @@ public:
     int64_t unknown_token_id() const { return unknown_token_id_; }
     // Floats in a speaker embedding (x-vector).
     size_t voice_size() const { return 512; }
+    ComputeGate& compute() const { return *compute_; }
 
 private:
     std::filesystem::path dir_;
@@ -52,6 +57,7 @@ private:
     ov::AnyMap properties_;
     mutable ov::CompiledModel postnet_;
     mutable ov::CompiledModel vocoder_;
+    std::unique_ptr<ComputeGate> compute_ = std::make_unique<ComputeGate>();
 };
 
 }  // namespace ovspeech::tts
