@@ -18,7 +18,8 @@ const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --requests N        requests per concurrency (default 32)
   --warmup N          requests sent one at a time before the sweep, not measured (default 4)
   --stream MODE       none, sse or audio: transcriptions are streamed (SSE) unless none; speech takes
-                      it as stream_format (default: sse for transcriptions, audio for tts)
+                      it as stream_format (default: sse for transcriptions, audio for tts; mixed streams
+                      each kind so, or neither with none)
   --systems LIST      the systems measured in turn, each in a fresh server process (default ovspeech):
                       ovspeech[:workers=N], and for speech to text the reference runners
                       genai[:workers=N] (GenAI WhisperPipeline on the same OpenVINO folder; 1 = behind a lock)
@@ -77,6 +78,9 @@ function parseOptions() {
   const stream = values.stream ?? (scenario === 'tts' ? 'audio' : 'sse');
   if (stream !== 'none' && stream !== 'sse' && stream !== 'audio') throw new Error(`--stream takes none, sse or audio; got "${stream}"`);
   if (scenario !== 'tts' && stream === 'audio') throw new Error('--stream audio is for speech; transcriptions stream as sse');
+  if (scenario === 'mixed' && stream === 'sse' && values.stream !== undefined) {
+    throw new Error('--stream for mixed is none, or left out: transcriptions stream as sse and speech as audio');
+  }
   const concurrencies = values.concurrency.split(',').map((c) => positiveInteger(c, 'concurrency'));
   const optional = (value: string | undefined, option: string) => (value === undefined ? undefined : positiveInteger(value, option));
   const inferencePrecision = values['inference-precision'];
@@ -144,7 +148,7 @@ function parseSystem(
   const { inferencePrecision } = paths;
   if (kind === 'ovspeech') return () => startOvspeech({ modelsDir: paths.modelsDir, workers, queueLength: paths.queueLength, inferencePrecision });
   const runner = kind as ReferenceRunner;
-  if ((runner === 'piper') !== (scenario === 'tts')) throw new Error(`${runner} does not serve the ${scenario} scenario`);
+  if (scenario === 'mixed' || (runner === 'piper') !== (scenario === 'tts')) throw new Error(`${runner} does not serve the ${scenario} scenario`);
   if (runner === 'piper') {
     const voiceDir = path.join(paths.modelsDir, paths.ttsModel);
     const onnx = readdirSync(voiceDir).find((file) => file.endsWith('.onnx'));

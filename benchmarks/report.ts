@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { packageRoot } from '../test/accuracy/corpus.js';
 
-import { sameOutput, type ScenarioName } from './scenarios.js';
+import { sameOutput, type ScenarioName, type Workload } from './scenarios.js';
 import { percentiles, type ResultRow } from './sweep.js';
 
 /** What bench.ts writes to bench-SCENARIO.json; the Markdown table and the chart are made from this alone. */
@@ -14,7 +14,7 @@ export interface BenchResults {
   machine: { cpu: string; cores: number; node: string; platform: string; loadAverage: number[] };
   scenario: ScenarioName;
   workload: Record<string, unknown>;
-  audioCounted: 'input' | 'output';
+  audioCounted: Workload['audioCounted'];
   stream: string;
   requestsPerStep: number;
   warmupRequests: number;
@@ -35,7 +35,9 @@ export function matching(row: ResultRow, reference: ResultRow): { equal: number;
 
 export function benchMarkdown(results: BenchResults): string {
   const reference = results.rows[0];
-  const audio = results.audioCounted === 'input' ? 'input audio' : 'output audio';
+  const audio = { input: 'input audio', output: 'output audio', 'input and output': 'input audio of transcriptions and output audio of speech' }[
+    results.audioCounted
+  ];
   const out: string[] = [];
   out.push(`# Benchmark: ${results.scenario}`);
   out.push('');
@@ -83,6 +85,7 @@ export function benchMarkdown(results: BenchResults): string {
     ];
     out.push(`| ${cells.join(' | ')} |`);
   }
+  out.push(...kindSection(results));
   out.push(...firstByteSection(results));
   out.push(...ratioSection(results));
   const errors = results.rows.flatMap((row) =>
@@ -93,6 +96,33 @@ export function benchMarkdown(results: BenchResults): string {
   for (const system of results.systems) out.push(`- **${system.name}**: \`${JSON.stringify(system.settings)}\``);
   out.push('');
   return out.join('\n');
+}
+
+/** For a mixed run: each row's transcriptions and speech apart, over the row's wall time. */
+function kindSection(results: BenchResults): string[] {
+  if (!results.rows.some((row) => row.byKind !== undefined)) return [];
+  const out = ['', '## By kind', ''];
+  out.push(
+    '| system | clients | kind | requests | req/s | audio-s/s | latency p50 / p95 ms | TTFB p50 ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const row of results.rows) {
+    for (const [kind, part] of Object.entries(row.byKind ?? {})) {
+      const latency = part.latencyMs === null ? '–' : `${ms(part.latencyMs.p50)} / ${ms(part.latencyMs.p95)}`;
+      const cells = [
+        row.system,
+        String(row.concurrency),
+        kind,
+        String(part.requests),
+        fixed(part.requestsPerSecond, 2),
+        fixed(part.audioSecondsPerSecond, 2),
+        latency,
+        ms(part.ttfbMs?.p50),
+      ];
+      out.push(`| ${cells.join(' | ')} |`);
+    }
+  }
+  return out;
 }
 
 /** The sentences of a tts input, from its id ("t05-5s"). */

@@ -6,8 +6,8 @@ import { readWavLayout, wavSamples } from '../src/audio/wav.js';
 import { encodeWav } from '../src/audio/wavWriter.js';
 import { CLIP_RATE, packageRoot, prepareClips, readSentences } from '../test/accuracy/corpus.js';
 
-/** The scenarios built so far; mixed (speech to text and text to speech at once) is to come. */
-export const SCENARIOS = ['stt-short', 'stt-long', 'tts'] as const;
+/** mixed: stt-short and tts requests in turn from the same clients, to one server serving both. */
+export const SCENARIOS = ['stt-short', 'stt-long', 'tts', 'mixed'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /**
@@ -62,8 +62,8 @@ export type RequestResult =
 /** The inputs of a scenario, and how one request of them is sent. */
 export interface Workload {
   scenario: ScenarioName;
-  /** Which audio audio-seconds per second counts: the input's (speech to text) or the output's (text to speech). */
-  audioCounted: 'input' | 'output';
+  /** Which audio audio-seconds per second counts: the input's (speech to text), the output's (text to speech), or both (mixed). */
+  audioCounted: 'input' | 'output' | 'input and output';
   /** How requests are streamed, which makes time to first byte measurable ("none": not streamed). */
   stream: string;
   /** What the inputs are and the request fields, for the results. */
@@ -98,6 +98,13 @@ const LONG_GAP_SECONDS = 0.4;
 
 export async function makeWorkload(scenario: ScenarioName, options: WorkloadOptions): Promise<Workload> {
   if (scenario === 'tts') return speechWorkload(options);
+  if (scenario === 'mixed') {
+    const streamed = options.stream !== 'none';
+    return mixedWorkload(
+      await makeWorkload('stt-short', { ...options, stream: streamed ? 'sse' : 'none' }),
+      speechWorkload({ ...options, stream: streamed ? 'audio' : 'none' }),
+    );
+  }
   if (scenario === 'stt-long') {
     const description = `${LONG_INPUTS} clips of ${LONG_SECONDS} s: the corpus's clean espeak-ng clips one after another with ${LONG_GAP_SECONDS} s between, each from another sentence`;
     return transcriptionWorkload('stt-long', longClips(), description, options);
@@ -106,6 +113,37 @@ export async function makeWorkload(scenario: ScenarioName, options: WorkloadOpti
   if (clips.length === 0) throw new Error(`no clip of the accuracy sentences is ${SHORT_CLIP_SECONDS.min} to ${SHORT_CLIP_SECONDS.max} s long`);
   const description = `${clips.length} espeak-ng clips of test/accuracy/sentences.txt (clean), ${SHORT_CLIP_SECONDS.min}–${SHORT_CLIP_SECONDS.max} s, 16 kHz WAV`;
   return transcriptionWorkload('stt-short', clips, description, options);
+}
+
+/**
+ * Transcriptions and speech in turn: request i is a transcription when i is even, else speech. Each kind
+ * streams as its own scenario does (transcriptions as SSE, speech as audio), or neither with --stream none.
+ */
+function mixedWorkload(transcriptions: Workload, speech: Workload): Workload {
+  const count = 2 * Math.max(transcriptions.inputIds.length, speech.inputIds.length);
+  return {
+    scenario: 'mixed',
+    audioCounted: 'input and output',
+    stream: transcriptions.stream === 'none' ? 'none' : `${transcriptions.stream} and ${speech.stream}`,
+    description: {
+      inputs: `in turn, a transcription of ${String(transcriptions.description.inputs)}, and speech of ${String(speech.description.inputs)}`,
+      transcriptions: transcriptions.description,
+      speech: speech.description,
+    },
+    inputIds: Array.from({ length: count }, (_, i) => {
+      const part = mixedPart(transcriptions, speech, i);
+      return part.workload.inputIds[part.index % part.workload.inputIds.length]!;
+    }),
+    send(url, index) {
+      const { workload, index: inner } = mixedPart(transcriptions, speech, index);
+      return workload.send(url, inner);
+    },
+  };
+}
+
+/** Which workload request `index` of a mixed run goes to, and its index there. */
+function mixedPart(transcriptions: Workload, speech: Workload, index: number): { workload: Workload; index: number } {
+  return index % 2 === 0 ? { workload: transcriptions, index: index / 2 } : { workload: speech, index: (index - 1) / 2 };
 }
 
 interface AudioClip {

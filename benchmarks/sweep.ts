@@ -36,8 +36,47 @@ export interface ResultRow {
   outputs: Record<string, Output>;
   /** Inputs whose repeated requests in this row produced different outputs. */
   unstableInputs: string[];
+  /** In a mixed run, the answered requests of each kind apart: transcriptions (input audio) and speech (output audio). */
+  byKind?: Partial<Record<RequestKind, KindRow>>;
   /** Every request in the order answered: its input, latency and time to first byte (null when not streamed or failed). */
   timings: Array<{ input: string; latencyMs: number; ttfbMs: number | null; failed: boolean }>;
+}
+
+export type RequestKind = 'transcription' | 'speech';
+
+/** The answered requests of one kind in a row. */
+export interface KindRow {
+  requests: number;
+  requestsPerSecond: number;
+  audioSecondsPerSecond: number;
+  latencyMs: Percentiles | null;
+  ttfbMs: Percentiles | null;
+}
+
+/** The kind of an answered request, by what it produced. */
+function kindOf(output: Output): RequestKind {
+  return 'text' in output ? 'transcription' : 'speech';
+}
+
+/** Each kind's requests, rates and latencies over the row's wall time; undefined unless the row has more than one kind. */
+function byKind(succeeded: readonly Answered[], wallSeconds: number): ResultRow['byKind'] {
+  const kinds = new Map<RequestKind, Answered[]>();
+  for (const r of succeeded) {
+    const kind = kindOf(r.output);
+    kinds.set(kind, [...(kinds.get(kind) ?? []), r]);
+  }
+  if (kinds.size < 2) return undefined;
+  const rows: Partial<Record<RequestKind, KindRow>> = {};
+  for (const [kind, answered] of kinds) {
+    rows[kind] = {
+      requests: answered.length,
+      requestsPerSecond: answered.length / wallSeconds,
+      audioSecondsPerSecond: answered.reduce((total, r) => total + r.audioSeconds, 0) / wallSeconds,
+      latencyMs: percentiles(answered.map((r) => r.latencyMs)),
+      ttfbMs: percentiles(answered.map((r) => r.ttfbMs).filter((t): t is number => t !== undefined)),
+    };
+  }
+  return rows;
 }
 
 /** Nearest-rank percentiles. */
@@ -88,6 +127,7 @@ export async function measure(system: SystemUnderTest, workload: Workload, concu
     else if (JSON.stringify(first) !== JSON.stringify(r.output)) unstable.add(r.input);
   }
   const ttfb = succeeded.map((r) => r.ttfbMs).filter((t): t is number => t !== undefined);
+  const kinds = byKind(succeeded, wallSeconds);
   return {
     system: system.name,
     concurrency,
@@ -103,6 +143,7 @@ export async function measure(system: SystemUnderTest, workload: Workload, concu
     words: succeeded.reduce((total, r) => total + r.words, 0),
     outputs,
     unstableInputs: [...unstable].sort(),
+    ...(kinds === undefined ? {} : { byKind: kinds }),
     timings: results.map((r) => ({ input: r.input, latencyMs: r.latencyMs, ttfbMs: 'error' in r ? null : (r.ttfbMs ?? null), failed: 'error' in r })),
   };
 }

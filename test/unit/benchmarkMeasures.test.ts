@@ -9,7 +9,7 @@ import { benchMarkdown, type BenchResults, matching } from '../../benchmarks/rep
 import { ENVELOPE_TOLERANCE, type Workload } from '../../benchmarks/scenarios.js';
 import { packageRoot } from '../accuracy/corpus.js';
 import { UsageMeter } from '../../benchmarks/serverProcess.js';
-import { percentiles, runClients, type ResultRow } from '../../benchmarks/sweep.js';
+import { measure, percentiles, runClients, type ResultRow } from '../../benchmarks/sweep.js';
 
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   const { user, system } = process.cpuUsage(start);
@@ -73,6 +73,24 @@ describe('benchmark harness: measures', () => {
         [...Array(10).keys()],
       );
       assert.equal(most, 4);
+
+      // A mixed row: transcriptions (a transcript) and speech (audio) counted apart, and together.
+      const mixed: Workload = {
+        ...workload,
+        async send(base, index) {
+          const answered = await workload.send(base, index);
+          if ('error' in answered || index % 2 === 0) return answered;
+          return { ...answered, audioSeconds: 3, output: { samples: 3, sha256: 'x', envelope: [0] }, words: 0 };
+        },
+      };
+      const row = await measure({ name: 'test', settings: {}, url, pid: undefined, close: async () => {} }, mixed, 2, 10);
+      assert.equal(row.requests, 10);
+      assert.deepEqual([row.byKind?.transcription?.requests, row.byKind?.speech?.requests], [5, 5]);
+      assert.ok(Math.abs(row.byKind!.speech!.audioSecondsPerSecond - 3 * row.byKind!.transcription!.audioSecondsPerSecond) < 1e-9);
+      assert.ok(
+        Math.abs(row.audioSecondsPerSecond - row.byKind!.speech!.audioSecondsPerSecond - row.byKind!.transcription!.audioSecondsPerSecond) < 1e-9,
+      );
+      assert.equal((await measure({ name: 'test', settings: {}, url, pid: undefined, close: async () => {} }, workload, 2, 4)).byKind, undefined);
     } finally {
       server.close();
     }
