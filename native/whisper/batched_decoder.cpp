@@ -80,8 +80,14 @@ void BatchedDecoder::decode_prompt(const ov::Tensor& encoder_hidden_states, cons
     prompt.set_tensor(kAttentionMask, mask);
     prompt.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{1}, &beam));
     for (size_t i = 0; i < row_.cross_kv.size(); ++i) prompt.set_tensor(cross_kv_input(i), row_.cross_kv[i]);
+    set_logit_positions(prompt, kept_position_ ? std::vector<int64_t>{static_cast<int64_t>(*kept_position_)} : std::vector<int64_t>{});
     prompt.infer();
     logits_ = prompt.get_tensor("logits");
+    if (kept_position_) {
+        const ov::Tensor kept = position_logits(prompt);
+        kept_logits_.assign(kept.data<const float>(), kept.data<const float>() + kept.get_size());
+        kept_position_.reset();
+    }
     row_.length = count;
     prompted_ = true;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include <openvino/runtime/compiled_model.hpp>
@@ -26,6 +27,8 @@ public:
     void start(const ov::Tensor& encoder_hidden_states, const std::vector<int64_t>& tokens) override;
     ov::Tensor wait() override;
     void reset() override;
+    void keep_first_step_logits_at(size_t position) override { kept_position_ = position; }
+    std::vector<float> first_step_logits() override { return kept_logits_; }
     // The encoder output changed: the next window's first step computes its cross-attention keys and values.
     void new_window() { cross_kv_ready_ = false; }
 
@@ -42,6 +45,8 @@ private:
     bool cross_kv_ready_ = false;
     bool prompted_ = false;
     ov::Tensor logits_;
+    std::optional<size_t> kept_position_;
+    std::vector<float> kept_logits_;
 };
 
 }  // namespace ovspeech::whisper

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "whisper/batched_decoder_graph.h"
+#include "whisper/whisper_decoder.h"
 
 namespace ovspeech::whisper {
 namespace {
@@ -131,6 +132,7 @@ void DecoderBatch::run(std::unique_lock<std::mutex>& lock) {
         request.set_tensor(kPositionIds, positions);
         request.set_tensor(kAttentionMask, mask);
         request.set_tensor("beam_idx", ov::Tensor(ov::element::i32, ov::Shape{rows}, beam_.data()));
+        set_logit_positions(request, {});
         for (size_t i = 0; i < cross_inputs_; ++i) {
             ov::Shape shape = cross_slots_[i].get_shape();
             shape[0] = rows;

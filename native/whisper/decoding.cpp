@@ -54,6 +54,10 @@ bool WindowDecoding::finished() const {
     return !window_.tokens.empty() && (window_.tokens.back() == config_.eos_token_id || window_.tokens.size() >= request_.max_new_tokens);
 }
 
+float no_speech_probability(LogitRow at_start, const WhisperConfig& config) {
+    return std::exp(log_probability(at_start, config.no_speech_token_id()));
+}
+
 StartOfTranscript probe_start_of_transcript(DecoderSteps& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config) {
     decoder.start(encoder_hidden_states, {config.decoder_start_token_id});
     ov::Tensor logits = decoder.wait();
@@ -72,7 +76,6 @@ StartOfTranscript probe_start_of_transcript(DecoderSteps& decoder, const ov::Ten
         for (const auto& [name, token] : config.lang_to_id) sum += std::exp(static_cast<double>(row.data[token]) - best);
         result.language_probability = static_cast<float>(1.0 / sum);
     }
-    result.no_speech_probability = std::exp(log_probability(row, config.no_speech_token_id()));
     decoder.reset();
     return result;
 }

@@ -247,7 +247,11 @@ void Transcription::State::begin_window() {
     result.timings.encoder_ms += stopwatch.elapsed_ms();
 
     stopwatch.restart();
-    probe = probe_start_of_transcript(decoder, hidden_states, config);
+    // The language is detected once, on the first window, by <|startoftranscript|> alone, as GenAI does.
+    // The no-speech probability is read later, at <|startoftranscript|> of each window's prompt.
+    probe = StartOfTranscript{};
+    if (start_tokens.empty() && config.is_multilingual && !forced_language)
+        probe = probe_start_of_transcript(decoder, hidden_states, config);
     if (start_tokens.empty()) {
         start_tokens.push_back(config.decoder_start_token_id);
         if (config.is_multilingual) {
@@ -287,8 +291,19 @@ void Transcription::State::begin_attempt() {
 
 void Transcription::State::decode_step() {
     Stopwatch stopwatch;
+    // OpenAI's no-speech probability: that of <|nospeech|> at <|startoftranscript|> of the prompt's step,
+    // after any previous-text context.
+    const bool first_step = decoding->decoded().tokens.empty();
+    if (first_step) {
+        const auto start = std::find(request.prompt.begin(), request.prompt.end(), config.decoder_start_token_id);
+        decoder.keep_first_step_logits_at(static_cast<size_t>(start - request.prompt.begin()));
+    }
     decoder.start(hidden_states, decoding->next_tokens());
     ov::Tensor logits = decoder.wait();
+    if (first_step) {
+        std::vector<float> at_start = decoder.first_step_logits();
+        probe.no_speech_probability = no_speech_probability(LogitRow{at_start.data(), at_start.size()}, config);
+    }
     const int64_t token = decoding->accept(last_row(logits));
     result.timings.decoder_ms += stopwatch.elapsed_ms();
     if (stream_tokens) {

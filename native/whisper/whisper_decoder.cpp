@@ -76,6 +76,12 @@ void WhisperDecoder::start(const ov::Tensor& encoder_hidden_states, const std::v
 
 ov::Tensor WhisperDecoder::wait() {
     request_.wait();
+    if (keeping_logits_) {
+        const ov::Tensor kept = position_logits();
+        kept_logits_.assign(kept.data<const float>(), kept.data<const float>() + kept.get_size());
+        set_logit_positions({});
+        keeping_logits_ = false;
+    }
     return request_.get_tensor("logits");
 }
 
@@ -86,14 +92,27 @@ void WhisperDecoder::reset() {
     request_.set_tensor("encoder_hidden_states", ov::Tensor(ov::element::f32, shape));
 }
 
-void WhisperDecoder::set_logit_positions(const std::vector<int64_t>& positions) {
+void set_logit_positions(ov::InferRequest& request, const std::vector<int64_t>& positions) {
     ov::Tensor tensor(ov::element::i64, ov::Shape{positions.size()});
     std::copy(positions.begin(), positions.end(), tensor.data<int64_t>());
-    request_.set_tensor(kLogitPositions, tensor);
+    request.set_tensor(kLogitPositions, tensor);
+}
+
+ov::Tensor position_logits(ov::InferRequest& request) {
+    return request.get_tensor(kPositionLogits);
+}
+
+void WhisperDecoder::set_logit_positions(const std::vector<int64_t>& positions) {
+    whisper::set_logit_positions(request_, positions);
 }
 
 ov::Tensor WhisperDecoder::position_logits() {
-    return request_.get_tensor(kPositionLogits);
+    return whisper::position_logits(request_);
+}
+
+void WhisperDecoder::keep_first_step_logits_at(size_t position) {
+    set_logit_positions({static_cast<int64_t>(position)});
+    keeping_logits_ = true;
 }
 
 }  // namespace ovspeech::whisper

@@ -47,6 +47,8 @@ std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::pa
 
     const ov::AnyMap properties = options.properties();
     auto decoder = read_decoder(dir);
+    // The logits at <|startoftranscript|> of a window's prompt give its no-speech probability.
+    add_position_logits(decoder);
     slice_logits_to_last_position(decoder);
     const ov::element::Type cross_kv_type = inference_precision(options);
     const auto cross_kv = cross_kv_model(decoder, cross_kv_type);
