@@ -16,11 +16,13 @@ import { connectOvspeech, startOvspeech, startReference, type ReferenceRunner, t
 const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
   --concurrency LIST  numbers of concurrent clients, in turn (default 1,2,4,8,16,32)
   --requests N        requests per concurrency (default 32)
-  --warmup N          requests sent one at a time before the sweep, not measured (default 4)
+  --warmup N          requests sent before each trial, not measured, from as many clients as the trial
+                      has, up to N (default 4)
   --stream MODE       none, sse or audio: transcriptions are streamed (SSE) unless none; speech takes
                       it as stream_format (default: sse for transcriptions, audio for tts; mixed streams
                       each kind so, or neither with none)
-  --systems LIST      the systems measured in turn, each in a fresh server process (default ovspeech):
+  --systems LIST      the systems measured in turn, each trial (one concurrency) in a fresh server process
+                      (default ovspeech):
                       ovspeech[:workers=N], and for speech to text the reference runners
                       genai[:workers=N] (GenAI WhisperPipeline on the same OpenVINO folder; 1 = behind a lock)
                       and faster-whisper[:workers=N][:compute=int8][:padded] (on --ct2; CTranslate2's float32
@@ -173,24 +175,28 @@ function describe(row: ResultRow): string {
   return `${row.system}, ${row.concurrency} clients: ${row.requests - row.failed}/${row.requests} ok, ${row.requestsPerSecond.toFixed(2)} req/s, ${row.audioSecondsPerSecond.toFixed(2)} audio-s/s, ${latency}${ttfb}${cpu}`;
 }
 
-/** Warms `system` up, then measures it at each concurrency. */
-async function sweep(
-  system: SystemUnderTest,
+/** One trial: `start` a system (a fresh server process, unless --url), warm it up, measure it at one concurrency, stop it. */
+async function trial(
+  start: () => Promise<SystemUnderTest>,
   workload: Workload,
-  concurrencies: readonly number[],
+  concurrency: number,
   requests: number,
   warmup: number,
-): Promise<ResultRow[]> {
-  console.log(`bench: ${system.name} at ${system.url}; warming up with ${warmup} requests`);
-  const failure = (await runClients(workload, system.url, warmup, 1)).find((r) => 'error' in r);
-  if (failure !== undefined && 'error' in failure) throw new Error(`a warm-up request to ${system.name} failed: ${failure.error}`);
-  const rows: ResultRow[] = [];
-  for (const concurrency of concurrencies) {
+): Promise<{ row: ResultRow; system: BenchResults['systems'][number] }> {
+  const system = await start();
+  try {
+    // Warmed up at the trial's concurrency (up to one client per warm-up request), so that what runs only under
+    // load (ovspeech's narrow lanes) has run before the measurement too.
+    const clients = Math.max(1, Math.min(concurrency, warmup));
+    console.log(`bench: ${system.name} at ${system.url}; warming up with ${warmup} requests from ${clients} client(s)`);
+    const failure = (await runClients(workload, system.url, warmup, clients)).find((r) => 'error' in r);
+    if (failure !== undefined && 'error' in failure) throw new Error(`a warm-up request to ${system.name} failed: ${failure.error}`);
     const row = await measure(system, workload, concurrency, requests);
     console.log(`bench: ${describe(row)}`);
-    rows.push(row);
+    return { row, system: { name: system.name, settings: system.settings } };
+  } finally {
+    await system.close();
   }
-  return rows;
 }
 
 /** Says which rows' outputs differ from the first row's: their ratios do not count. */
@@ -216,12 +222,10 @@ async function main(): Promise<void> {
   const rows: ResultRow[] = [];
   const starts = options.url === undefined ? options.systems : [() => connectOvspeech(options.url!, options.pid)];
   for (const start of starts) {
-    const system = await start();
-    try {
-      rows.push(...(await sweep(system, workload, options.concurrencies, options.requests, options.warmup)));
-      systems.push({ name: system.name, settings: system.settings });
-    } finally {
-      await system.close();
+    for (const concurrency of options.concurrencies) {
+      const { row, system } = await trial(start, workload, concurrency, options.requests, options.warmup);
+      rows.push(row);
+      if (!systems.some((known) => known.name === system.name)) systems.push(system);
     }
   }
   warnOfOtherOutputs(rows);
