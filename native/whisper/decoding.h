@@ -53,9 +53,6 @@ private:
 // The last position's logits of a decoder step.
 LogitRow last_row(ov::Tensor& logits);
 
-// What the decoder makes of <|startoftranscript|> alone: the most likely language (by raw logit over the
-// language tokens, first in name order on a tie, as GenAI) with its probability among languages, and
-// the probability of <|nospeech|>. Resets the decoder.
 // What a window's start tells: the language probe's (<|startoftranscript|> alone, on the first window
 // when the language is not given) and the no-speech probability (at <|startoftranscript|> of the
 // window's prompt, set by its first step).
@@ -64,6 +61,9 @@ struct StartOfTranscript {
     float language_probability = 0;
     float no_speech_probability = 0;
 };
+// What the decoder makes of <|startoftranscript|> alone: the most likely language (by raw logit over the
+// language tokens, first in name order on a tie, as GenAI) with its probability among languages. Resets
+// the decoder.
 StartOfTranscript probe_start_of_transcript(DecoderSteps& decoder, const ov::Tensor& encoder_hidden_states, const WhisperConfig& config);
 // The probability of <|nospeech|> under the logits at <|startoftranscript|>.
 float no_speech_probability(LogitRow at_start, const WhisperConfig& config);
