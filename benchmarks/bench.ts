@@ -25,8 +25,9 @@ const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
                       (default ovspeech):
                       ovspeech[:workers=N], and for speech to text the reference runners
                       genai[:workers=N] (GenAI WhisperPipeline on the same OpenVINO folder; 1 = behind a lock)
-                      and faster-whisper[:workers=N][:compute=int8][:padded] (on --ct2; CTranslate2's float32
-                      by default; :padded pads each clip to 30 s, so that its log-mel features are GenAI's);
+                      and faster-whisper[:workers=N][:compute=int8][:padded][:batched] (on --ct2; CTranslate2's
+                      float32 by default; :padded pads each clip to 30 s, so that its log-mel features are
+                      GenAI's; :batched is its BatchedInferencePipeline, 8 windows of a file at once);
                       for speech piper[:workers=N] (onnxruntime on the same voice),
                       e.g. ovspeech,genai,genai:workers=2,faster-whisper:workers=2:compute=int8
   --models DIR        the models folder the started ovspeech serves (default .cache/real-models)
@@ -120,7 +121,7 @@ function parseOptions() {
 const SYSTEM_PARTS = {
   ovspeech: ['workers'],
   genai: ['workers'],
-  'faster-whisper': ['workers', 'compute', 'padded'],
+  'faster-whisper': ['workers', 'compute', 'padded', 'batched'],
   piper: ['workers'],
 } as const;
 
@@ -159,7 +160,7 @@ function parseSystem(
   }
   const compute = part.get('compute') ?? 'float32';
   if (compute !== 'float32' && compute !== 'int8') throw new Error(`--systems: :compute takes float32 or int8; got "${compute}" in "${spec}"`);
-  const fasterWhisper = { computeType: compute, padded: part.has('padded') } as const;
+  const fasterWhisper = { computeType: compute, padded: part.has('padded'), batched: part.has('batched') } as const;
   return async () => {
     ensurePythonEnv();
     if (runner === 'faster-whisper' && !existsSync(path.join(paths.ct2Dir, 'model.bin'))) await runReference(['fetch-ct2', paths.ct2Dir]);

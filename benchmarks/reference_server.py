@@ -1,7 +1,7 @@
 """A reference runner of the benchmark: OpenVINO GenAI or faster-whisper behind the same OpenAI endpoint ovspeech
 serves, so that bench.ts drives every system alike and reads its CPU and memory from /proc.
 
-    reference_server.py SYSTEM MODEL_DIR [--workers N] [--compute-type float32|int8] [--pad-to-window]
+    reference_server.py SYSTEM MODEL_DIR [--workers N] [--compute-type float32|int8] [--pad-to-window] [--batched]
                                               [--inference-precision f32|f16|bf16]
 
 SYSTEM: genai (openvino_genai.WhisperPipeline on an OpenVINO folder), faster-whisper (on a CTranslate2
@@ -41,6 +41,8 @@ sys.path[:0] = [str(ROOT / "test" / "accuracy"), str(ROOT / "tools")]
 
 # Whisper's window: 30 s at 16 kHz.
 WINDOW_SAMPLES = 30 * 16000
+# Windows of one file faster-whisper's BatchedInferencePipeline decodes at once (its default).
+BATCH = 8
 
 
 def wav_samples(data: bytes) -> np.ndarray:
@@ -113,12 +115,14 @@ def genai_models(model_dir: str, workers: int, threads: int | None, precision: s
     return models, transcribe, {"runner": version, **GENAI_SETTINGS, **properties, "processes": workers if workers > 1 else "none"}
 
 
-def faster_whisper_models(model_dir: str, workers: int, threads: int | None, compute_type: str, pad_to_window: bool):
+def faster_whisper_models(model_dir: str, workers: int, threads: int | None, compute_type: str, pad_to_window: bool, batched: bool):
     import ctranslate2
     import faster_whisper
     from reference import FASTER_WHISPER_OPTIONS
 
     models = [faster_whisper.WhisperModel(model_dir, device="cpu", compute_type=compute_type, cpu_threads=threads or 0) for _ in range(workers)]
+    if batched:
+        models = [faster_whisper.BatchedInferencePipeline(model=model) for model in models]
     options = FASTER_WHISPER_OPTIONS
 
     def transcribe(model, samples: np.ndarray) -> str:
@@ -127,11 +131,19 @@ def faster_whisper_models(model_dir: str, workers: int, threads: int | None, com
         # same features (and the same work: the STFT of a whole window).
         if pad_to_window and len(samples) < WINDOW_SAMPLES:
             samples = np.pad(samples, (0, WINDOW_SAMPLES - len(samples)))
-        segments, _ = model.transcribe(samples, **options)
+        if batched:
+            # The audio's 30 s windows one after another, decoded BATCH at a time (without VAD, which would
+            # otherwise choose the chunks).
+            seconds = len(samples) / 16000
+            clips = [{"start": start, "end": min(start + 30, seconds)} for start in range(0, int(np.ceil(seconds)), 30)]
+            segments, _ = model.transcribe(samples, batch_size=BATCH, clip_timestamps=clips, **options)
+        else:
+            segments, _ = model.transcribe(samples, **options)
         return "".join(segment.text for segment in segments)
 
     version = f"faster-whisper {faster_whisper.__version__}, ctranslate2 {ctranslate2.__version__}"
-    settings = {"runner": version, "compute_type": compute_type, "cpu_threads": threads or "default", "audio_padded_to_30s": pad_to_window}
+    settings = {"runner": version, "compute_type": compute_type, "cpu_threads": threads or "default", "audio_padded_to_30s": pad_to_window,
+                "batched_pipeline": {"batch_size": BATCH, "chunks": "30 s windows in turn"} if batched else False}
     return models, transcribe, {**settings, **options}
 
 
@@ -188,13 +200,15 @@ def main() -> None:
     # CPU; int8 quantizes weights and activations), and whether clips are padded to a 30 s window first.
     parser.add_argument("--compute-type", choices=["float32", "int8"], default="float32")
     parser.add_argument("--pad-to-window", action="store_true")
+    # faster-whisper only: its BatchedInferencePipeline, which batches the windows of one file (long audio).
+    parser.add_argument("--batched", action="store_true")
     # genai only: OpenVINO's INFERENCE_PRECISION_HINT (unset: the CPU's default, bf16 where it has AVX-512 BF16).
     parser.add_argument("--inference-precision", choices=["f32", "f16", "bf16"])
     args = parser.parse_args()
     threads = None if args.workers == 1 else max(1, (os.cpu_count() or 1) // args.workers)
     load = {
         "genai": lambda *common: genai_models(*common, args.inference_precision),
-        "faster-whisper": lambda *common: faster_whisper_models(*common, args.compute_type, args.pad_to_window),
+        "faster-whisper": lambda *common: faster_whisper_models(*common, args.compute_type, args.pad_to_window, args.batched),
         "piper": piper_models,
     }[args.system]
     # The models, and what a request runs on one: a function of (model, samples) for Whisper, Piper's

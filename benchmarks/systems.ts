@@ -68,7 +68,7 @@ export interface ReferenceOptions {
   /** 1: one model behind a lock; N: N models, each with cores / N threads. */
   workers: number;
   /** faster-whisper's CTranslate2 compute type, and whether it is fed clips padded to a 30 s window. */
-  fasterWhisper?: { computeType: 'float32' | 'int8'; padded: boolean };
+  fasterWhisper?: { computeType: 'float32' | 'int8'; padded: boolean; batched: boolean };
   /** GenAI's INFERENCE_PRECISION_HINT; unset, the device's default. */
   inferencePrecision?: string | undefined;
 }
@@ -79,8 +79,13 @@ export function startReference(options: ReferenceOptions): Promise<SystemUnderTe
   let label = { genai: 'GenAI WhisperPipeline', 'faster-whisper': 'faster-whisper', piper: 'Piper onnxruntime' }[options.runner];
   const fasterWhisper = options.fasterWhisper;
   if (fasterWhisper !== undefined) {
-    args.push('--compute-type', fasterWhisper.computeType, ...(fasterWhisper.padded ? ['--pad-to-window'] : []));
-    label += ` ${fasterWhisper.computeType}${fasterWhisper.padded ? ', padded to 30 s' : ''}`;
+    args.push(
+      '--compute-type',
+      fasterWhisper.computeType,
+      ...(fasterWhisper.padded ? ['--pad-to-window'] : []),
+      ...(fasterWhisper.batched ? ['--batched'] : []),
+    );
+    label += ` ${fasterWhisper.computeType}${fasterWhisper.padded ? ', padded to 30 s' : ''}${fasterWhisper.batched ? ', batched pipeline' : ''}`;
   }
   if (options.inferencePrecision !== undefined) args.push('--inference-precision', options.inferencePrecision);
   const name = options.workers === 1 ? `${label}, serial` : `${label}, ${options.workers} workers`;
