@@ -63,7 +63,9 @@ function byKind(succeeded: readonly Answered[], wallSeconds: number): ResultRow[
   const kinds = new Map<RequestKind, Answered[]>();
   for (const r of succeeded) {
     const kind = kindOf(r.output);
-    kinds.set(kind, [...(kinds.get(kind) ?? []), r]);
+    const answered = kinds.get(kind);
+    if (answered === undefined) kinds.set(kind, [r]);
+    else answered.push(r);
   }
   if (kinds.size < 2) return undefined;
   const rows: Partial<Record<RequestKind, KindRow>> = {};
