@@ -5,20 +5,26 @@
 
 namespace ovspeech {
 
-int lane_threads(const CompileOptions& options, const ov::CompiledModel& wide) {
-    if (!options.allows_lanes()) return 0;
-    const int threads = wide.get_property(ov::inference_num_threads);
-    const int lanes = static_cast<int>(ComputeGate::kLanes);
-    return threads >= lanes ? threads / lanes : 0;
+namespace {
+
+constexpr int kLanes = static_cast<int>(ComputeGate::kLanes);
+
+// Adds the narrow variant on `lane_threads` threads to `variants`, unless that is 0.
+LaneVariants with_narrow(LaneVariants variants, const std::shared_ptr<ov::Model>& model, const std::string& name, const std::string& device,
+                         const ov::AnyMap& properties, int lane_threads) {
+    variants.lane_threads = lane_threads;
+    if (lane_threads > 0) variants.narrow = compile_narrow(model, name, device, properties, lane_threads, kLanes);
+    return variants;
 }
 
+}  // namespace
+
 ov::CompiledModel compile_narrow(const std::shared_ptr<ov::Model>& model, const std::string& name, const std::string& device,
-                                 const ov::AnyMap& properties, int lane_threads) {
+                                 const ov::AnyMap& properties, int lane_threads, int streams) {
     ov::AnyMap narrow = properties;
-    // One stream per lane, so that two requests of the model run at once (a stream runs one at a time).
-    const int lanes = static_cast<int>(ComputeGate::kLanes);
-    narrow[ov::num_streams.name()] = ov::streams::Num(lanes);
-    narrow[ov::inference_num_threads.name()] = lanes * lane_threads;
+    // A stream runs one request at a time: two requests of the model run at once in two streams.
+    narrow[ov::num_streams.name()] = ov::streams::Num(streams);
+    narrow[ov::inference_num_threads.name()] = streams * lane_threads;
     // Pinned, every one-lane compile takes the same cores: two lanes ran on one core (1.06 cores used).
     narrow[ov::hint::enable_cpu_pinning.name()] = false;
     return compile_ir(model, name + " (one lane)", device, narrow);
@@ -28,8 +34,15 @@ LaneVariants compile_lane_variants(const std::shared_ptr<ov::Model>& model, cons
                                    const ov::AnyMap& properties, int lane_threads) {
     LaneVariants variants;
     variants.wide = compile_ir(model, name, device, properties);
-    if (lane_threads > 0) variants.narrow = compile_narrow(model, name, device, properties, lane_threads);
-    return variants;
+    return with_narrow(std::move(variants), model, name, device, properties, lane_threads);
+}
+
+LaneVariants compile_lane_variants(const std::shared_ptr<ov::Model>& model, const std::string& name, const std::string& device,
+                                   const ov::AnyMap& properties, const CompileOptions& options) {
+    LaneVariants variants;
+    variants.wide = compile_ir(model, name, device, properties);
+    const int threads = options.allows_lanes() ? static_cast<int>(variants.wide.get_property(ov::inference_num_threads)) : 0;
+    return with_narrow(std::move(variants), model, name, device, properties, threads >= kLanes ? threads / kLanes : 0);
 }
 
 }  // namespace ovspeech

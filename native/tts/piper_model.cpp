@@ -448,9 +448,8 @@ std::shared_ptr<const PiperModel> PiperModel::load(const std::filesystem::path& 
     }
     // Every unit of text has its own input and output lengths.
     const ov::AnyMap properties = options.dynamic_shape_properties();
-    model->model_.wide = compile_ir(graph, onnx_name, options.device, properties);
-    const int lane_threads = ovspeech::lane_threads(options, model->model_.wide);
-    if (lane_threads > 0) model->model_.narrow = compile_narrow(graph, onnx_name, options.device, properties, lane_threads);
+    model->model_ = compile_lane_variants(graph, onnx_name, options.device, properties, options);
+    const int lane_threads = model->model_.lane_threads;
     if (durations) {
         model->durations_model_ = compile_lane_variants(durations, onnx_name + "'s durations", options.device, properties, lane_threads);
     }

@@ -139,9 +139,9 @@ public:
 private:
     enum class Stage { Encode, Decode, Vocode, Done };
 
-    // One inference, when the model's gate lets it run.
+    // One inference, in one lane whenever the model has lanes (SpeechT5Model's class comment).
     void infer(ov::InferRequest& request) {
-        const ComputeGate::Hold compute(session_.model_.compute(), ComputeGate::Turn::First);
+        const ComputeGate::Hold compute(session_.model_.compute(), ComputeGate::Turn::First, false);
         request.infer();
     }
 
@@ -213,10 +213,11 @@ private:
         const size_t frames_per_step = model.reduction_factor();
         Stopwatch stopwatch;
         const size_t steps = spectra_.size() / (frames_per_step * mel_bins);
-        session_.postnet_.set_tensor("raw_spectrogram",
-                                     ov::Tensor(ov::element::f32, ov::Shape{steps, 1, frames_per_step, mel_bins}, spectra_.data()));
-        infer(session_.postnet_);
-        const ov::Tensor spectrogram = session_.postnet_.get_tensor("postnet_spectrogram");
+        ov::InferRequest& postnet = session_.postnet_;
+        postnet.set_tensor("raw_spectrogram",
+                           ov::Tensor(ov::element::f32, ov::Shape{steps, 1, frames_per_step, mel_bins}, spectra_.data()));
+        infer(postnet);
+        const ov::Tensor spectrogram = postnet.get_tensor("postnet_spectrogram");
         timings_.postnet_ms += stopwatch.elapsed_ms();
 
         stopwatch.restart();
@@ -277,13 +278,20 @@ std::shared_ptr<const SpeechT5Model> SpeechT5Model::load(const std::filesystem::
         throw Error(ErrorCode::UnsupportedModel,
                     "openvino_decoder_model in " + dir.string() + " is not stateful; re-export it with optimum-cli");
     }
-    model->encoder_ = compile_ir(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties);
-    model->compute_summary_ = summarize_compute(model->encoder_, options.device, 0);
+    // Compiled wide too, only to learn how many threads a lane has.
+    LaneVariants encoder =
+        compile_lane_variants(read_ir(dir, "openvino_encoder_model"), "openvino_encoder_model", options.device, properties, options);
+    const int lane_threads = encoder.lane_threads;
+    model->compute_ = std::make_unique<ComputeGate>(lane_threads > 0);
+    model->compute_summary_ = summarize_compute(encoder.wide, options.device, lane_threads);
+    if (lane_threads > 0) model->compute_summary_.threads = lane_threads;
+    model->encoder_ = lane_threads > 0 ? encoder.narrow : encoder.wide;
     model->decoder_model_ = decoder;
+    model->lane_threads_ = lane_threads;
     model->device_ = options.device;
     model->properties_ = properties;
-    model->postnet_ = compile_ir(read_ir(dir, "openvino_postnet"), "openvino_postnet", options.device, properties);
-    model->vocoder_ = compile_ir(read_ir(dir, "openvino_vocoder"), "openvino_vocoder", options.device, properties);
+    model->postnet_ = model->compile_one_lane(read_ir(dir, "openvino_postnet"), "openvino_postnet", static_cast<int>(ComputeGate::kLanes));
+    model->vocoder_ = model->compile_one_lane(read_ir(dir, "openvino_vocoder"), "openvino_vocoder", static_cast<int>(ComputeGate::kLanes));
     // Tokenizer IRs run on the CPU whatever the device, as GenAI runs them.
     model->tokenizer_ = compile_ir(read_ir(dir, "openvino_tokenizer"), "openvino_tokenizer", "CPU", {});
     return model;
@@ -304,8 +312,13 @@ void SpeechT5Model::check_option_values(const OptionValues& values) const {
     }
 }
 
+ov::CompiledModel SpeechT5Model::compile_one_lane(const std::shared_ptr<ov::Model>& model, const std::string& name, int streams) const {
+    if (lane_threads_ == 0) return compile_ir(model, name, device_, properties_);
+    return compile_narrow(model, name, device_, properties_, lane_threads_, streams);
+}
+
 std::unique_ptr<TtsSession> SpeechT5Model::create_session() const {
-    ov::CompiledModel decoder = compile_ir(decoder_model_->clone(), "openvino_decoder_model", device_, properties_);
+    ov::CompiledModel decoder = compile_one_lane(decoder_model_->clone(), "openvino_decoder_model", 1);
     return std::make_unique<SpeechT5Session>(*this, tokenizer_.create_infer_request(), encoder_.create_infer_request(),
                                              decoder.create_infer_request(), postnet_.create_infer_request(),
                                              vocoder_.create_infer_request());

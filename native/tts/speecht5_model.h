@@ -6,6 +6,7 @@
 #include <openvino/core/model.hpp>
 #include <openvino/runtime/compiled_model.hpp>
 
+#include "common/lane_variants.h"
 #include "scheduler/compute_gate.h"
 #include "tts/tts_model.h"
 
@@ -13,8 +14,14 @@ namespace ovspeech::tts {
 
 // SpeechT5 as optimum-intel exports it: character tokenizer, encoder, stateful decoder (one step yields
 // `reduction_factor` mel frames and their stop probabilities), postnet, HiFi-GAN vocoder at 16 kHz. Its
-// workers' inferences take turns on every core (a gate without lanes, scheduler/compute_gate.h), so that
-// they never compete for the cores.
+// workers' inferences pass a compute gate with lanes (scheduler/compute_gate.h), so that they never
+// compete for the cores, and every one runs in one lane (compile_one_lane()), alone or not:
+// - the decoder's state (the sequence so far) lives in its infer request, so a unit cannot change width
+//   between steps;
+// - the vocoder's audio on one lane differs from that on every core in the last bits, and a request's
+//   audio must not depend on the load;
+// - with the encoder and postnet on every core when alone, RSS grew under CPU load by about 27 kB a
+//   request, without bound (native/scheduler/README.md, "Memory under CPU load").
 class SpeechT5Model : public TtsModel {
 public:
     static std::shared_ptr<const SpeechT5Model> load(const std::filesystem::path& dir, const CompileOptions& options);
@@ -39,6 +46,9 @@ public:
     ComputeGate& compute() const { return *compute_; }
 
 private:
+    // Compiles `model` in `streams` streams of one lane each when the model has lanes, else on every core.
+    ov::CompiledModel compile_one_lane(const std::shared_ptr<ov::Model>& model, const std::string& name, int streams) const;
+
     std::filesystem::path dir_;
     size_t reduction_factor_ = 2;
     size_t num_mel_bins_ = 80;
@@ -53,11 +63,12 @@ private:
     // state of one meets the attention mask of another, a shape error). One per worker costs the
     // decoder's weights once per worker.
     std::shared_ptr<const ov::Model> decoder_model_;
+    int lane_threads_ = 0;
     std::string device_;
     ov::AnyMap properties_;
     mutable ov::CompiledModel postnet_;
     mutable ov::CompiledModel vocoder_;
-    std::unique_ptr<ComputeGate> compute_ = std::make_unique<ComputeGate>();
+    std::unique_ptr<ComputeGate> compute_;
 };
 
 }  // namespace ovspeech::tts

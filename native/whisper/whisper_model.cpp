@@ -54,10 +54,8 @@ std::shared_ptr<const WhisperModel> WhisperModel::load(const std::filesystem::pa
     const auto cross_kv = cross_kv_model(decoder, cross_kv_type);
     const size_t cross_inputs = make_batchable(decoder, cross_kv_type);
     const auto encoder = read_ir(dir, "openvino_encoder_model");
-    model->encoder_.wide = compile_ir(encoder, "openvino_encoder_model", options.device, properties);
-    const int lane_threads = ovspeech::lane_threads(options, model->encoder_.wide);
-    if (lane_threads > 0)
-        model->encoder_.narrow = compile_narrow(encoder, "openvino_encoder_model", options.device, properties, lane_threads);
+    model->encoder_ = compile_lane_variants(encoder, "openvino_encoder_model", options.device, properties, options);
+    const int lane_threads = model->encoder_.lane_threads;
     model->decoder_ = compile_lane_variants(decoder, "openvino_decoder_model (batched)", options.device, options.dynamic_shape_properties(),
                                             lane_threads);
     model->cross_kv_ = compile_lane_variants(cross_kv, "openvino_decoder_model (cross-attention keys and values)", options.device,
