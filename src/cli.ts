@@ -18,7 +18,7 @@ const { version } = createRequire(import.meta.url)(path.join(packageRoot, 'packa
 
 const USAGE = `Usage:
   ovspeech serve [options]   serve every model folder under the models folder
-  ovspeech prepare [DIR]     prepare the default model set (Whisper base, Piper joe voice) into DIR (./models)
+  ovspeech prepare [DIR]     prepare the default model set (Whisper base, Piper joe voice, Silero VAD) into DIR (./models)
   ovspeech import SOURCE [options]
                              import a model folder or Hugging Face id into the models folder (see below)
   ovspeech devices           list the OpenVINO devices of this machine

@@ -6,6 +6,10 @@ void AddonState::set_error_class(Napi::Function error_class) {
     error_class_ = Napi::Persistent(error_class);
 }
 
+void AddonState::set_vad_model_class(Napi::Function vad_model_class) {
+    vad_model_class_ = Napi::Persistent(vad_model_class);
+}
+
 void AddonState::set_whisper_model_class(Napi::Function whisper_model_class) {
     whisper_model_class_ = Napi::Persistent(whisper_model_class);
 }
@@ -47,6 +51,16 @@ std::string require_string(const Napi::Value& value, const char* name) {
             .make_error(value.Env(), ErrorCode::InvalidArgument, std::string("Expected non-empty string for ") + name);
     }
     return value.As<Napi::String>().Utf8Value();
+}
+
+PcmInput require_pcm(const Napi::Value& samples, const Napi::Value& sample_rate, const Napi::Value& channels) {
+    Napi::Env env = samples.Env();
+    if (!samples.IsTypedArray() || samples.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected Float32Array for samples");
+    }
+    const auto array = samples.As<Napi::Float32Array>();
+    return {std::vector<float>(array.Data(), array.Data() + array.ElementLength()), require_uint32(sample_rate, "sampleRate"),
+            require_uint32(channels, "channels")};
 }
 
 }  // namespace ovspeech::addon

@@ -348,6 +348,31 @@ tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::V
     return request;
 }
 
+vad::SegmenterOptions segmenter_options_from_js(const Napi::Value& value) {
+    const OptionsReader reader(value, "vad");
+    vad::SegmenterOptions options;
+    const NumberRange probability{false, 0, 1};
+    const NumberRange milliseconds{true, 0, 3600000};
+    options.threshold = static_cast<float>(reader.number("threshold", probability).value_or(options.threshold));
+    if (const auto neg = reader.number("negThreshold", probability)) options.neg_threshold = static_cast<float>(*neg);
+    options.min_speech_ms = static_cast<int64_t>(reader.number("minSpeechMs", milliseconds).value_or(options.min_speech_ms));
+    options.min_silence_ms = static_cast<int64_t>(reader.number("minSilenceMs", milliseconds).value_or(options.min_silence_ms));
+    options.speech_pad_ms = static_cast<int64_t>(reader.number("speechPadMs", milliseconds).value_or(options.speech_pad_ms));
+    options.max_speech_ms = static_cast<int64_t>(reader.number("maxSpeechMs", milliseconds).value_or(options.max_speech_ms));
+    return options;
+}
+
+Napi::Value to_js(Napi::Env env, const std::vector<vad::SampleSpan>& spans) {
+    auto array = Napi::Array::New(env, spans.size());
+    for (uint32_t i = 0; i < spans.size(); ++i) {
+        auto span = Napi::Object::New(env);
+        span.Set("start", static_cast<double>(spans[i].start) / vad::kSampleRate);
+        span.Set("end", static_cast<double>(spans[i].end) / vad::kSampleRate);
+        array.Set(i, span);
+    }
+    return array;
+}
+
 CompileOptions compile_options_from_js(const Napi::Value& value) {
     const OptionsReader reader(value, "compile");
     CompileOptions options;

@@ -12,6 +12,7 @@
 #include "common/runtime.h"
 #include "scheduler/worker_pool.h"
 #include "tts/synthesizer.h"
+#include "vad/speech_segmenter.h"
 #include "whisper/transcription.h"
 
 namespace ovspeech::addon {
@@ -30,12 +31,17 @@ Napi::Value to_js(Napi::Env env, const Outcome<whisper::TranscriptionResult>& ou
 Napi::Value to_js(Napi::Env env, const PoolStats& stats);
 // {device, precision, threads, laneThreads}, frozen.
 Napi::Value to_js(Napi::Env env, const ComputeSummary& summary);
+// Spans of speech as {start, end} in seconds.
+Napi::Value to_js(Napi::Env env, const std::vector<vad::SampleSpan>& spans);
 
 // From the objects src/native/AddonTypes.ts describes; wrong types are coded INVALID_ARGUMENT errors.
 // Numbers are checked before they are cast: finite, integer where they count, in range (maxNewTokens up to
 // the model's `max_length`), else INVALID_ARGUMENT in src/errors.ts invalidParameter's words.
 whisper::TranscriptionOptions transcription_options_from_js(const Napi::Value& value, size_t max_length);
 CompileOptions compile_options_from_js(const Napi::Value& value);
+// A voice activity detector's options (threshold, negThreshold, minSpeechMs, minSilenceMs, speechPadMs,
+// maxSpeechMs), each optional.
+vad::SegmenterOptions segmenter_options_from_js(const Napi::Value& value);
 // synthesize(text, options): the request as SpeechModel.synthesize takes it; familyOptions are checked
 // against `model`'s option specs.
 tts::SpeechRequest speech_request_from_js(const Napi::Value& text, const Napi::Value& options, const tts::TtsModel& model);

@@ -10,6 +10,7 @@
 #include "common/model_folder.h"
 #include "common/runtime.h"
 #include "tts/tts_model.h"
+#include "vad/silero_vad.h"
 #include "whisper/whisper_config.h"
 
 namespace ovspeech::addon {
@@ -20,6 +21,7 @@ const std::vector<ModelFamily>& model_families() {
     static const std::vector<ModelFamily> families = [] {
         std::vector<ModelFamily> all{whisper::model_family()};
         for (ModelFamily& family : tts::TtsModel::families()) all.push_back(std::move(family));
+        all.push_back(vad::model_family());
         return all;
     }();
     return families;

@@ -5,6 +5,7 @@
 #include "addon/model_queries.h"
 #include "addon/sentence_ends.h"
 #include "addon/speech_model_wrap.h"
+#include "addon/vad_model_wrap.h"
 #include "addon/whisper_model_wrap.h"
 #include "common/runtime.h"
 #include "tts/synthesizer.h"
@@ -29,6 +30,7 @@ Napi::Object InitOvSpeech(Napi::Env env, Napi::Object exports) {
     env.SetInstanceData(state);
     state->set_whisper_model_class(addon::WhisperModelWrap::define(env));
     state->set_speech_model_class(addon::SpeechModelWrap::define(env));
+    state->set_vad_model_class(addon::VadModelWrap::define(env));
     exports.Set("openvinoVersion", Napi::String::New(env, ovspeech::openvino_version()));
     auto speech_limits = Napi::Object::New(env);
     speech_limits.Set("maxInputCharacters", static_cast<double>(ovspeech::tts::kMaxInputCharacters));
@@ -43,6 +45,7 @@ Napi::Object InitOvSpeech(Napi::Env env, Napi::Object exports) {
     exports.Set("nextSentenceEnd", Napi::Function::New(env, addon::next_sentence_end, "nextSentenceEnd"));
     exports.Set("loadWhisperModel", Napi::Function::New(env, addon::load_whisper_model, "loadWhisperModel"));
     exports.Set("loadSpeechModel", Napi::Function::New(env, addon::load_speech_model, "loadSpeechModel"));
+    exports.Set("loadVadModel", Napi::Function::New(env, addon::load_vad_model, "loadVadModel"));
     return exports;
 }
 

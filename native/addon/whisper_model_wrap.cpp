@@ -93,14 +93,11 @@ WhisperModelWrap::WhisperModelWrap(const Napi::CallbackInfo& info) : PooledModel
 
 Napi::Value WhisperModelWrap::transcribe(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-        throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected Float32Array for samples");
-    }
     auto job = std::make_shared<TranscriptionJob>();
-    const auto samples = info[0].As<Napi::Float32Array>();
-    job->samples.assign(samples.Data(), samples.Data() + samples.ElementLength());
-    job->sample_rate = require_uint32(info[1], "sampleRate");
-    job->channels = require_uint32(info[2], "channels");
+    PcmInput audio = require_pcm(info[0], info[1], info[2]);
+    job->samples = std::move(audio.samples);
+    job->sample_rate = audio.sample_rate;
+    job->channels = audio.channels;
     job->options = transcription_options_from_js(info[3], model_->config().max_length);
     job->text_events = info[4].IsFunction() && info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
     const auto cancellation = job->cancellation;

@@ -9,7 +9,15 @@
 namespace ovspeech {
 
 const char* model_kind_name(ModelKind kind) {
-    return kind == ModelKind::Transcription ? "transcription" : "speech";
+    switch (kind) {
+        case ModelKind::Transcription:
+            return "transcription";
+        case ModelKind::Speech:
+            return "speech";
+        case ModelKind::Vad:
+            return "vad";
+    }
+    return "";
 }
 
 bool FolderContents::has_file(const std::string& name) const {

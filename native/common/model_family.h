@@ -8,8 +8,9 @@
 
 namespace ovspeech {
 
-// What serves a family's models: Whisper transcribes, the text-to-speech families speak.
-enum class ModelKind { Transcription, Speech };
+// What serves a family's models: Whisper transcribes, the text-to-speech families speak, a voice
+// activity detector finds speech in audio.
+enum class ModelKind { Transcription, Speech, Vad };
 
 const char* model_kind_name(ModelKind kind);
 

@@ -8,6 +8,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const INFERENCE_PRECISIONS = ['f32', 'f16', 'bf16'] as const;
 export type InferencePrecision = (typeof INFERENCE_PRECISIONS)[number];
+export const CHUNKING_STRATEGIES = ['none', 'auto'] as const;
+export type ChunkingStrategy = (typeof CHUNKING_STRATEGIES)[number];
 
 export interface ServerConfig {
   /** Folder whose model folders are served; ids are paths relative to it. */
@@ -29,6 +31,11 @@ export interface ServerConfig {
   device: string;
   /** The precision models compute in (OpenVINO's INFERENCE_PRECISION_HINT); unset, the device's default (bf16 on CPUs with AVX-512 BF16 or AMX, else f32). */
   inferencePrecision: InferencePrecision | undefined;
+  /**
+   * How a transcription without chunking_strategy is cut: "none" in Whisper's 30 s windows (as OpenVINO
+   * GenAI and OpenAI's Whisper do), "auto" at the speech a voice activity detector finds.
+   */
+  chunkingStrategy: ChunkingStrategy;
   /** Native workers per model; unset, each engine's own default (a Whisper model batches its workers). */
   workers: number | undefined;
   /** Requests that may wait for a model's workers; beyond them a request is refused with 503. */
@@ -59,6 +66,7 @@ type RawKey =
   | 'shutdownTimeout'
   | 'device'
   | 'inferencePrecision'
+  | 'chunkingStrategy'
   | 'workers'
   | 'queueLength'
   | 'apiKey'
@@ -189,6 +197,12 @@ const SETTINGS = {
     env: 'OVSPEECH_INFERENCE_PRECISION',
     parse: choiceParser(INFERENCE_PRECISIONS),
   },
+  chunkingStrategy: {
+    key: 'chunkingStrategy',
+    flag: '--chunking-strategy',
+    env: 'OVSPEECH_CHUNKING_STRATEGY',
+    parse: choiceParser(CHUNKING_STRATEGIES),
+  },
   workers: { key: 'workers', flag: '--workers', env: 'OVSPEECH_WORKERS', parse: parseWorkers },
   queueLength: {
     key: 'queueLength',
@@ -317,6 +331,7 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
     shutdownTimeoutMs: get('shutdownTimeoutMs') ?? DEFAULTS.shutdownTimeoutMs,
     device: get('device') ?? DEFAULTS.device,
     inferencePrecision: get('inferencePrecision'),
+    chunkingStrategy: get('chunkingStrategy') ?? 'none',
     workers: get('workers'),
     queueLength: get('queueLength') ?? DEFAULTS.queueLength,
     apiKeys: [...(apiKey === undefined ? [] : [apiKey]), ...(get('apiKeyFile') ?? [])],

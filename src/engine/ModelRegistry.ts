@@ -7,15 +7,18 @@ import { addon, callNative } from '../native/binding.js';
 import type { EngineOptions } from './options.js';
 import { SpeechEngine } from './SpeechEngine.js';
 import { ovmsServableNames } from './ovmsLayout.js';
+import { VadEngine } from './VadEngine.js';
 import { WhisperEngine } from './WhisperEngine.js';
 
 /** A loaded model: what it does and the engine that does it. */
-export type LoadedEngine = { kind: 'transcription'; engine: WhisperEngine } | { kind: 'speech'; engine: SpeechEngine };
+export type LoadedEngine =
+  { kind: 'transcription'; engine: WhisperEngine } | { kind: 'speech'; engine: SpeechEngine } | { kind: 'vad'; engine: VadEngine };
 
 /** The engine of each kind; which family is of which kind, the addon says (addon.detectFamily). */
 const LOAD_ENGINE: Record<ModelKind, (dir: string, options: EngineOptions) => Promise<LoadedEngine>> = {
   transcription: async (dir, options) => ({ kind: 'transcription', engine: await WhisperEngine.load(dir, options) }),
   speech: async (dir, options) => ({ kind: 'speech', engine: await SpeechEngine.load(dir, options) }),
+  vad: async (dir, options) => ({ kind: 'vad', engine: await VadEngine.load(dir, options) }),
 };
 
 export type ModelState = 'loading' | 'ready' | 'failed';

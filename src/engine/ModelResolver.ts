@@ -2,11 +2,13 @@ import { OvSpeechError, type ErrorCode } from '../errors.js';
 import type { ModelKind } from '../native/AddonTypes.js';
 import type { ModelEntry, ModelRegistry } from './ModelRegistry.js';
 import type { SpeechEngine } from './SpeechEngine.js';
+import type { VadEngine } from './VadEngine.js';
 import type { WhisperEngine } from './WhisperEngine.js';
 
 export interface EngineOfKind {
   transcription: WhisperEngine;
   speech: SpeechEngine;
+  vad: VadEngine;
 }
 
 /** A request's model: its engine, held until release() (see ModelRegistry.lease). */
@@ -47,6 +49,7 @@ export function modelNotFound(id: string): ModelResolutionError {
 const OPENAI_MODELS: Record<ModelKind, readonly string[]> = {
   transcription: ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize'],
   speech: ['tts-1', 'tts-1-hd', 'gpt-4o-mini-tts'],
+  vad: [],
 };
 
 /** Picks the engine a request runs on and leases it, or says exactly why none can serve it. */
@@ -118,5 +121,19 @@ export class ModelResolver {
       );
     }
     throw new ModelResolutionError(`This server has no ${kind} model`, 'MODEL_NOT_FOUND', 'model_not_found');
+  }
+}
+
+/** The voice activity detector a request that cuts its audio at speech runs on (the first, in id order). */
+export function resolveVad(resolver: ModelResolver): ResolvedModel<'vad'> {
+  try {
+    return resolver.resolve('vad', undefined);
+  } catch (error) {
+    if (!(error instanceof ModelResolutionError)) throw error;
+    // The request is about its chunking, not its model: without a detector it cannot be served as asked.
+    const code = error.code === 'MODEL_NOT_FOUND' ? 'INVALID_ARGUMENT' : error.code;
+    throw new OvSpeechError(`chunking_strategy needs a voice activity detector: ${error.message}`, code, {
+      param: 'chunking_strategy',
+    });
   }
 }

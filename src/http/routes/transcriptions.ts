@@ -4,7 +4,9 @@ import type { Context } from 'koa';
 import { decodeAudio } from '../../audio/decode.js';
 import type { ServerConfig } from '../../config/config.js';
 import type { ModelResolver } from '../../engine/ModelResolver.js';
-import type { TranscribeOptions } from '../../engine/WhisperEngine.js';
+import { resolveVad } from '../../engine/ModelResolver.js';
+import { transcribeSpeech } from '../../engine/vadTranscription.js';
+import type { PcmAudio, TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { OvSpeechError } from '../../errors.js';
 import { decodeLimits } from '../../speech/uploadLimits.js';
 import { FirstOutput } from '../firstOutput.js';
@@ -13,7 +15,7 @@ import { routeLabel } from '../middleware/httpMetrics.js';
 import { readMultipartForm } from '../multipart.js';
 import { FormFields } from '../params/formFields.js';
 import { requestSignal } from '../requestSignal.js';
-import { readTranscriptionRequest, type TranscriptionTask } from '../schemas/transcription.js';
+import { chunkingOptions, readTranscriptionRequest, type TranscriptionTask } from '../schemas/transcription.js';
 import { durationUsage, formatTranscription } from '../schemas/transcriptionFormats.js';
 import { EventStream } from '../sse.js';
 import type { AppState } from '../state.js';
@@ -36,8 +38,15 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
       throw new OvSpeechError('The audio file is missing: send it in the field "file"', 'INVALID_ARGUMENT', { param: 'file' });
     const model = resolver.resolve('transcription', request.model);
     const { id, engine } = model;
+    const vadOptions = chunkingOptions(request.chunking, config.chunkingStrategy);
+    const vad = vadOptions === undefined ? undefined : resolveVad(resolver);
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
     work.hold(model);
+    if (vad !== undefined) work.hold(vad);
+    const transcribe = (audio: PcmAudio, options: TranscribeOptions) =>
+      vad === undefined || vadOptions === undefined
+        ? engine.transcribe(audio, options)
+        : transcribeSpeech(engine, vad.engine, audio, options, vadOptions);
     let streaming = false;
     try {
       const audio = await decodeAudio(
@@ -53,7 +62,7 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
           events.send({ type: 'transcript.text.delta', delta, ...(request.logprobs ? { logprobs: logprobs ?? [] } : {}) });
           first.arrive();
         };
-        const running = engine.transcribe(audio, options);
+        const running = transcribe(audio, options);
         await first.wait(running);
         events.respond(ctx);
         streaming = true;
@@ -75,7 +84,7 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
           .finally(work.dispose);
         return;
       }
-      const result = await engine.transcribe(audio, options);
+      const result = await transcribe(audio, options);
       const { type, body } = formatTranscription(request.format, result, {
         task,
         logprobs: request.logprobs,

@@ -1,3 +1,5 @@
+import type { ChunkingStrategy } from '../../config/config.js';
+import type { VadOptions } from '../../engine/VadEngine.js';
 import type { TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { invalidParameter, OvSpeechError } from '../../errors.js';
 import type { FormFields } from '../params/formFields.js';
@@ -13,19 +15,71 @@ export interface TranscriptionRequest {
   stream: boolean;
   logprobs: boolean;
   pcmSampleRate: number | undefined;
+  chunking: Chunking;
   options: TranscribeOptions;
 }
 
-/** OpenAI's chunking_strategy: "auto" is how ovspeech always cuts long audio (30 s windows). */
-function checkChunkingStrategy(form: FormFields): void {
-  const value = form.text('chunking_strategy') ?? form.object('chunking_strategy')?.type;
-  if (value !== undefined && value !== 'auto') {
-    throw new OvSpeechError(
-      `chunking_strategy "${value}" is not supported; ovspeech cuts long audio into 30 s windows itself ("auto")`,
-      'INVALID_ARGUMENT',
-      { param: 'chunking_strategy' },
-    );
+/**
+ * Where a transcription is cut: at the speech a voice activity detector finds (with its options), in
+ * Whisper's 30 s windows ("none"), or as the server's --chunking-strategy says (undefined).
+ */
+export type Chunking = { vad: VadOptions } | 'none' | undefined;
+
+/** OpenAI's chunking_strategy "auto": faster-whisper's settings for transcription (pauses of 2 s, 400 ms of padding). */
+export const AUTO_CHUNKING: VadOptions = { minSilenceMs: 2000, speechPadMs: 400 };
+
+/** OpenAI's defaults for a server_vad object's fields. */
+const SERVER_VAD_DEFAULTS = { threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 200 };
+
+function serverVadField(fields: Record<string, string>, name: keyof typeof SERVER_VAD_DEFAULTS, max: number, integer: boolean): number {
+  const text = fields[name];
+  if (text === undefined || text === '') return SERVER_VAD_DEFAULTS[name];
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0 || value > max || (integer && !Number.isInteger(value))) {
+    throw invalidParameter(`${integer ? 'integer' : 'number'} between 0 and ${max}`, `chunking_strategy.${name}`, text);
   }
+  return value;
+}
+
+/**
+ * OpenAI's chunking_strategy: "auto", or {type: "server_vad", threshold, prefix_padding_ms,
+ * silence_duration_ms} as form fields (chunking_strategy[type]=...) or as JSON text; "none" asks for
+ * Whisper's 30 s windows whatever the server's default.
+ */
+function readChunking(form: FormFields): Chunking {
+  const text = form.text('chunking_strategy');
+  let fields = form.object('chunking_strategy');
+  if (text !== undefined && text.trimStart().startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      fields = Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
+    } catch {
+      throw invalidParameter('"auto", "none" or a server_vad object', 'chunking_strategy', text);
+    }
+  }
+  if (fields === undefined) {
+    if (text === undefined) return undefined;
+    if (text === 'auto') return { vad: AUTO_CHUNKING };
+    if (text === 'none') return 'none';
+    throw invalidParameter('"auto", "none" or a server_vad object', 'chunking_strategy', text);
+  }
+  if (fields.type === 'auto') return { vad: AUTO_CHUNKING };
+  if (fields.type !== 'server_vad') throw invalidParameter('"server_vad" or "auto"', 'chunking_strategy.type', fields.type);
+  // OpenAI pads before speech; the detector pads both sides by as much.
+  return {
+    vad: {
+      threshold: serverVadField(fields, 'threshold', 1, false),
+      speechPadMs: serverVadField(fields, 'prefix_padding_ms', 10_000, true),
+      minSilenceMs: serverVadField(fields, 'silence_duration_ms', 10_000, true),
+    },
+  };
+}
+
+/** The detector's options for a request's chunking, given the server's default; undefined for 30 s windows. */
+export function chunkingOptions(chunking: Chunking, serverDefault: ChunkingStrategy): VadOptions | undefined {
+  if (chunking === undefined) return serverDefault === 'auto' ? AUTO_CHUNKING : undefined;
+  return chunking === 'none' ? undefined : chunking.vad;
 }
 
 /** The form of /audio/transcriptions or /audio/translations, checked as OpenAI checks it. */
@@ -55,7 +109,6 @@ export function readTranscriptionRequest(form: FormFields, task: TranscriptionTa
     if (logprobs && format !== 'json') {
       throw new OvSpeechError('include[]=logprobs works only with response_format json', 'INVALID_ARGUMENT', { param: 'include' });
     }
-    checkChunkingStrategy(form);
     options.timestampGranularities = granularities ?? ['segment'];
     if (logprobs) options.logprobs = true;
   } else {
@@ -69,6 +122,7 @@ export function readTranscriptionRequest(form: FormFields, task: TranscriptionTa
     stream,
     logprobs,
     pcmSampleRate: form.integer('sample_rate', 1000, 384_000),
+    chunking: task === 'transcribe' ? readChunking(form) : undefined,
     options,
   };
 }

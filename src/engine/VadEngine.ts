@@ -1,0 +1,38 @@
+import os from 'node:os';
+
+import type { NativeSpeechSpans, NativeVadModel, NativeVadOptions } from '../native/AddonTypes.js';
+import { addon, callNative } from '../native/binding.js';
+import { NativeEngine, runTask } from './nativeTask.js';
+import { poolAndCompile, type EngineOptions } from './options.js';
+
+export type { NativeVadOptions as VadOptions, SpeechSpan } from '../native/AddonTypes.js';
+
+export interface DetectOptions extends NativeVadOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * Voice activity detection (Silero VAD) on one model folder, served by a pool of native workers. Its
+ * inferences run on one thread each, in f32 on the CPU whatever the server's device: a worker per core
+ * by default.
+ */
+export class VadEngine extends NativeEngine<NativeVadModel> {
+  static async load(modelDir: string, options: EngineOptions = {}): Promise<VadEngine> {
+    // Compile settings are the other engines': this model always runs on the CPU in f32.
+    const { workers, maxQueued } = options;
+    const { pool } = poolAndCompile(
+      { ...(workers === undefined ? {} : { workers }), ...(maxQueued === undefined ? {} : { maxQueued }) },
+      os.availableParallelism(),
+    );
+    const model = await callNative(() => addon.loadVadModel(modelDir, pool));
+    return new VadEngine(modelDir, model);
+  }
+
+  /** The spans of speech in `samples` (interleaved, any rate and channel count), in seconds. */
+  async detectSpeech(samples: Float32Array, sampleRate: number, channels: number, options: DetectOptions = {}): Promise<NativeSpeechSpans> {
+    const caller = new Error();
+    this.checkUsable();
+    const { signal, ...native } = options;
+    return runTask(() => this.model.detectSpeech(samples, sampleRate, channels, native), undefined, signal, caller);
+  }
+}
