@@ -71,6 +71,9 @@ export function toInputTime(chunk: SpeechChunk, seconds: number, isEnd: boolean,
   return seconds;
 }
 
+/** The shortest piece transcribeIntervals() cuts. */
+const MIN_INTERVAL_SECONDS = 1;
+
 /** At most this much of a span's padding is taken for Whisper's coarse times (toInputTime). */
 const MAX_SLACK_SECONDS = 0.2;
 
@@ -101,7 +104,7 @@ function inInputTime(
   };
 }
 
-function sumTimings(all: readonly TranscriptionTimings[], detectMs: number, totalMs: number): TranscriptionTimings {
+function sumTimings(all: readonly TranscriptionTimings[], vadMs: number | undefined, totalMs: number): TranscriptionTimings {
   const sum = (key: keyof NativeTimings) => all.reduce((n, timings) => n + timings[key], 0);
   return {
     queuedMs: all[0]?.queuedMs ?? 0,
@@ -110,37 +113,36 @@ function sumTimings(all: readonly TranscriptionTimings[], detectMs: number, tota
     decoderMs: sum('decoderMs'),
     decodedTokens: sum('decodedTokens'),
     wordTimestampsMs: sum('wordTimestampsMs'),
-    vadMs: detectMs,
+    ...(vadMs === undefined ? {} : { vadMs }),
     totalMs,
   };
 }
 
+/** How a transcription's audio was cut: the chunks, and what cutting it took. */
+interface CutAudio {
+  chunks: SpeechChunk[];
+  /** Seconds of the upload. */
+  duration: number;
+  /** Seconds at the ends of the chunks' spans that are padding, not speech (toInputTime). */
+  slack: number;
+  vadMs?: number;
+}
+
 /**
- * Transcribes only where `vad` finds speech, as OpenAI's chunking_strategy "auto" and "server_vad" do:
- * the spans of speech are grouped into chunks of one window at most, with the silence between them left
- * out, and the chunks transcribed on `whisper`; every time in the result is in the input's time. Input
- * with no speech gives empty text. The first chunk finds the language when none is given, and the other
- * chunks run at once in that language (the engine batches their decoder steps). Text and segments reach
- * onText and onSegment chunk by chunk, in order.
+ * Transcribes `cut`'s chunks on `whisper`; every time in the result is in the input's time. The first
+ * chunk finds the language when none is given, and the other chunks run at once in that language (the
+ * engine batches their decoder steps). Text and segments reach onText and onSegment chunk by chunk, in
+ * order, each as soon as it and those before it are done.
  */
-export async function transcribeSpeech(
+async function transcribeChunks(
   whisper: WhisperEngine,
-  vad: VadEngine,
   audio: PcmAudio,
+  cut: CutAudio,
   options: TranscribeOptions,
-  vadOptions: VadOptions,
+  started: number,
 ): Promise<Transcription> {
-  const started = performance.now();
   const { signal, onText, onSegment, prompt, ...whisperOptions } = options;
-  const padMs = vadOptions.speechPadMs ?? 30;
-  const detected = await vad.detectSpeech(audio.samples, audio.sampleRate, audio.channels, {
-    ...vadOptions,
-    // Padded on both sides, a span still fits in one window.
-    maxSpeechMs: WINDOW_SECONDS * 1000 - 2 * padMs,
-    ...(signal === undefined ? {} : { signal }),
-  });
-  const detectMs = performance.now() - started;
-  const chunks = groupSpans(detected.spans);
+  const { chunks } = cut;
   const run = (chunk: SpeechChunk, language: string | undefined, index: number) =>
     whisper.transcribe(chunkAudio(audio, chunk), {
       ...whisperOptions,
@@ -153,13 +155,8 @@ export async function transcribeSpeech(
   const results: Transcription[] = [];
   const parts: Pick<Transcription, 'segments' | 'words'>[] = [];
   const publish = (result: Transcription, chunk: SpeechChunk) => {
-    const part = inInputTime(
-      result,
-      chunk,
-      parts.reduce((n, p) => n + p.segments.length, 0),
-      audio.sampleRate,
-      Math.min(padMs / 1000, MAX_SLACK_SECONDS),
-    );
+    const firstId = parts.reduce((n, part) => n + part.segments.length, 0);
+    const part = inInputTime(result, chunk, firstId, audio.sampleRate, cut.slack);
     results.push(result);
     parts.push(part);
     if (result.text !== '') onText?.(results.length > 1 && result.text[0] !== ' ' ? ` ${result.text}` : result.text, result.logprobs);
@@ -170,12 +167,9 @@ export async function transcribeSpeech(
     publish(first, chunks[0]!);
     const language = whisperOptions.language ?? first.language;
     const rest = chunks.slice(1).map((chunk, i) => run(chunk, language, i + 1));
-    // Published in order as each completes; a failure fails the whole, after the others settle.
-    const settled = await Promise.allSettled(rest);
-    for (const [i, outcome] of settled.entries()) {
-      if (outcome.status === 'rejected') throw outcome.reason;
-      publish(outcome.value, chunks[i + 1]!);
-    }
+    // Awaited in order below; a failure is thrown there, and the request's signal stops the others.
+    for (const running of rest) running.catch(() => undefined);
+    for (const [i, running] of rest.entries()) publish(await running, chunks[i + 1]!);
   }
 
   const text = results
@@ -188,7 +182,7 @@ export async function transcribeSpeech(
     // Whisper's own default when there is no speech to find the language from.
     language: results[0]?.language ?? whisperOptions.language ?? 'en',
     languageProbability: results[0]?.languageProbability ?? 0,
-    duration: detected.duration,
+    duration: cut.duration,
     tokens: results.flatMap((result) => result.tokens),
     tokenLogprobs: results.flatMap((result) => result.tokenLogprobs),
     segments: parts.flatMap((part) => part.segments),
@@ -196,8 +190,55 @@ export async function transcribeSpeech(
     ...(logprobs === undefined ? {} : { logprobs }),
     timings: sumTimings(
       results.map((result) => result.timings),
-      detectMs,
+      cut.vadMs,
       performance.now() - started,
     ),
   };
+}
+
+/**
+ * Transcribes only where `vad` finds speech, as OpenAI's chunking_strategy "auto" and "server_vad" do:
+ * the spans of speech are grouped into chunks of one window at most, with the silence between them left
+ * out. Input with no speech gives empty text.
+ */
+export async function transcribeSpeech(
+  whisper: WhisperEngine,
+  vad: VadEngine,
+  audio: PcmAudio,
+  options: TranscribeOptions,
+  vadOptions: VadOptions,
+): Promise<Transcription> {
+  const started = performance.now();
+  const padMs = vadOptions.speechPadMs ?? 30;
+  const detected = await vad.detectSpeech(audio.samples, audio.sampleRate, audio.channels, {
+    ...vadOptions,
+    // Padded on both sides, a span still fits in one window.
+    maxSpeechMs: WINDOW_SECONDS * 1000 - 2 * padMs,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const cut = {
+    chunks: groupSpans(detected.spans),
+    duration: detected.duration,
+    slack: Math.min(padMs / 1000, MAX_SLACK_SECONDS),
+    vadMs: performance.now() - started,
+  };
+  return transcribeChunks(whisper, audio, cut, options, started);
+}
+
+/** Transcribes the audio in pieces of `seconds` each, one after the other (h2oGPT's `chunk` of milliseconds). */
+export async function transcribeIntervals(
+  whisper: WhisperEngine,
+  audio: PcmAudio,
+  options: TranscribeOptions,
+  seconds: number,
+): Promise<Transcription> {
+  const duration = audio.samples.length / audio.channels / audio.sampleRate;
+  const chunks: SpeechChunk[] = [];
+  for (let start = 0; start < duration; start += seconds) {
+    const end = Math.min(start + seconds, duration);
+    // A last piece too short for Whisper's features (or to say anything) joins the one before.
+    if (end - start < MIN_INTERVAL_SECONDS && chunks.length > 0) chunks.at(-1)!.spans[0]!.end = end;
+    else chunks.push({ spans: [{ start, end }] });
+  }
+  return transcribeChunks(whisper, audio, { chunks, duration, slack: 0 }, options, performance.now());
 }

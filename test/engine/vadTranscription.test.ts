@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { chunkAudio, groupSpans, toInputTime } from '../../src/engine/vadTranscription.js';
-import { AUTO_CHUNKING, chunkingOptions } from '../../src/http/schemas/transcription.js';
+import { AUTO_CHUNKING, resolveChunking } from '../../src/http/schemas/transcription.js';
 
 describe('transcription cut at speech: chunks and times', () => {
   const spans = [
@@ -69,9 +69,10 @@ describe('transcription cut at speech: chunks and times', () => {
 
   it("takes the request's chunking over the server's default", () => {
     const serverVad = { vad: { threshold: 0.6, speechPadMs: 300, minSilenceMs: 200 } };
-    assert.equal(chunkingOptions(undefined, 'none'), undefined);
-    assert.deepEqual(chunkingOptions(undefined, 'auto'), AUTO_CHUNKING);
-    assert.equal(chunkingOptions('none', 'auto'), undefined);
-    assert.deepEqual(chunkingOptions(serverVad, 'none'), serverVad.vad);
+    assert.equal(resolveChunking(undefined, 'none'), 'none');
+    assert.deepEqual(resolveChunking(undefined, 'auto'), { vad: AUTO_CHUNKING });
+    assert.equal(resolveChunking('none', 'auto'), 'none');
+    assert.deepEqual(resolveChunking(serverVad, 'none'), serverVad);
+    assert.deepEqual(resolveChunking({ intervalSeconds: 10 }, 'auto'), { intervalSeconds: 10 });
   });
 });

@@ -120,6 +120,52 @@ describe('http: speech through the openai client', () => {
     assert.equal(wav.readUInt32LE(40), 0xffffffff);
   });
 
+  it("h2oGPT's stream_strip false: a standalone WAV per sentence, each read by ffprobe; speaker and chatbot_role select the voice", async () => {
+    const sentences = ['One sentence here.', 'Another one follows.', 'Then a third.', 'A fourth comes next.', 'And the fifth ends it.'];
+    // As h2oGPT's documented httpx client sends it: booleans as text, voice empty, the voice in speaker.
+    const response = await fetch(`${api.server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', voice: '', speaker: 'echo', input: sentences.join(' '), stream: 'true', stream_strip: 'false' }),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(response.headers.get('content-type'), 'audio/wav');
+    const body = Buffer.from(await response.arrayBuffer());
+    // Each file's RIFF size says where the next begins: the sizes are true, not a stream's unknown ones.
+    const files: Buffer[] = [];
+    for (let at = 0; at < body.length;) {
+      assert.equal(body.toString('latin1', at, at + 4), 'RIFF', `a file starts at byte ${at}`);
+      const length = body.readUInt32LE(at + 4) + 8;
+      files.push(body.subarray(at, at + length));
+      at += length;
+    }
+    assert.equal(files.length, sentences.length);
+    for (const file of files) {
+      assert.equal(file.readUInt32LE(40), file.length - 44);
+      const probed = probeAudio(file, 'wav');
+      assert.equal(probed.codec, 'pcm_s16le');
+      assert.ok(probed.duration > 0, `${probed.duration} s`);
+    }
+    // The same speech as the echo voice's whole file, sentence by sentence.
+    const whole = await api.client.audio.speech.create({ model: 'tts-1', voice: 'echo', input: sentences.join(' '), response_format: 'wav' });
+    const wholeData = Buffer.from(await whole.arrayBuffer()).subarray(44);
+    assert.deepEqual(Buffer.concat(files.map((file) => file.subarray(44))), wholeData);
+
+    for (const [body, param] of [
+      [{ voice: '', chatbot_role: 'Female AI Assistant', stream: true }, 'chatbot_role'],
+      [{ voice: 'alloy', stream: true, stream_strip: false, response_format: 'mp3' }, 'stream_strip'],
+      [{ voice: 'alloy', stream: 'yes' }, 'stream'],
+    ] as const) {
+      const refused = await fetch(`${api.server.url}/v1/audio/speech`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tts-1', input: 'Hello.', ...body }),
+      });
+      assert.equal(refused.status, 400, JSON.stringify(body));
+      assert.equal(((await refused.json()) as { error: { param: string } }).error.param, param);
+    }
+  });
+
   it('stream_format sse: speech.audio.delta events with base64 audio, then speech.audio.done with usage', async () => {
     const response = await api.client.audio.speech
       .create({ model: 'tts-1', voice: 'alloy', input: INPUT, response_format: 'pcm', stream_format: 'sse' })

@@ -114,6 +114,40 @@ describe('real models: transcription cut at speech', () => {
     assert.deepEqual(words(cut.text), words(plain.text));
   });
 
+  it("takes h2oGPT's chunk: silence streams the speech only, a number of milliseconds cuts pieces that long", async () => {
+    const first = spoken('The quick brown fox jumps over the lazy dog.');
+    const samples = concat([silence(1), first, silence(8), spoken('Seven green apples are on the table.'), silence(1)]).samples;
+    const post = async (fields: Record<string, string>) => {
+      const form = new FormData();
+      form.append('file', new Blob([wav(samples)], { type: 'audio/wav' }), 'clip.wav');
+      form.append('model', 'openai/whisper-base');
+      form.append('language', 'en');
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      const response = await fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+      assert.equal(response.status, 200, await response.clone().text());
+      return response;
+    };
+    // As h2oGPT's clients send it: stream as text, chunk=silence; the events come chunk by chunk.
+    const events = (await (await post({ stream: 'true', chunk: 'silence' })).text())
+      .split('\n\n')
+      .filter((block) => block.startsWith('data: '))
+      .map((block) => JSON.parse(block.slice(6)) as { type: string; delta?: string; text?: string });
+    const deltas = events.filter((event) => event.type === 'transcript.text.delta');
+    assert.equal(deltas.length, 1, JSON.stringify(events));
+    const done = events.at(-1)!;
+    assert.equal(done.type, 'transcript.text.done');
+    for (const word of ['fox', 'dog', 'seven', 'table']) assert.ok(words(done.text!).includes(word), done.text);
+
+    // 4 s pieces: the segments of the later pieces are in the input's time.
+    const verbose = (await (await post({ chunk: '4000', response_format: 'verbose_json' })).json()) as {
+      duration: number;
+      segments: { start: number; end: number; text: string }[];
+    };
+    assert.equal(verbose.duration, samples.length / RATE);
+    const late = verbose.segments.filter((segment) => /seven|apple|table/i.test(segment.text));
+    assert.ok(late.length > 0 && late.every((segment) => segment.start >= 8), JSON.stringify(verbose.segments));
+  });
+
   it('refuses a chunking strategy it does not know, naming the field', async () => {
     for (const [value, param] of [
       ['sometimes', 'chunking_strategy'],

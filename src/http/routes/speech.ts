@@ -12,6 +12,7 @@ import {
   wholeFileEncoding,
   type SpeechEncoder,
 } from '../../audio/encode.js';
+import { createSentenceWavEncoder } from '../../audio/pcmEncoder.js';
 import type { ServerConfig } from '../../config/config.js';
 import type { ModelResolver } from '../../engine/ModelResolver.js';
 import type { Speech, SpeechEngine } from '../../engine/SpeechEngine.js';
@@ -50,7 +51,7 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
       if (familyOptions !== undefined) request.options.familyOptions = familyOptions;
       const { voice } = request.options;
       if (voice !== undefined && dialect.unknownVoice === 'default' && !engine.hasVoice(voice)) delete request.options.voice;
-      engine.checkVoice(request.options.voice);
+      engine.checkVoice(request.options.voice, request.voiceParam);
       await checkSpeechFormatAvailable(request.format);
       if (request.delivery === 'whole') await respondWhole(ctx, engine, request, work, record);
       else {
@@ -138,7 +139,9 @@ async function respondStreaming(
   record: (speech: Speech) => void,
 ): Promise<void> {
   const sampleRate = outputRate(engine, request);
-  const encoder = createSpeechEncoder(request.format, { sampleRate });
+  const encoder = request.standaloneSentences
+    ? createSentenceWavEncoder(SPEECH_CONTENT_TYPES.wav, sampleRate)
+    : createSpeechEncoder(request.format, { sampleRate });
   const first = new FirstOutput();
   const running = engine.synthesize(request.input, {
     ...request.options,

@@ -5,7 +5,7 @@ import { decodeAudio } from '../../audio/decode.js';
 import type { ServerConfig } from '../../config/config.js';
 import type { ModelResolver } from '../../engine/ModelResolver.js';
 import { resolveVad } from '../../engine/ModelResolver.js';
-import { transcribeSpeech } from '../../engine/vadTranscription.js';
+import { transcribeIntervals, transcribeSpeech } from '../../engine/vadTranscription.js';
 import type { PcmAudio, TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { OvSpeechError } from '../../errors.js';
 import { decodeLimits } from '../../speech/uploadLimits.js';
@@ -15,7 +15,7 @@ import { routeLabel } from '../middleware/httpMetrics.js';
 import { readMultipartForm } from '../multipart.js';
 import { FormFields } from '../params/formFields.js';
 import { requestSignal } from '../requestSignal.js';
-import { chunkingOptions, readTranscriptionRequest, type TranscriptionTask } from '../schemas/transcription.js';
+import { readTranscriptionRequest, resolveChunking, type TranscriptionTask } from '../schemas/transcription.js';
 import { durationUsage, formatTranscription } from '../schemas/transcriptionFormats.js';
 import { EventStream } from '../sse.js';
 import type { AppState } from '../state.js';
@@ -38,15 +38,16 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
       throw new OvSpeechError('The audio file is missing: send it in the field "file"', 'INVALID_ARGUMENT', { param: 'file' });
     const model = resolver.resolve('transcription', request.model);
     const { id, engine } = model;
-    const vadOptions = chunkingOptions(request.chunking, config.chunkingStrategy);
-    const vad = vadOptions === undefined ? undefined : resolveVad(resolver);
+    const chunking = resolveChunking(request.chunking, config.chunkingStrategy);
+    const vad = typeof chunking === 'object' && 'vad' in chunking ? { lease: resolveVad(resolver), options: chunking.vad } : undefined;
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
     work.hold(model);
-    if (vad !== undefined) work.hold(vad);
-    const transcribe = (audio: PcmAudio, options: TranscribeOptions) =>
-      vad === undefined || vadOptions === undefined
-        ? engine.transcribe(audio, options)
-        : transcribeSpeech(engine, vad.engine, audio, options, vadOptions);
+    if (vad !== undefined) work.hold(vad.lease);
+    const transcribe = (audio: PcmAudio, options: TranscribeOptions) => {
+      if (vad !== undefined) return transcribeSpeech(engine, vad.lease.engine, audio, options, vad.options);
+      if (typeof chunking === 'object' && 'intervalSeconds' in chunking) return transcribeIntervals(engine, audio, options, chunking.intervalSeconds);
+      return engine.transcribe(audio, options);
+    };
     let streaming = false;
     try {
       const audio = await decodeAudio(

@@ -16,7 +16,19 @@ export interface SpeechRequest {
   delivery: Delivery;
   /** Rate of the encoded audio, when the client asks for one. */
   sampleRate: number | undefined;
+  /** Streamed WAV as one standalone file per sentence (h2oGPT's `stream_strip: false`), not one file. */
+  standaloneSentences: boolean;
+  /** The field the voice came from: `voice`, or h2oGPT's `speaker` or `chatbot_role` when it is empty. */
+  voiceParam: string;
   options: SpeakOptions;
+}
+
+/** h2oGPT's boolean fields, which its documented clients send as true and false or as "true" and "false". */
+function h2oBoolean(body: JsonFields, name: string): boolean | undefined {
+  const value = body.value(name);
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw invalidParameter('boolean', body.param(name), value);
 }
 
 /** A voice is a name, or OpenAI's custom-voice object `{"id": ...}`. */
@@ -39,18 +51,34 @@ export function readSpeechRequest(body: JsonFields, maxCharacters: number, diale
   body.string('instructions');
   const streamFormat = body.oneOf('stream_format', ['audio', 'sse'] as const);
   // h2oGPT asks for streamed audio with `stream: true`.
-  const delivery: Delivery = streamFormat ?? (body.boolean('stream') ? 'audio' : 'whole');
+  const delivery: Delivery = streamFormat ?? (h2oBoolean(body, 'stream') ? 'audio' : 'whole');
   const sampleRate = body.integer('sample_rate', 1, 384_000);
   if (sampleRate !== undefined && !(OUTPUT_SAMPLE_RATES as readonly number[]).includes(sampleRate)) {
     throw invalidParameter(`one of ${OUTPUT_SAMPLE_RATES.join(', ')}`, 'sample_rate', sampleRate);
   }
   const options: SpeakOptions = {};
-  const voice = readVoice(body);
+  // h2oGPT's voice selectors, read when `voice` is empty (its Coqui and Microsoft TTS voice names).
+  const selectors = [
+    { param: 'voice', name: readVoice(body) },
+    { param: 'speaker', name: body.string('speaker') },
+    { param: 'chatbot_role', name: body.string('chatbot_role') },
+  ];
+  const { param: voiceParam, name: voice } = selectors.find(({ name }) => name !== undefined && name !== '') ?? selectors[0]!;
   if (voice !== undefined) options.voice = voice;
   const speed = body.number('speed', SPEECH_LIMITS.minSpeed, SPEECH_LIMITS.maxSpeed);
   if (speed !== undefined) options.speed = speed;
-  const format = body.oneOf('response_format', SPEECH_FORMATS) ?? dialect.defaultSpeechFormat;
-  return { model: body.string('model'), input, characters, format, delivery, sampleRate, options };
+  // h2oGPT's stream_strip (default true): false sends each sentence as a file of its own, for players that
+  // split the stream at each "RIFF", in h2oGPT's default format, wav. A header per sentence is a WAV's
+  // alone; pcm has none to strip.
+  const strip = h2oBoolean(body, 'stream_strip') ?? true;
+  const format = body.oneOf('response_format', SPEECH_FORMATS) ?? (strip ? dialect.defaultSpeechFormat : 'wav');
+  if (!strip && format !== 'wav' && format !== 'pcm') {
+    throw new OvSpeechError(`stream_strip false sends a WAV file per sentence; response_format must be wav, not ${format}`, 'INVALID_ARGUMENT', {
+      param: 'stream_strip',
+    });
+  }
+  const standaloneSentences = !strip && format === 'wav' && delivery === 'audio';
+  return { model: body.string('model'), input, characters, format, delivery, sampleRate, standaloneSentences, voiceParam, options };
 }
 
 /**

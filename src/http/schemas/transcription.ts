@@ -21,9 +21,10 @@ export interface TranscriptionRequest {
 
 /**
  * Where a transcription is cut: at the speech a voice activity detector finds (with its options), in
- * Whisper's 30 s windows ("none"), or as the server's --chunking-strategy says (undefined).
+ * pieces of a fixed length (h2oGPT's `chunk` in milliseconds), in Whisper's 30 s windows ("none"), or as
+ * the server's --chunking-strategy says (undefined).
  */
-export type Chunking = { vad: VadOptions } | 'none' | undefined;
+export type Chunking = { vad: VadOptions } | { intervalSeconds: number } | 'none' | undefined;
 
 /** OpenAI's chunking_strategy "auto": faster-whisper's settings for transcription (pauses of 2 s, 400 ms of padding). */
 export const AUTO_CHUNKING: VadOptions = { minSilenceMs: 2000, speechPadMs: 400 };
@@ -76,10 +77,31 @@ function readChunking(form: FormFields): Chunking {
   };
 }
 
-/** The detector's options for a request's chunking, given the server's default; undefined for 30 s windows. */
-export function chunkingOptions(chunking: Chunking, serverDefault: ChunkingStrategy): VadOptions | undefined {
-  if (chunking === undefined) return serverDefault === 'auto' ? AUTO_CHUNKING : undefined;
-  return chunking === 'none' ? undefined : chunking.vad;
+/** A request's chunking, the server's default where the request has none. */
+export function resolveChunking(chunking: Chunking, serverDefault: ChunkingStrategy): Exclude<Chunking, undefined> {
+  return chunking ?? (serverDefault === 'auto' ? { vad: AUTO_CHUNKING } : 'none');
+}
+
+/**
+ * h2oGPT's `chunk`: "silence" cuts at speech, "interval" in Whisper's 30 s windows, a number of
+ * milliseconds in pieces that long; "none" as one.
+ */
+function readH2oChunk(form: FormFields): Chunking {
+  const chunk = form.text('chunk');
+  if (chunk === undefined) return undefined;
+  if (chunk === 'silence') return { vad: AUTO_CHUNKING };
+  if (chunk === 'interval' || chunk === 'none') return 'none';
+  const ms = form.integer('chunk', 1000, 3_600_000);
+  return { intervalSeconds: ms! / 1000 };
+}
+
+function readTranscriptionChunking(form: FormFields): Chunking {
+  const openai = readChunking(form);
+  const h2o = readH2oChunk(form);
+  if (openai !== undefined && h2o !== undefined) {
+    throw new OvSpeechError("Give chunking_strategy or h2oGPT's chunk, not both", 'INVALID_ARGUMENT', { param: 'chunk' });
+  }
+  return openai ?? h2o;
 }
 
 /** The form of /audio/transcriptions or /audio/translations, checked as OpenAI checks it. */
@@ -122,7 +144,7 @@ export function readTranscriptionRequest(form: FormFields, task: TranscriptionTa
     stream,
     logprobs,
     pcmSampleRate: form.integer('sample_rate', 1000, 384_000),
-    chunking: task === 'transcribe' ? readChunking(form) : undefined,
+    chunking: task === 'transcribe' ? readTranscriptionChunking(form) : undefined,
     options,
   };
 }
