@@ -3,11 +3,11 @@ import Koa from 'koa';
 
 import type { ServerConfig } from '../config/config.js';
 import type { ModelRegistry } from '../engine/ModelRegistry.js';
-import { ModelResolver } from '../engine/ModelResolver.js';
+import type { ModelResolver } from '../engine/ModelResolver.js';
 import type { Logger } from '../log.js';
 import { API_PREFIXES } from './dialect.js';
 import { ApiError } from './errors.js';
-import { HttpMetrics } from './metrics.js';
+import type { HttpMetrics } from './metrics.js';
 import { apiKey } from './middleware/apiKey.js';
 import { errorHandler } from './middleware/errorHandler.js';
 import { httpMetrics } from './middleware/httpMetrics.js';
@@ -24,20 +24,19 @@ import type { AppState } from './state.js';
 
 export interface AppOptions {
   registry: ModelRegistry;
+  resolver: ModelResolver;
+  metrics: HttpMetrics;
   config: ServerConfig;
   logger: Logger;
   isShuttingDown?: () => boolean;
 }
 
 /** The Koa application, without listening: tests drive app.callback() or an ephemeral port. */
-export function createApp({ registry, config, logger, isShuttingDown = () => false }: AppOptions): Koa<AppState> {
+export function createApp({ registry, resolver, metrics, config, logger, isShuttingDown = () => false }: AppOptions): Koa<AppState> {
   const app = new Koa<AppState>();
   app.proxy = false;
   app.silent = true;
   app.on('error', (error: unknown) => logger.error({ err: error }, 'response stream error'));
-  const metrics = new HttpMetrics(registry);
-  // The first voice activity detector among the models serves every request that asks for one.
-  const resolver = new ModelResolver(registry, { transcription: config.transcriptionModel, speech: config.speechModel, vad: undefined });
 
   app.use(requestContext(logger));
   app.use(httpMetrics(metrics));

@@ -50,6 +50,17 @@ export class HttpMetrics {
     labelNames: ['model', 'reason'],
     registers: [this.registry],
   });
+  readonly realtimeAudio = new Counter({
+    name: 'ovspeech_realtime_audio_seconds_total',
+    help: 'Seconds of audio appended to realtime sessions',
+    registers: [this.registry],
+  });
+  readonly realtimeTurnLatency = new Histogram({
+    name: 'ovspeech_realtime_turn_latency_seconds',
+    help: "Time from a realtime turn's commit to its completed transcript",
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
   readonly realTimeFactor = new Histogram({
     name: 'ovspeech_real_time_factor',
     help: 'Processing time over audio duration of each request (below 1 is faster than real time)',
@@ -58,8 +69,16 @@ export class HttpMetrics {
     registers: [this.registry],
   });
 
-  constructor(models: ModelRegistry) {
+  constructor(models: ModelRegistry, realtimeSessions: () => number = () => 0) {
     collectDefaultMetrics({ register: this.registry, prefix: 'ovspeech_' });
+    new Gauge({
+      name: 'ovspeech_realtime_sessions',
+      help: 'Realtime sessions open',
+      registers: [this.registry],
+      collect() {
+        this.set(realtimeSessions());
+      },
+    });
     const registry = this.registry;
     const poolGauge = (name: string, help: string, read: (stats: PoolStats) => number) =>
       new Gauge({

@@ -3,9 +3,13 @@ import type { AddressInfo } from 'node:net';
 
 import type { ServerConfig } from '../config/config.js';
 import { ModelRegistry } from '../engine/ModelRegistry.js';
+import { ModelResolver } from '../engine/ModelResolver.js';
 import type { ComputeSummary } from '../native/AddonTypes.js';
 import type { Logger } from '../log.js';
+import { RealtimeServer } from '../realtime/realtimeServer.js';
+import { ApiKeys } from './apiKeys.js';
 import { createApp } from './app.js';
+import { HttpMetrics } from './metrics.js';
 
 export interface RunningServer {
   /** http://host:port of the bound socket. */
@@ -31,8 +35,13 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   logger.info({ models: registry.list().map((m) => m.id) }, `found ${registry.list().length} model folder(s)`);
 
   let shuttingDown = false;
-  const app = createApp({ registry, config, logger, isShuttingDown: () => shuttingDown });
+  // The first voice activity detector among the models serves every request that asks for one.
+  const resolver = new ModelResolver(registry, { transcription: config.transcriptionModel, speech: config.speechModel, vad: undefined });
+  // Read on /metrics only, once the realtime server below exists.
+  const metrics: HttpMetrics = new HttpMetrics(registry, (): number => realtime.sessions);
+  const app = createApp({ registry, resolver, metrics, config, logger, isShuttingDown: () => shuttingDown });
   const server = createServer(app.callback());
+  const realtime: RealtimeServer = new RealtimeServer(server, { resolver, apiKeys: new ApiKeys(config.apiKeys), logger, metrics });
   const address = await listen(server, config.port, config.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -58,14 +67,19 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       shuttingDown = true;
       const forced = setTimeout(() => {
         logger.warn('shutdown timeout: closing the connections still open');
+        realtime.terminate();
         server.closeAllConnections();
       }, config.shutdownTimeoutMs);
+      // Sessions finish the turns they committed, then close; HTTP requests in flight finish too.
+      const sessionsClosed = realtime.close();
       server.close(() => {
         clearTimeout(forced);
-        void registry.close().then(resolve, (error: unknown) => {
-          logger.error({ err: error }, 'a model did not close cleanly');
-          resolve();
-        });
+        void sessionsClosed
+          .then(() => registry.close())
+          .then(resolve, (error: unknown) => {
+            logger.error({ err: error }, 'a model did not close cleanly');
+            resolve();
+          });
       });
       server.closeIdleConnections();
     });

@@ -104,7 +104,11 @@ describe('model registry: models added and removed at run time', () => {
     const unknownFamily = await registry.add('other', other, OPTIONS);
     assert.deepEqual(
       [unknownFamily.state, unknownFamily.family, unknownFamily.error],
-      ['failed', undefined, { message: 'model_type "bert" is not a family ovspeech serves (piper, speecht5, whisper)', code: 'UNSUPPORTED_MODEL' }],
+      [
+        'failed',
+        undefined,
+        { message: 'model_type "bert" is not a family ovspeech serves (piper, silero-vad, speecht5, whisper)', code: 'UNSUPPORTED_MODEL' },
+      ],
     );
     // A Piper voice is recognized by its files and refused for what its .onnx.json lacks.
     const piper = path.join(root, 'piper');

@@ -39,7 +39,7 @@ describe('http: a models folder with a broken model', () => {
     assert.equal(broken?.code, 'UNSUPPORTED_MODEL');
     const other = body.models.find((m) => m.id === 'other-family');
     assert.equal(other?.state, 'failed');
-    assert.equal(other?.error, 'model_type "bert" is not a family ovspeech serves (piper, speecht5, whisper)');
+    assert.equal(other?.error, 'model_type "bert" is not a family ovspeech serves (piper, silero-vad, speecht5, whisper)');
     assert.equal(other?.code, 'UNSUPPORTED_MODEL');
     assert.equal(body.models.find((m) => m.state === 'ready')?.code, undefined);
     assert.deepEqual(

@@ -1,0 +1,338 @@
+import { randomUUID } from 'node:crypto';
+
+import { ModelResolutionError, type ModelResolver } from '../engine/ModelResolver.js';
+import type { Transcription } from '../engine/WhisperEngine.js';
+import { OvSpeechError } from '../errors.js';
+import { RealtimeError } from './errors.js';
+import { decodeInputAudio, INPUT_AUDIO_FORMATS, INPUT_SAMPLE_RATES, type InputAudioFormat } from './inputAudio.js';
+
+/** Limits of one session, so that no client holds memory or the models without bound. */
+export interface SessionLimits {
+  /** Audio the input buffer holds at most, in seconds. */
+  maxBufferedSeconds: number;
+  /** Audio a client may send beyond real time: it may run ahead of the clock by this many seconds. */
+  maxAheadSeconds: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxBufferedSeconds: 15 * 60, maxAheadSeconds: 30 };
+
+/** What a session is configured with, in the shape of OpenAI's transcription session. */
+interface SessionConfig {
+  input_audio_format: InputAudioFormat;
+  input_audio_transcription: { model: string; language: string | null; prompt: string | null };
+  turn_detection: null;
+  include: string[];
+}
+
+type Event = Record<string, unknown> & { type: string };
+
+/** What a session reports for the server's metrics. */
+export interface SessionObserver {
+  audioAppended(seconds: number): void;
+  /** Seconds from a turn's commit to its completed transcript. */
+  turnCompleted(seconds: number): void;
+}
+
+const NO_OBSERVER: SessionObserver = { audioAppended: () => undefined, turnCompleted: () => undefined };
+
+/** Any failure of a client event as the error event reports it: a refusal, or the server's own failure. */
+function asRealtimeError(error: unknown): RealtimeError {
+  if (error instanceof RealtimeError) return error;
+  if (error instanceof OvSpeechError) return new RealtimeError(error.message, error.code.toLowerCase(), error.param ?? null);
+  return new RealtimeError('The event could not be handled', 'internal');
+}
+
+const id = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+
+/**
+ * One transcription session of OpenAI's Realtime API (`?intent=transcription`), whatever carries it: the
+ * client's events go to handle(), the server's come out of `send`. Committed turns are transcribed on the
+ * server's Whisper models, in the same queues as HTTP requests; each turn's events go out in the order
+ * the turns were committed, though the turns run at once. close() cancels what runs.
+ */
+export class TranscriptionSession {
+  readonly id = id('sess');
+  readonly #config: SessionConfig = {
+    input_audio_format: 'pcm16',
+    input_audio_transcription: { model: 'whisper-1', language: null, prompt: null },
+    turn_detection: null,
+    include: [],
+  };
+  #buffer: Float32Array[] = [];
+  #bufferedSamples = 0;
+  #previousItem: string | null = null;
+  /** Seconds of audio appended, against the clock since the first append (SessionLimits.maxAheadSeconds). */
+  #appendedSeconds = 0;
+  #firstAppend: number | undefined;
+  /** Turns in commit order; each sends its events once the turns before it have sent theirs. */
+  #turns: Promise<void> = Promise.resolve();
+  readonly #aborted = new AbortController();
+
+  constructor(
+    private readonly resolver: ModelResolver,
+    private readonly send: (event: Event) => void,
+    private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
+    private readonly observer: SessionObserver = NO_OBSERVER,
+  ) {
+    this.#emit({ type: 'transcription_session.created', session: this.#session() });
+  }
+
+  /** A client event as the socket received it. A bad one gets an `error` event; the session goes on. */
+  handle(message: string): void {
+    let clientEventId: string | null = null;
+    try {
+      let event: unknown;
+      try {
+        event = JSON.parse(message);
+      } catch {
+        throw new RealtimeError('The event is not valid JSON', 'invalid_json');
+      }
+      if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new RealtimeError('An event is a JSON object', 'invalid_event');
+      const fields = event as Record<string, unknown>;
+      if (typeof fields.event_id === 'string') clientEventId = fields.event_id;
+      if (typeof fields.type !== 'string') throw new RealtimeError('The event has no type', 'missing_required_parameter', 'type');
+      this.#dispatch(fields.type, fields);
+    } catch (error) {
+      this.reject(asRealtimeError(error), clientEventId);
+    }
+  }
+
+  /** An `error` event for a client event refused, naming that event when it had an id. */
+  reject(error: RealtimeError, clientEventId: string | null = null): void {
+    this.#emit({
+      type: 'error',
+      error: { type: 'invalid_request_error', code: error.code, message: error.message, param: error.param, event_id: clientEventId },
+    });
+  }
+
+  /** Cancels the turns being transcribed: their socket is gone. */
+  close(): void {
+    this.#aborted.abort(new OvSpeechError('The realtime session closed', 'CANCELLED'));
+  }
+
+  /** Resolves once every committed turn has sent its events (for a graceful shutdown). */
+  settled(): Promise<void> {
+    return this.#turns;
+  }
+
+  #dispatch(type: string, event: Record<string, unknown>): void {
+    switch (type) {
+      case 'transcription_session.update':
+        this.#update(event.session);
+        this.#emit({ type: 'transcription_session.updated', session: this.#session() });
+        return;
+      case 'input_audio_buffer.append':
+        this.#append(event.audio);
+        return;
+      case 'input_audio_buffer.commit':
+        this.#commit();
+        return;
+      case 'input_audio_buffer.clear':
+        this.#buffer = [];
+        this.#bufferedSamples = 0;
+        this.#emit({ type: 'input_audio_buffer.cleared' });
+        return;
+      default:
+        throw new RealtimeError(`Unknown event type '${type}' for a transcription session`, 'invalid_event_type', 'type');
+    }
+  }
+
+  #session() {
+    return { id: this.id, object: 'realtime.transcription_session', ...this.#config, input_audio_noise_reduction: null };
+  }
+
+  #update(session: unknown): void {
+    if (typeof session !== 'object' || session === null || Array.isArray(session)) {
+      throw new RealtimeError('transcription_session.update needs a session object', 'missing_required_parameter', 'session');
+    }
+    const given = session as Record<string, unknown>;
+    const next = structuredClone(this.#config);
+    if (given.input_audio_format !== undefined) {
+      if (!(INPUT_AUDIO_FORMATS as readonly unknown[]).includes(given.input_audio_format)) {
+        throw new RealtimeError(`input_audio_format must be one of ${INPUT_AUDIO_FORMATS.join(', ')}`, 'invalid_value', 'session.input_audio_format');
+      }
+      if (this.#bufferedSamples > 0 && given.input_audio_format !== this.#config.input_audio_format) {
+        throw new RealtimeError(
+          'The input audio format cannot change while the buffer holds audio; commit or clear it first',
+          'invalid_value',
+          'session.input_audio_format',
+        );
+      }
+      next.input_audio_format = given.input_audio_format as InputAudioFormat;
+    }
+    if (given.input_audio_transcription !== undefined && given.input_audio_transcription !== null) {
+      const transcription = given.input_audio_transcription as Record<string, unknown>;
+      for (const field of ['model', 'language', 'prompt'] as const) {
+        const value = transcription[field];
+        if (value === undefined) continue;
+        if (typeof value !== 'string' && !(value === null && field !== 'model')) {
+          throw new RealtimeError(`${field} must be a string`, 'invalid_value', `session.input_audio_transcription.${field}`);
+        }
+        (next.input_audio_transcription as Record<string, string | null>)[field] = value;
+      }
+      // Fails now, not at the first turn, for a model the server does not have.
+      try {
+        this.resolver.resolve('transcription', next.input_audio_transcription.model).release();
+      } catch (error) {
+        if (error instanceof ModelResolutionError) {
+          throw new RealtimeError(error.message, error.problem, 'session.input_audio_transcription.model');
+        }
+        throw error;
+      }
+    }
+    if (given.turn_detection !== undefined && given.turn_detection !== null) {
+      throw new RealtimeError(
+        'turn_detection is not supported yet: set it to null and commit each turn with input_audio_buffer.commit',
+        'invalid_value',
+        'session.turn_detection',
+      );
+    }
+    if (given.include !== undefined) {
+      if (!Array.isArray(given.include) || given.include.some((item) => item !== 'item.input_audio_transcription.logprobs')) {
+        throw new RealtimeError('include takes "item.input_audio_transcription.logprobs"', 'invalid_value', 'session.include');
+      }
+      next.include = given.include as string[];
+    }
+    Object.assign(this.#config, next);
+  }
+
+  #append(audio: unknown): void {
+    if (typeof audio !== 'string')
+      throw new RealtimeError('input_audio_buffer.append needs audio, base64 text', 'missing_required_parameter', 'audio');
+    const format = this.#config.input_audio_format;
+    const samples = decodeInputAudio(audio, format);
+    const rate = INPUT_SAMPLE_RATES[format];
+    const seconds = samples.length / rate;
+    const now = performance.now();
+    this.#firstAppend ??= now;
+    const allowed = (now - this.#firstAppend) / 1000 + this.limits.maxAheadSeconds;
+    if (this.#appendedSeconds + seconds > allowed) {
+      throw new RealtimeError(
+        `Audio is arriving faster than real time: ${(this.#appendedSeconds + seconds).toFixed(1)} s sent in ${((now - this.#firstAppend) / 1000).toFixed(1)} s; this append was dropped`,
+        'rate_limit_exceeded',
+        'audio',
+      );
+    }
+    if ((this.#bufferedSamples + samples.length) / rate > this.limits.maxBufferedSeconds) {
+      throw new RealtimeError(
+        `The input audio buffer holds at most ${this.limits.maxBufferedSeconds} s; commit or clear it. This append was dropped`,
+        'input_audio_buffer_full',
+        'audio',
+      );
+    }
+    this.#appendedSeconds += seconds;
+    this.observer.audioAppended(seconds);
+    this.#buffer.push(samples);
+    this.#bufferedSamples += samples.length;
+  }
+
+  #commit(): void {
+    const format = this.#config.input_audio_format;
+    const rate = INPUT_SAMPLE_RATES[format];
+    // OpenAI's minimum: 100 ms of audio.
+    if (this.#bufferedSamples < rate / 10) {
+      throw new RealtimeError(
+        `Committing needs at least 100 ms of audio; the buffer has ${((this.#bufferedSamples / rate) * 1000).toFixed(0)} ms`,
+        'input_audio_buffer_commit_empty',
+      );
+    }
+    const samples = new Float32Array(this.#bufferedSamples);
+    let at = 0;
+    for (const piece of this.#buffer) {
+      samples.set(piece, at);
+      at += piece.length;
+    }
+    this.#buffer = [];
+    this.#bufferedSamples = 0;
+    const itemId = id('item');
+    this.#emit({ type: 'input_audio_buffer.committed', previous_item_id: this.#previousItem, item_id: itemId });
+    this.#emit({
+      type: 'conversation.item.created',
+      previous_item_id: this.#previousItem,
+      item: {
+        id: itemId,
+        object: 'realtime.item',
+        type: 'message',
+        status: 'completed',
+        role: 'user',
+        content: [{ type: 'input_audio', transcript: null }],
+      },
+    });
+    this.#previousItem = itemId;
+    this.#transcribe(itemId, samples, rate);
+  }
+
+  /** Starts the turn at once; its events wait for those of the turns committed before it. */
+  #transcribe(itemId: string, samples: Float32Array, sampleRate: number): void {
+    const { model, language, prompt } = this.#config.input_audio_transcription;
+    const logprobs = this.#config.include.includes('item.input_audio_transcription.logprobs');
+    const committed = performance.now();
+    const held: Event[] = [];
+    let ready = false;
+    const out = (event: Event) => (ready ? this.#emit(event) : held.push(event));
+    const running = (async (): Promise<Transcription | undefined> => {
+      const resolved = this.resolver.resolve('transcription', model);
+      try {
+        return await resolved.engine.transcribe(
+          { samples, sampleRate, channels: 1 },
+          {
+            ...(language === null ? {} : { language }),
+            ...(prompt === null ? {} : { prompt }),
+            ...(logprobs ? { logprobs: true } : {}),
+            timestampGranularities: [],
+            signal: this.#aborted.signal,
+            onText: (delta, tokens) =>
+              out({
+                type: 'conversation.item.input_audio_transcription.delta',
+                item_id: itemId,
+                content_index: 0,
+                delta,
+                ...(logprobs ? { logprobs: tokens ?? [] } : {}),
+              }),
+          },
+        );
+      } finally {
+        resolved.release();
+      }
+    })();
+    const finished = running.then(
+      (result) => {
+        if (result === undefined) return;
+        this.observer.turnCompleted((performance.now() - committed) / 1000);
+        out({
+          type: 'conversation.item.input_audio_transcription.completed',
+          item_id: itemId,
+          content_index: 0,
+          transcript: result.text,
+          ...(logprobs ? { logprobs: result.logprobs ?? [] } : {}),
+          usage: { type: 'duration', seconds: Math.ceil(result.duration) },
+        });
+      },
+      (error: unknown) => {
+        if (this.#aborted.signal.aborted) return;
+        const known = error instanceof OvSpeechError ? error : undefined;
+        out({
+          type: 'conversation.item.input_audio_transcription.failed',
+          item_id: itemId,
+          content_index: 0,
+          error: {
+            type: 'server_error',
+            code: known?.code.toLowerCase() ?? 'internal',
+            message: known?.message ?? 'The turn could not be transcribed',
+            param: null,
+          },
+        });
+      },
+    );
+    this.#turns = this.#turns.then(async () => {
+      for (const event of held.splice(0)) this.#emit(event);
+      ready = true;
+      await finished;
+    });
+  }
+
+  #emit(event: Event): void {
+    if (this.#aborted.signal.aborted) return;
+    this.send({ event_id: id('event'), ...event });
+  }
+}
