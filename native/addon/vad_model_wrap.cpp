@@ -34,6 +34,11 @@ Napi::Value to_js(Napi::Env env, const Outcome<SpeechSpans>& outcome) {
 
 using VadChannel = TaskChannel<NoEvent, SpeechSpans>;
 
+using LiveChannel = TaskChannel<NoEvent, vad::LiveVadUpdate>;
+
+// A live stream, owned by its JS handle.
+using LiveHandle = Napi::External<std::shared_ptr<vad::LiveVad>>;
+
 struct VadJob {
     PcmInput audio;
     vad::SegmenterOptions options;
@@ -44,8 +49,29 @@ struct VadJob {
 
 }  // namespace
 
+// Outside the anonymous namespace, where TaskChannel finds it by the argument's namespaces.
+Napi::Value to_js(Napi::Env env, const Outcome<vad::LiveVadUpdate>& outcome) {
+    const vad::LiveVadUpdate& update = outcome.result;
+    auto events = Napi::Array::New(env, update.events.size());
+    for (uint32_t i = 0; i < update.events.size(); ++i) {
+        auto event = Napi::Object::New(env);
+        event.Set("type", update.events[i].started ? "started" : "stopped");
+        event.Set("at", static_cast<double>(update.events[i].at));
+        event.Set("start", static_cast<double>(update.events[i].start));
+        events.Set(i, event);
+    }
+    auto object = Napi::Object::New(env);
+    object.Set("events", events);
+    object.Set("frames", static_cast<double>(update.frames));
+    object.Set("speechFrames", static_cast<double>(update.speech_frames));
+    return object;
+}
+
 Napi::Function VadModelWrap::define(Napi::Env env) {
-    return DefineClass(env, "VadModel", {InstanceMethod<&VadModelWrap::detect_speech>("detectSpeech"), stats_method(), dispose_method()});
+    return DefineClass(
+        env, "VadModel",
+        {InstanceMethod<&VadModelWrap::detect_speech>("detectSpeech"), InstanceMethod<&VadModelWrap::create_live>("createLive"),
+         InstanceMethod<&VadModelWrap::push_live>("pushLive"), stats_method(), dispose_method()});
 }
 
 VadModelWrap::VadModelWrap(const Napi::CallbackInfo& info) : PooledModelWrap(info) {
@@ -83,6 +109,46 @@ Napi::Value VadModelWrap::detect_speech(const Napi::CallbackInfo& info) {
              });
          },
          [job](const Error& error) { job->channel->fail(error); }});
+    return make_task(env, promise, cancellation);
+}
+
+Napi::Value VadModelWrap::create_live(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const uint32_t sample_rate = require_uint32(info[0], "sampleRate");
+    const vad::SegmenterOptions options = segmenter_options_from_js(info[1]);
+    try {
+        options.check();
+        auto live = std::make_shared<vad::LiveVad>(*model_, sample_rate, options);
+        return LiveHandle::New(env, new std::shared_ptr<vad::LiveVad>(std::move(live)),
+                               [](Napi::Env, std::shared_ptr<vad::LiveVad>* owned) { delete owned; });
+    } catch (const Error& e) {
+        throw addon_state(env).make_error(env, e);
+    }
+}
+
+Napi::Value VadModelWrap::push_live(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsExternal())
+        throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected a live stream from createLive()");
+    // Shared with the job: the stream lives until its last push is done, even if JS drops it first.
+    std::shared_ptr<vad::LiveVad> live = *info[0].As<LiveHandle>().Data();
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected Float32Array for samples");
+    }
+    const auto array = info[1].As<Napi::Float32Array>();
+    auto samples = std::make_shared<std::vector<float>>(array.Data(), array.Data() + array.ElementLength());
+    const auto cancellation = std::make_shared<CancellationFlag>();
+    auto channel =
+        std::make_shared<LiveChannel>(env, "ovspeech.pushLive", env.Undefined(), [this, cancellation] { settled(cancellation); });
+    const Napi::Promise promise = channel->promise();
+    const auto submitted = LiveChannel::Clock::now();
+    submit(cancellation, {[live, samples, channel, cancellation, submitted](vad::SileroVadModel::Stream&) {
+                              channel->complete(submitted, [&](double) {
+                                  cancellation->throw_if_cancelled();
+                                  return live->push(samples->data(), samples->size());
+                              });
+                          },
+                          [channel](const Error& error) { channel->fail(error); }});
     return make_task(env, promise, cancellation);
 }
 

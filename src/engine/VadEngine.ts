@@ -1,11 +1,16 @@
 import os from 'node:os';
 
-import type { NativeSpeechSpans, NativeVadModel, NativeVadOptions } from '../native/AddonTypes.js';
+import type { NativeLiveVad, NativeLiveVadUpdate, NativeSpeechSpans, NativeVadModel, NativeVadOptions } from '../native/AddonTypes.js';
 import { addon, callNative } from '../native/binding.js';
 import { NativeEngine, runTask } from './nativeTask.js';
 import { poolAndCompile, type EngineOptions } from './options.js';
 
-export type { NativeVadOptions as VadOptions, SpeechSpan } from '../native/AddonTypes.js';
+export type {
+  NativeLiveVadEvent as LiveVadEvent,
+  NativeLiveVadUpdate as LiveVadUpdate,
+  NativeVadOptions as VadOptions,
+  SpeechSpan,
+} from '../native/AddonTypes.js';
 
 export interface DetectOptions extends NativeVadOptions {
   signal?: AbortSignal;
@@ -28,11 +33,47 @@ export class VadEngine extends NativeEngine<NativeVadModel> {
     return new VadEngine(modelDir, model);
   }
 
+  /** A live stream of mono audio at `sampleRate`, segmented with `options` as it arrives. */
+  createLive(sampleRate: number, options: NativeVadOptions = {}): LiveSpeech {
+    this.checkUsable();
+    return new LiveSpeech(this, this.model, this.model.createLive(sampleRate, options));
+  }
+
+  /** Fails once the engine is disposed. */
+  checkLive(): void {
+    this.checkUsable();
+  }
+
   /** The spans of speech in `samples` (interleaved, any rate and channel count), in seconds. */
   async detectSpeech(samples: Float32Array, sampleRate: number, channels: number, options: DetectOptions = {}): Promise<NativeSpeechSpans> {
     const caller = new Error();
     this.checkUsable();
     const { signal, ...native } = options;
     return runTask(() => this.model.detectSpeech(samples, sampleRate, channels, native), undefined, signal, caller);
+  }
+}
+
+/**
+ * The speech of a live stream as its audio arrives (a realtime session's turns), on the engine's workers.
+ * Pushes run one after the other, whenever they are made.
+ */
+export class LiveSpeech {
+  #last: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly engine: VadEngine,
+    private readonly model: NativeVadModel,
+    private readonly live: NativeLiveVad,
+  ) {}
+
+  /** What the next samples complete: starts and ends of speech, in samples of the stream from its start. */
+  push(samples: Float32Array, signal?: AbortSignal): Promise<NativeLiveVadUpdate> {
+    const caller = new Error();
+    const run = this.#last.then(() => {
+      this.engine.checkLive();
+      return runTask(() => this.model.pushLive(this.live, samples), undefined, signal, caller);
+    });
+    this.#last = run.catch(() => undefined);
+    return run;
   }
 }

@@ -55,6 +55,16 @@ export class HttpMetrics {
     help: 'Seconds of audio appended to realtime sessions',
     registers: [this.registry],
   });
+  readonly realtimeVadFrames = new Counter({
+    name: 'ovspeech_realtime_vad_frames_total',
+    help: '32 ms frames of realtime audio scored by the voice activity detector',
+    registers: [this.registry],
+  });
+  readonly realtimeSpeechFrames = new Counter({
+    name: 'ovspeech_realtime_speech_frames_total',
+    help: 'Of those frames, the ones at or above the speech threshold',
+    registers: [this.registry],
+  });
   readonly realtimeTurnLatency = new Histogram({
     name: 'ovspeech_realtime_turn_latency_seconds',
     help: "Time from a realtime turn's commit to its completed transcript",

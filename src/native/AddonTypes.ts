@@ -308,10 +308,33 @@ export interface NativeSpeechSpans {
   timings: { queuedMs: number; totalMs: number };
 }
 
+/** A start or an end of speech in a live stream, in samples of its rate from its start. */
+export interface NativeLiveVadEvent {
+  type: 'started' | 'stopped';
+  /** Where speech started, or where the span that stopped ends. */
+  at: number;
+  /** Where the span started (for "stopped"; `at` for "started"). */
+  start: number;
+}
+
+export interface NativeLiveVadUpdate {
+  events: NativeLiveVadEvent[];
+  /** 32 ms frames scored, and of them those at or above the threshold. */
+  frames: number;
+  speechFrames: number;
+}
+
+/** A live stream's handle (native/vad/live_vad.h). */
+export type NativeLiveVad = { readonly __liveVad: unique symbol };
+
 export interface NativeVadModel {
   readonly compute: ComputeSummary;
   /** Finds the speech in interleaved samples of any rate and channel count. */
   detectSpeech(samples: Float32Array, sampleRate: number, channels: number, options: NativeVadOptions): NativeTask<NativeSpeechSpans>;
+  /** A live stream of mono audio at `sampleRate`. */
+  createLive(sampleRate: number, options: NativeVadOptions): NativeLiveVad;
+  /** The next samples of a live stream, one push after the other. */
+  pushLive(live: NativeLiveVad, samples: Float32Array): NativeTask<NativeLiveVadUpdate>;
   stats(): PoolStats;
   dispose(): Promise<void>;
 }

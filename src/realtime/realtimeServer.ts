@@ -119,6 +119,10 @@ export class RealtimeServer {
   #open(socket: WebSocket): void {
     const session = new TranscriptionSession(this.options.resolver, (event) => socket.send(JSON.stringify(event)), this.#limits, {
       audioAppended: (seconds) => this.options.metrics.realtimeAudio.inc(seconds),
+      framesScored: (frames, speech) => {
+        this.options.metrics.realtimeVadFrames.inc(frames);
+        this.options.metrics.realtimeSpeechFrames.inc(speech);
+      },
       turnCompleted: (seconds) => this.options.metrics.realtimeTurnLatency.observe(seconds),
     });
     this.#sockets.set(socket, session);

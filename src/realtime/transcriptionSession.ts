@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
-import { ModelResolutionError, type ModelResolver } from '../engine/ModelResolver.js';
+import { ModelResolutionError, type ModelResolver, type ResolvedModel } from '../engine/ModelResolver.js';
+import type { LiveSpeech } from '../engine/VadEngine.js';
 import type { Transcription } from '../engine/WhisperEngine.js';
 import { OvSpeechError } from '../errors.js';
 import { RealtimeError } from './errors.js';
+import { InputBuffer } from './inputBuffer.js';
 import { decodeInputAudio, INPUT_AUDIO_FORMATS, INPUT_SAMPLE_RATES, type InputAudioFormat } from './inputAudio.js';
 
 /** Limits of one session, so that no client holds memory or the models without bound. */
@@ -20,20 +22,69 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxBufferedSeconds: 15 * 
 interface SessionConfig {
   input_audio_format: InputAudioFormat;
   input_audio_transcription: { model: string; language: string | null; prompt: string | null };
-  turn_detection: null;
+  turn_detection: TurnDetection | null;
   include: string[];
 }
+
+/** OpenAI's server_vad: a turn ends after `silence_duration_ms` of silence, and starts `prefix_padding_ms` before its speech. */
+interface TurnDetection {
+  type: 'server_vad';
+  threshold: number;
+  prefix_padding_ms: number;
+  silence_duration_ms: number;
+}
+
+/** The detector of a session's turns, on the voice activity detector it holds. */
+interface TurnDetector {
+  lease: ResolvedModel<'vad'>;
+  live: LiveSpeech;
+  settings: TurnDetection;
+}
+
+/** OpenAI's defaults for server_vad. */
+const SERVER_VAD: TurnDetection = { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 };
+/** Audio kept beyond a turn's padding while no speech goes on: more than the detector lags behind. */
+const UNSCORED_SECONDS = 0.1;
+/** Speech shorter than this ends no turn: its audio is dropped after speech_stopped (a cough, a click). */
+const MIN_TURN_SPEECH_MS = 250;
 
 type Event = Record<string, unknown> & { type: string };
 
 /** What a session reports for the server's metrics. */
 export interface SessionObserver {
   audioAppended(seconds: number): void;
+  /** Frames the detector scored, and of them those it took for speech. */
+  framesScored(frames: number, speech: number): void;
   /** Seconds from a turn's commit to its completed transcript. */
   turnCompleted(seconds: number): void;
 }
 
-const NO_OBSERVER: SessionObserver = { audioAppended: () => undefined, turnCompleted: () => undefined };
+const NO_OBSERVER: SessionObserver = { audioAppended: () => undefined, framesScored: () => undefined, turnCompleted: () => undefined };
+
+/** A session's turn_detection: null, or server_vad with OpenAI's defaults for absent fields. */
+function readTurnDetection(value: unknown): TurnDetection | null {
+  if (value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value) || (value as { type?: unknown }).type !== 'server_vad') {
+    throw new RealtimeError('turn_detection must be null or {"type": "server_vad", ...}', 'invalid_value', 'session.turn_detection');
+  }
+  const given = value as Record<string, unknown>;
+  const number = (name: 'threshold' | 'prefix_padding_ms' | 'silence_duration_ms', max: number): number => {
+    const field = given[name];
+    if (field === undefined) return SERVER_VAD[name];
+    if (typeof field !== 'number' || !(field >= 0 && field <= max) || (name !== 'threshold' && !Number.isInteger(field))) {
+      throw new RealtimeError(`turn_detection.${name} must be a number from 0 to ${max}`, 'invalid_value', `session.turn_detection.${name}`);
+    }
+    return field;
+  };
+  const threshold = number('threshold', 1);
+  if (threshold === 0) throw new RealtimeError('turn_detection.threshold must be above 0', 'invalid_value', 'session.turn_detection.threshold');
+  return {
+    type: 'server_vad',
+    threshold,
+    prefix_padding_ms: number('prefix_padding_ms', 10_000),
+    silence_duration_ms: number('silence_duration_ms', 10_000),
+  };
+}
 
 /** Any failure of a client event as the error event reports it: a refusal, or the server's own failure. */
 function asRealtimeError(error: unknown): RealtimeError {
@@ -58,8 +109,11 @@ export class TranscriptionSession {
     turn_detection: null,
     include: [],
   };
-  #buffer: Float32Array[] = [];
-  #bufferedSamples = 0;
+  readonly #buffer = new InputBuffer();
+  /** The detector of turns, while turn_detection is server_vad. */
+  #detector: TurnDetector | undefined;
+  /** The item of the turn whose speech has started, until it is committed. */
+  #speechItem: string | undefined;
   #previousItem: string | null = null;
   /** Seconds of audio appended, against the clock since the first append (SessionLimits.maxAheadSeconds). */
   #appendedSeconds = 0;
@@ -74,6 +128,13 @@ export class TranscriptionSession {
     private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
     private readonly observer: SessionObserver = NO_OBSERVER,
   ) {
+    // OpenAI's default is server_vad; without a detector on the server, the client commits each turn.
+    try {
+      this.#setTurnDetection(SERVER_VAD, this.#config.input_audio_format);
+      this.#config.turn_detection = SERVER_VAD;
+    } catch (error) {
+      if (!(error instanceof RealtimeError)) throw error;
+    }
     this.#emit({ type: 'transcription_session.created', session: this.#session() });
   }
 
@@ -108,6 +169,8 @@ export class TranscriptionSession {
   /** Cancels the turns being transcribed: their socket is gone. */
   close(): void {
     this.#aborted.abort(new OvSpeechError('The realtime session closed', 'CANCELLED'));
+    this.#detector?.lease.release();
+    this.#detector = undefined;
   }
 
   /** Resolves once every committed turn has sent its events (for a graceful shutdown). */
@@ -128,8 +191,7 @@ export class TranscriptionSession {
         this.#commit();
         return;
       case 'input_audio_buffer.clear':
-        this.#buffer = [];
-        this.#bufferedSamples = 0;
+        this.#buffer.clear();
         this.#emit({ type: 'input_audio_buffer.cleared' });
         return;
       default:
@@ -151,7 +213,7 @@ export class TranscriptionSession {
       if (!(INPUT_AUDIO_FORMATS as readonly unknown[]).includes(given.input_audio_format)) {
         throw new RealtimeError(`input_audio_format must be one of ${INPUT_AUDIO_FORMATS.join(', ')}`, 'invalid_value', 'session.input_audio_format');
       }
-      if (this.#bufferedSamples > 0 && given.input_audio_format !== this.#config.input_audio_format) {
+      if (this.#buffer.length > 0 && given.input_audio_format !== this.#config.input_audio_format) {
         throw new RealtimeError(
           'The input audio format cannot change while the buffer holds audio; commit or clear it first',
           'invalid_value',
@@ -180,20 +242,51 @@ export class TranscriptionSession {
         throw error;
       }
     }
-    if (given.turn_detection !== undefined && given.turn_detection !== null) {
-      throw new RealtimeError(
-        'turn_detection is not supported yet: set it to null and commit each turn with input_audio_buffer.commit',
-        'invalid_value',
-        'session.turn_detection',
-      );
-    }
+    if (given.turn_detection !== undefined) next.turn_detection = readTurnDetection(given.turn_detection);
     if (given.include !== undefined) {
       if (!Array.isArray(given.include) || given.include.some((item) => item !== 'item.input_audio_transcription.logprobs')) {
         throw new RealtimeError('include takes "item.input_audio_transcription.logprobs"', 'invalid_value', 'session.include');
       }
       next.include = given.include as string[];
     }
+    this.#setTurnDetection(next.turn_detection, next.input_audio_format);
     Object.assign(this.#config, next);
+  }
+
+  /** Starts, restarts or stops the detector of turns; a new one starts at the end of the buffer. */
+  #setTurnDetection(settings: TurnDetection | null, format: InputAudioFormat): void {
+    if (
+      JSON.stringify(settings) === JSON.stringify(this.#config.turn_detection) &&
+      format === this.#config.input_audio_format &&
+      (settings === null) === (this.#detector === undefined)
+    )
+      return;
+    let next: TurnDetector | undefined;
+    if (settings !== null) {
+      let lease: ResolvedModel<'vad'>;
+      try {
+        lease = this.resolver.resolve('vad', undefined);
+      } catch (error) {
+        if (error instanceof ModelResolutionError) {
+          throw new RealtimeError(
+            `turn_detection server_vad needs a voice activity detector: ${error.message}`,
+            error.problem,
+            'session.turn_detection',
+          );
+        }
+        throw error;
+      }
+      const live = lease.engine.createLive(INPUT_SAMPLE_RATES[format], {
+        threshold: settings.threshold,
+        minSilenceMs: settings.silence_duration_ms,
+        minSpeechMs: 0,
+        speechPadMs: 0,
+      });
+      next = { lease, live, settings };
+    }
+    this.#detector?.lease.release();
+    this.#detector = next;
+    this.#speechItem = undefined;
   }
 
   #append(audio: unknown): void {
@@ -213,7 +306,7 @@ export class TranscriptionSession {
         'audio',
       );
     }
-    if ((this.#bufferedSamples + samples.length) / rate > this.limits.maxBufferedSeconds) {
+    if ((this.#buffer.length + samples.length) / rate > this.limits.maxBufferedSeconds) {
       throw new RealtimeError(
         `The input audio buffer holds at most ${this.limits.maxBufferedSeconds} s; commit or clear it. This append was dropped`,
         'input_audio_buffer_full',
@@ -222,29 +315,62 @@ export class TranscriptionSession {
     }
     this.#appendedSeconds += seconds;
     this.observer.audioAppended(seconds);
-    this.#buffer.push(samples);
-    this.#bufferedSamples += samples.length;
+    this.#buffer.append(samples);
+    if (this.#detector !== undefined) this.#detect(this.#detector, samples);
+  }
+
+  /** Feeds the detector; a start of speech is announced, an end commits the turn. */
+  #detect(detector: TurnDetector, samples: Float32Array): void {
+    const pushedUpTo = this.#buffer.end;
+    const rate = INPUT_SAMPLE_RATES[this.#config.input_audio_format];
+    const ms = (position: number) => Math.round((position / rate) * 1000);
+    detector.live.push(samples, this.#aborted.signal).then(
+      (update) => {
+        if (this.#detector !== detector) return;
+        this.observer.framesScored(update.frames, update.speechFrames);
+        for (const event of update.events) {
+          if (event.type === 'started') {
+            this.#speechItem = id('item');
+            this.#emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: ms(event.at), item_id: this.#speechItem });
+            continue;
+          }
+          const itemId = this.#speechItem ?? id('item');
+          this.#speechItem = undefined;
+          this.#emit({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: ms(event.at), item_id: itemId });
+          const from = event.start - Math.round((detector.settings.prefix_padding_ms / 1000) * rate);
+          const audio = this.#buffer.slice(from, event.at);
+          this.#buffer.dropBefore(event.at);
+          if (event.at - event.start >= (MIN_TURN_SPEECH_MS / 1000) * rate) this.#commitAudio(audio, rate, itemId);
+        }
+        // Out of speech, only the padding a next turn starts with is kept, and the audio the detector has
+        // not scored yet (the resampler's delay and a partial frame, under 100 ms).
+        if (this.#speechItem === undefined) {
+          this.#buffer.dropBefore(pushedUpTo - Math.round((detector.settings.prefix_padding_ms / 1000 + UNSCORED_SECONDS) * rate));
+        }
+      },
+      (error: unknown) => {
+        if (!this.#aborted.signal.aborted) this.reject(asRealtimeError(error));
+      },
+    );
   }
 
   #commit(): void {
-    const format = this.#config.input_audio_format;
-    const rate = INPUT_SAMPLE_RATES[format];
+    const rate = INPUT_SAMPLE_RATES[this.#config.input_audio_format];
     // OpenAI's minimum: 100 ms of audio.
-    if (this.#bufferedSamples < rate / 10) {
+    if (this.#buffer.length < rate / 10) {
       throw new RealtimeError(
-        `Committing needs at least 100 ms of audio; the buffer has ${((this.#bufferedSamples / rate) * 1000).toFixed(0)} ms`,
+        `Committing needs at least 100 ms of audio; the buffer has ${((this.#buffer.length / rate) * 1000).toFixed(0)} ms`,
         'input_audio_buffer_commit_empty',
       );
     }
-    const samples = new Float32Array(this.#bufferedSamples);
-    let at = 0;
-    for (const piece of this.#buffer) {
-      samples.set(piece, at);
-      at += piece.length;
-    }
-    this.#buffer = [];
-    this.#bufferedSamples = 0;
-    const itemId = id('item');
+    const samples = this.#buffer.slice(this.#buffer.start, this.#buffer.end);
+    this.#buffer.clear();
+    const itemId = this.#speechItem ?? id('item');
+    this.#speechItem = undefined;
+    this.#commitAudio(samples, rate, itemId);
+  }
+
+  #commitAudio(samples: Float32Array, rate: number, itemId: string): void {
     this.#emit({ type: 'input_audio_buffer.committed', previous_item_id: this.#previousItem, item_id: itemId });
     this.#emit({
       type: 'conversation.item.created',

@@ -104,7 +104,8 @@ describe('realtime: transcription sessions over WebSocket', () => {
     const audio = pcm24k('en_5s.wav');
     const client = await RealtimeClient.connect(api.server.url);
     const created = await client.ofType('transcription_session.created');
-    assert.equal((created.session as { input_audio_format: string }).input_audio_format, 'pcm16');
+    // Without a detector, the client commits each turn.
+    assert.deepEqual(created.session, { ...(created.session as object), input_audio_format: 'pcm16', turn_detection: null });
     client.send({
       type: 'transcription_session.update',
       session: { input_audio_format: 'pcm16', input_audio_transcription: { model: 'whisper-1', language: 'en' }, turn_detection: null },
@@ -188,6 +189,13 @@ describe('realtime: transcription sessions over WebSocket', () => {
     assert.equal(
       (await errorOf(() => client.send({ type: 'transcription_session.update', session: { input_audio_transcription: { model: 'nope' } } }))).code,
       'model_not_found',
+    );
+    // The fixtures have no voice activity detector (test/real/realtime.real.ts has the real one).
+    const vad = await errorOf(() => client.send({ type: 'transcription_session.update', session: { turn_detection: { type: 'server_vad' } } }));
+    assert.deepEqual([vad.code, vad.param], ['model_not_found', 'session.turn_detection']);
+    assert.equal(
+      (await errorOf(() => client.send({ type: 'transcription_session.update', session: { turn_detection: { type: 'semantic' } } }))).param,
+      'session.turn_detection',
     );
     // A message over 1 MiB: refused, the socket stays open.
     const big = await errorOf(() => client.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(900_000).toString('base64') }));
