@@ -120,7 +120,7 @@ describe('http: speech through the openai client', () => {
     assert.equal(wav.readUInt32LE(40), 0xffffffff);
   });
 
-  it("h2oGPT's stream_strip false: a standalone WAV per sentence, each read by ffprobe; speaker and chatbot_role select the voice", async () => {
+  it("h2oGPT's stream_strip false: a standalone WAV per sentence, each read by ffprobe; speaker and chatbot_role select a voice the model has", async () => {
     const sentences = ['One sentence here.', 'Another one follows.', 'Then a third.', 'A fourth comes next.', 'And the fifth ends it.'];
     // As h2oGPT's documented httpx client sends it: booleans as text, voice empty, the voice in speaker.
     const response = await fetch(`${api.server.url}/v1/audio/speech`, {
@@ -151,8 +151,16 @@ describe('http: speech through the openai client', () => {
     const wholeData = Buffer.from(await whole.arrayBuffer()).subarray(44);
     assert.deepEqual(Buffer.concat(files.map((file) => file.subarray(44))), wholeData);
 
+    // h2oGPT's own voice names select nothing here: the model's default voice speaks.
+    const defaulted = await fetch(`${api.server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', voice: '', speaker: 'SLT (female)', chatbot_role: 'tenor', input: 'Hello.', response_format: 'wav' }),
+    });
+    const byRole = await api.client.audio.speech.create({ model: 'tts-1', voice: 'tenor', input: 'Hello.', response_format: 'wav' });
+    assert.deepEqual(Buffer.from(await defaulted.arrayBuffer()), Buffer.from(await byRole.arrayBuffer()));
+
     for (const [body, param] of [
-      [{ voice: '', chatbot_role: 'Female AI Assistant', stream: true }, 'chatbot_role'],
       [{ voice: 'alloy', stream: true, stream_strip: false, response_format: 'mp3' }, 'stream_strip'],
       [{ voice: 'alloy', stream: 'yes' }, 'stream'],
     ] as const) {

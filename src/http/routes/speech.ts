@@ -51,7 +51,9 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
       if (familyOptions !== undefined) request.options.familyOptions = familyOptions;
       const { voice } = request.options;
       if (voice !== undefined && dialect.unknownVoice === 'default' && !engine.hasVoice(voice)) delete request.options.voice;
-      engine.checkVoice(request.options.voice, request.voiceParam);
+      const selected = request.voiceSelectors.find((name) => engine.hasVoice(name));
+      if (selected !== undefined) request.options.voice = selected;
+      engine.checkVoice(request.options.voice);
       await checkSpeechFormatAvailable(request.format);
       if (request.delivery === 'whole') await respondWhole(ctx, engine, request, work, record);
       else {

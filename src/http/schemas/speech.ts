@@ -18,8 +18,12 @@ export interface SpeechRequest {
   sampleRate: number | undefined;
   /** Streamed WAV as one standalone file per sentence (h2oGPT's `stream_strip: false`), not one file. */
   standaloneSentences: boolean;
-  /** The field the voice came from: `voice`, or h2oGPT's `speaker` or `chatbot_role` when it is empty. */
-  voiceParam: string;
+  /**
+   * h2oGPT's `speaker`, then `chatbot_role`, when `voice` is empty: the first the model has is the voice.
+   * Its clients send the names of h2oGPT's own Coqui and Microsoft voices ("SLT (female)"), which select
+   * nothing here: then the model's default voice speaks.
+   */
+  voiceSelectors: string[];
   options: SpeakOptions;
 }
 
@@ -57,13 +61,11 @@ export function readSpeechRequest(body: JsonFields, maxCharacters: number, diale
     throw invalidParameter(`one of ${OUTPUT_SAMPLE_RATES.join(', ')}`, 'sample_rate', sampleRate);
   }
   const options: SpeakOptions = {};
-  // h2oGPT's voice selectors, read when `voice` is empty (its Coqui and Microsoft TTS voice names).
-  const selectors = [
-    { param: 'voice', name: readVoice(body) },
-    { param: 'speaker', name: body.string('speaker') },
-    { param: 'chatbot_role', name: body.string('chatbot_role') },
-  ];
-  const { param: voiceParam, name: voice } = selectors.find(({ name }) => name !== undefined && name !== '') ?? selectors[0]!;
+  const voice = readVoice(body);
+  const voiceSelectors =
+    voice === undefined
+      ? [body.string('speaker'), body.string('chatbot_role')].filter((name): name is string => name !== undefined && name !== '')
+      : [];
   if (voice !== undefined) options.voice = voice;
   const speed = body.number('speed', SPEECH_LIMITS.minSpeed, SPEECH_LIMITS.maxSpeed);
   if (speed !== undefined) options.speed = speed;
@@ -78,7 +80,17 @@ export function readSpeechRequest(body: JsonFields, maxCharacters: number, diale
     });
   }
   const standaloneSentences = !strip && format === 'wav' && delivery === 'audio';
-  return { model: body.string('model'), input, characters, format, delivery, sampleRate, standaloneSentences, voiceParam, options };
+  return {
+    model: body.string('model'),
+    input,
+    characters,
+    format,
+    delivery,
+    sampleRate,
+    standaloneSentences,
+    voiceSelectors: voiceSelectors as string[],
+    options,
+  };
 }
 
 /**
