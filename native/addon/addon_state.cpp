@@ -53,14 +53,17 @@ std::string require_string(const Napi::Value& value, const char* name) {
     return value.As<Napi::String>().Utf8Value();
 }
 
-PcmInput require_pcm(const Napi::Value& samples, const Napi::Value& sample_rate, const Napi::Value& channels) {
+std::vector<float> require_samples(const Napi::Value& samples) {
     Napi::Env env = samples.Env();
     if (!samples.IsTypedArray() || samples.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
         throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected Float32Array for samples");
     }
     const auto array = samples.As<Napi::Float32Array>();
-    return {std::vector<float>(array.Data(), array.Data() + array.ElementLength()), require_uint32(sample_rate, "sampleRate"),
-            require_uint32(channels, "channels")};
+    return {array.Data(), array.Data() + array.ElementLength()};
+}
+
+PcmInput require_pcm(const Napi::Value& samples, const Napi::Value& sample_rate, const Napi::Value& channels) {
+    return {require_samples(samples), require_uint32(sample_rate, "sampleRate"), require_uint32(channels, "channels")};
 }
 
 }  // namespace ovspeech::addon

@@ -37,6 +37,9 @@ AddonState& addon_state(Napi::Env env);
 std::string require_string(const Napi::Value& value, const char* name);
 uint32_t require_uint32(const Napi::Value& value, const char* name);
 
+// A Float32Array's samples, copied.
+std::vector<float> require_samples(const Napi::Value& samples);
+
 // Interleaved samples as JS passes them (Float32Array, sampleRate, channels), copied.
 struct PcmInput {
     std::vector<float> samples;

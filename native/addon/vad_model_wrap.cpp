@@ -132,11 +132,7 @@ Napi::Value VadModelWrap::push_live(const Napi::CallbackInfo& info) {
         throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected a live stream from createLive()");
     // Shared with the job: the stream lives until its last push is done, even if JS drops it first.
     std::shared_ptr<vad::LiveVad> live = *info[0].As<LiveHandle>().Data();
-    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-        throw addon_state(env).make_error(env, ErrorCode::InvalidArgument, "Expected Float32Array for samples");
-    }
-    const auto array = info[1].As<Napi::Float32Array>();
-    auto samples = std::make_shared<std::vector<float>>(array.Data(), array.Data() + array.ElementLength());
+    auto samples = std::make_shared<std::vector<float>>(require_samples(info[1]));
     const auto cancellation = std::make_shared<CancellationFlag>();
     auto channel =
         std::make_shared<LiveChannel>(env, "ovspeech.pushLive", env.Undefined(), [this, cancellation] { settled(cancellation); });

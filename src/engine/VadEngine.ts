@@ -36,12 +36,7 @@ export class VadEngine extends NativeEngine<NativeVadModel> {
   /** A live stream of mono audio at `sampleRate`, segmented with `options` as it arrives. */
   createLive(sampleRate: number, options: NativeVadOptions = {}): LiveSpeech {
     this.checkUsable();
-    return new LiveSpeech(this, this.model, this.model.createLive(sampleRate, options));
-  }
-
-  /** Fails once the engine is disposed. */
-  checkLive(): void {
-    this.checkUsable();
+    return new LiveSpeech(this.model, this.model.createLive(sampleRate, options));
   }
 
   /** The spans of speech in `samples` (interleaved, any rate and channel count), in seconds. */
@@ -60,8 +55,8 @@ export class VadEngine extends NativeEngine<NativeVadModel> {
 export class LiveSpeech {
   #last: Promise<unknown> = Promise.resolve();
 
+  // A push after the engine is disposed fails in the addon (UNAVAILABLE), as every job does.
   constructor(
-    private readonly engine: VadEngine,
     private readonly model: NativeVadModel,
     private readonly live: NativeLiveVad,
   ) {}
@@ -69,10 +64,7 @@ export class LiveSpeech {
   /** What the next samples complete: starts and ends of speech, in samples of the stream from its start. */
   push(samples: Float32Array, signal?: AbortSignal): Promise<NativeLiveVadUpdate> {
     const caller = new Error();
-    const run = this.#last.then(() => {
-      this.engine.checkLive();
-      return runTask(() => this.model.pushLive(this.live, samples), undefined, signal, caller);
-    });
+    const run = this.#last.then(() => runTask(() => this.model.pushLive(this.live, samples), undefined, signal, caller));
     this.#last = run.catch(() => undefined);
     return run;
   }

@@ -255,12 +255,8 @@ export class TranscriptionSession {
 
   /** Starts, restarts or stops the detector of turns; a new one starts at the end of the buffer. */
   #setTurnDetection(settings: TurnDetection | null, format: InputAudioFormat): void {
-    if (
-      JSON.stringify(settings) === JSON.stringify(this.#config.turn_detection) &&
-      format === this.#config.input_audio_format &&
-      (settings === null) === (this.#detector === undefined)
-    )
-      return;
+    // The detector exists exactly while turn_detection is set: nothing to do when neither it nor the rate changes.
+    if (JSON.stringify(settings) === JSON.stringify(this.#config.turn_detection) && format === this.#config.input_audio_format) return;
     let next: TurnDetector | undefined;
     if (settings !== null) {
       let lease: ResolvedModel<'vad'>;
