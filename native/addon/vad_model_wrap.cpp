@@ -64,6 +64,15 @@ Napi::Value to_js(Napi::Env env, const Outcome<vad::LiveVadUpdate>& outcome) {
     object.Set("events", events);
     object.Set("frames", static_cast<double>(update.frames));
     object.Set("speechFrames", static_cast<double>(update.speech_frames));
+    if (update.pause) {
+        auto pause = Napi::Object::New(env);
+        pause.Set("start", static_cast<double>(update.pause->start));
+        pause.Set("at", static_cast<double>(update.pause->at));
+        pause.Set("silence", static_cast<double>(update.pause->silence));
+        object.Set("pause", pause);
+    } else {
+        object.Set("pause", env.Null());
+    }
     return object;
 }
 

@@ -139,6 +139,30 @@ TEST(SpeechSegmenter, ReportsStartsAndEndsAsFramesArrive) {
     EXPECT_FALSE(segmenter.in_speech());
 }
 
+TEST(SpeechSegmenter, TellsTheSpanAPauseWouldEndAsBeforeItEnds) {
+    SpeechSegmenter segmenter({});
+    EXPECT_FALSE(segmenter.pending_end());
+    for (int i = 0; i < 10; ++i) segmenter.push(0.8f);
+    EXPECT_FALSE(segmenter.pending_end());
+    segmenter.push(0.0f);
+    segmenter.push(0.0f);
+    ASSERT_TRUE(segmenter.pending_end());
+    EXPECT_EQ(segmenter.pending_end()->start, 0);
+    EXPECT_EQ(segmenter.pending_end()->end, frames(10));
+    // Speech resumes: no pause, and the span goes on.
+    segmenter.push(0.8f);
+    EXPECT_FALSE(segmenter.pending_end());
+    for (int i = 0; i < 3; ++i) segmenter.push(0.0f);
+    const SampleSpan pending = *segmenter.pending_end();
+    // The pause lasts: the span ends exactly as announced.
+    const SpeechSegmenter::Update end = segmenter.push(0.0f);
+    ASSERT_TRUE(end.ended);
+    EXPECT_EQ(end.ended->start, pending.start);
+    EXPECT_EQ(end.ended->end, pending.end);
+    EXPECT_EQ(pending.end, frames(13));
+    EXPECT_FALSE(segmenter.pending_end());
+}
+
 TEST(SpeechSegmenter, EndsSpeechInProgressWithTheAudio) {
     SpeechSegmenter segmenter({});
     segmenter.push(0.9f);

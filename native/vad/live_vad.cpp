@@ -26,6 +26,9 @@ LiveVadUpdate LiveVad::push(const float* samples, size_t count) {
         if (found.ended) update.events.push_back({false, to_input(found.ended->end), to_input(found.ended->start)});
         if (found.started) update.events.push_back({true, to_input(*found.started), to_input(*found.started)});
     }
+    if (const auto pending = segmenter_.pending_end()) {
+        update.pause = LiveVadPause{to_input(pending->start), to_input(pending->end), to_input(segmenter_.position() - pending->end)};
+    }
     return update;
 }
 

@@ -17,9 +17,19 @@ struct LiveVadEvent {
     int64_t start = 0;
 };
 
+// Speech that has paused: the span it ends as if the pause lasts, and the silence so far, in samples of
+// the stream's rate. A client may start on the span early; the segmenter ends it exactly so or not at all.
+struct LiveVadPause {
+    int64_t start = 0;
+    int64_t at = 0;
+    int64_t silence = 0;
+};
+
 // What one push found, its events in order.
 struct LiveVadUpdate {
     std::vector<LiveVadEvent> events;
+    // The pause speech is in after the push, if it is in one.
+    std::optional<LiveVadPause> pause;
     int64_t frames = 0;         // 32 ms frames scored by this push
     int64_t speech_frames = 0;  // of which at or above the threshold
 };

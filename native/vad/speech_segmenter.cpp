@@ -98,6 +98,11 @@ SpeechSegmenter::Update SpeechSegmenter::push(float probability) {
     return update;
 }
 
+std::optional<SampleSpan> SpeechSegmenter::pending_end() const {
+    if (!in_speech_ || !silence_start_) return std::nullopt;
+    return SampleSpan{start_, *silence_start_};
+}
+
 std::optional<SampleSpan> SpeechSegmenter::finish(int64_t total_samples) {
     if (!in_speech_) return std::nullopt;
     in_speech_ = false;

@@ -57,6 +57,8 @@ public:
     std::optional<SampleSpan> finish(int64_t total_samples);
 
     bool in_speech() const { return in_speech_; }
+    // While speech pauses: the span it ends as if the pause lasts, [start, first silent frame); else none.
+    std::optional<SampleSpan> pending_end() const;
     // Samples pushed so far: frames × kFrameSamples.
     int64_t position() const { return frames_ * kFrameSamples; }
 

@@ -71,6 +71,12 @@ export class HttpMetrics {
     buckets: SECONDS_BUCKETS,
     registers: [this.registry],
   });
+  readonly realtimeEarlyTurns = new Counter({
+    name: 'ovspeech_realtime_early_turns_total',
+    help: 'Realtime turns transcribed early, during a pause: used when the pause ended the turn, cancelled when speech resumed',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly realTimeFactor = new Histogram({
     name: 'ovspeech_real_time_factor',
     help: 'Processing time over audio duration of each request (below 1 is faster than real time)',

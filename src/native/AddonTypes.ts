@@ -322,6 +322,11 @@ export interface NativeLiveVadUpdate {
   /** 32 ms frames scored, and of them those at or above the threshold. */
   frames: number;
   speechFrames: number;
+  /**
+   * While speech pauses after the push: the span it ends as if the pause lasts ([start, at), as a "stopped"
+   * event would give it) and the silence so far, in samples; null otherwise.
+   */
+  pause: { start: number; at: number; silence: number } | null;
 }
 
 /** A live stream's handle (native/vad/live_vad.h). */

@@ -43,3 +43,26 @@ export function decodeInputAudio(base64: string, format: InputAudioFormat): Floa
   const expand = format === 'g711_ulaw' ? ulaw : alaw;
   return Float32Array.from(bytes, (byte) => expand(byte) / 32768);
 }
+
+/** The GA Realtime API's names of the input formats (`audio.input.format`), in the beta API's terms. */
+const GA_FORMATS: Record<string, InputAudioFormat> = { 'audio/pcm': 'pcm16', 'audio/pcmu': 'g711_ulaw', 'audio/pcma': 'g711_alaw' };
+
+/** A GA `audio.input.format` object as the beta API's input_audio_format. */
+export function formatFromGa(format: unknown): InputAudioFormat {
+  const type = typeof format === 'object' && format !== null ? (format as { type?: unknown; rate?: unknown }) : undefined;
+  const named = typeof type?.type === 'string' ? GA_FORMATS[type.type] : undefined;
+  if (named === undefined || (type?.rate !== undefined && type.rate !== INPUT_SAMPLE_RATES[named])) {
+    throw new RealtimeError(
+      'audio.input.format must be {"type": "audio/pcm", "rate": 24000}, {"type": "audio/pcmu"} or {"type": "audio/pcma"}',
+      'invalid_value',
+      'session.audio.input.format',
+    );
+  }
+  return named;
+}
+
+/** The beta API's input_audio_format as a GA `audio.input.format` object. */
+export function formatToGa(format: InputAudioFormat): { type: string; rate?: number } {
+  const type = Object.keys(GA_FORMATS).find((name) => GA_FORMATS[name] === format)!;
+  return format === 'pcm16' ? { type, rate: INPUT_SAMPLE_RATES[format] } : { type };
+}

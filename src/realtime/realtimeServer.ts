@@ -124,6 +124,7 @@ export class RealtimeServer {
         this.options.metrics.realtimeSpeechFrames.inc(speech);
       },
       turnCompleted: (seconds) => this.options.metrics.realtimeTurnLatency.observe(seconds),
+      earlyTurn: (outcome) => this.options.metrics.realtimeEarlyTurns.inc({ outcome }),
     });
     this.#sockets.set(socket, session);
     let idle: NodeJS.Timeout;

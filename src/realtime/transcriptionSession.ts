@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
 import { ModelResolutionError, type ModelResolver, type ResolvedModel } from '../engine/ModelResolver.js';
-import type { LiveSpeech } from '../engine/VadEngine.js';
+import type { LiveSpeech, LiveVadUpdate } from '../engine/VadEngine.js';
 import type { Transcription } from '../engine/WhisperEngine.js';
 import { OvSpeechError } from '../errors.js';
 import { RealtimeError } from './errors.js';
 import { InputBuffer } from './inputBuffer.js';
-import { decodeInputAudio, INPUT_AUDIO_FORMATS, INPUT_SAMPLE_RATES, type InputAudioFormat } from './inputAudio.js';
+import { decodeInputAudio, formatFromGa, formatToGa, INPUT_AUDIO_FORMATS, INPUT_SAMPLE_RATES, type InputAudioFormat } from './inputAudio.js';
 
 /** Limits of one session, so that no client holds memory or the models without bound. */
 export interface SessionLimits {
@@ -41,12 +41,31 @@ interface TurnDetector {
   settings: TurnDetection;
 }
 
+/** A turn being transcribed: its events are held until it is committed and the turns before it are done. */
+interface TurnJob {
+  itemId: string;
+  /** The span of the input it transcribes, in samples of the stream: a paused turn's, when started early. */
+  span: { start: number; at: number };
+  /** Whether it completed (rather than failed). */
+  finished: Promise<boolean>;
+  /** Lets its events out (once committed and the turns before it have sent theirs). */
+  release(): void;
+  cancel(): void;
+}
+
 /** OpenAI's defaults for server_vad. */
 const SERVER_VAD: TurnDetection = { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 };
 /** Audio kept beyond a turn's padding while no speech goes on: more than the detector lags behind. */
 const UNSCORED_SECONDS = 0.1;
 /** Speech shorter than this ends no turn: its audio is dropped after speech_stopped (a cough, a click). */
 const MIN_TURN_SPEECH_MS = 250;
+/**
+ * A paused turn is transcribed this long before its silence would end it (about what whisper-base takes for
+ * a turn on 2 cores), while the model is idle: if the pause lasts, the turn's transcript is ready when
+ * speech_stopped is sent; if speech resumes, the early transcription is cancelled. The audio is the
+ * turn's either way, so the transcript is the same.
+ */
+const EARLY_START_MS = 300;
 
 type Event = Record<string, unknown> & { type: string };
 
@@ -57,9 +76,16 @@ export interface SessionObserver {
   framesScored(frames: number, speech: number): void;
   /** Seconds from a turn's commit to its completed transcript. */
   turnCompleted(seconds: number): void;
+  /** A turn transcribed early (EARLY_START_MS) was used, or cancelled as speech resumed. */
+  earlyTurn(outcome: 'used' | 'cancelled'): void;
 }
 
-const NO_OBSERVER: SessionObserver = { audioAppended: () => undefined, framesScored: () => undefined, turnCompleted: () => undefined };
+const NO_OBSERVER: SessionObserver = {
+  audioAppended: () => undefined,
+  framesScored: () => undefined,
+  turnCompleted: () => undefined,
+  earlyTurn: () => undefined,
+};
 
 /** A session's turn_detection: null, or server_vad with OpenAI's defaults for absent fields. */
 function readTurnDetection(value: unknown): TurnDetection | null {
@@ -114,6 +140,8 @@ export class TranscriptionSession {
   #detector: TurnDetector | undefined;
   /** The item of the turn whose speech has started, until it is committed. */
   #speechItem: string | undefined;
+  /** The turn of the speech in progress, transcribed early while its speech pauses (EARLY_START_MS). */
+  #early: TurnJob | undefined;
   #previousItem: string | null = null;
   /** Seconds of audio appended, against the clock since the first append (SessionLimits.maxAheadSeconds). */
   #appendedSeconds = 0;
@@ -184,6 +212,10 @@ export class TranscriptionSession {
         this.#update(event.session);
         this.#emit({ type: 'transcription_session.updated', session: this.#session() });
         return;
+      case 'session.update':
+        this.#updateGa(event.session);
+        this.#emit({ type: 'session.updated', session: this.#gaSession() });
+        return;
       case 'input_audio_buffer.append':
         this.#append(event.audio);
         return;
@@ -192,6 +224,7 @@ export class TranscriptionSession {
         return;
       case 'input_audio_buffer.clear':
         this.#buffer.clear();
+        this.#cancelEarly();
         this.#emit({ type: 'input_audio_buffer.cleared' });
         return;
       default:
@@ -201,6 +234,49 @@ export class TranscriptionSession {
 
   #session() {
     return { id: this.id, object: 'realtime.transcription_session', ...this.#config, input_audio_noise_reduction: null };
+  }
+
+  /** The session in the GA Realtime API's shape (`session.updated`). */
+  #gaSession() {
+    const { input_audio_format, input_audio_transcription, turn_detection, include } = this.#config;
+    return {
+      type: 'transcription',
+      object: 'realtime.transcription_session',
+      id: this.id,
+      audio: { input: { format: formatToGa(input_audio_format), transcription: input_audio_transcription, turn_detection, noise_reduction: null } },
+      include,
+    };
+  }
+
+  /**
+   * A GA `session.update` (`session.type` "transcription", the settings under `audio.input`), applied as the
+   * beta update it maps to; an error names the GA field.
+   */
+  #updateGa(session: unknown): void {
+    if (typeof session !== 'object' || session === null || Array.isArray(session)) {
+      throw new RealtimeError('session.update needs a session object', 'missing_required_parameter', 'session');
+    }
+    const given = session as { type?: unknown; audio?: { input?: Record<string, unknown> }; include?: unknown };
+    if (given.type !== 'transcription') {
+      throw new RealtimeError('session.type must be "transcription": this endpoint serves transcription sessions', 'invalid_value', 'session.type');
+    }
+    const input = given.audio?.input ?? {};
+    const beta: Record<string, unknown> = {
+      ...(input.format === undefined ? {} : { input_audio_format: formatFromGa(input.format) }),
+      ...(input.transcription === undefined ? {} : { input_audio_transcription: input.transcription }),
+      ...(input.turn_detection === undefined ? {} : { turn_detection: input.turn_detection }),
+      ...(given.include === undefined ? {} : { include: given.include }),
+    };
+    try {
+      this.#update(beta);
+    } catch (error) {
+      if (!(error instanceof RealtimeError) || error.param === null) throw error;
+      const param = error.param
+        .replace(/^session\.input_audio_format/, 'session.audio.input.format')
+        .replace(/^session\.input_audio_transcription/, 'session.audio.input.transcription')
+        .replace(/^session\.turn_detection/, 'session.audio.input.turn_detection');
+      throw new RealtimeError(error.message, error.code, param);
+    }
   }
 
   #update(session: unknown): void {
@@ -283,6 +359,7 @@ export class TranscriptionSession {
     this.#detector?.lease.release();
     this.#detector = next;
     this.#speechItem = undefined;
+    this.#cancelEarly();
   }
 
   #append(audio: unknown): void {
@@ -326,6 +403,7 @@ export class TranscriptionSession {
         this.observer.framesScored(update.frames, update.speechFrames);
         for (const event of update.events) {
           if (event.type === 'started') {
+            this.#cancelEarly();
             this.#speechItem = id('item');
             this.#emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: ms(event.at), item_id: this.#speechItem });
             continue;
@@ -334,10 +412,16 @@ export class TranscriptionSession {
           this.#speechItem = undefined;
           this.#emit({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: ms(event.at), item_id: itemId });
           const from = event.start - Math.round((detector.settings.prefix_padding_ms / 1000) * rate);
-          const audio = this.#buffer.slice(from, event.at);
+          const early = this.#early?.span.start === event.start && this.#early.span.at === event.at ? this.#early : undefined;
+          if (early === undefined) this.#cancelEarly();
+          else this.observer.earlyTurn('used');
+          this.#early = undefined;
+          if (event.at - event.start >= (MIN_TURN_SPEECH_MS / 1000) * rate) {
+            this.#commitTurn(early ?? this.#startTurn(itemId, this.#buffer.slice(from, event.at), rate, event));
+          }
           this.#buffer.dropBefore(event.at);
-          if (event.at - event.start >= (MIN_TURN_SPEECH_MS / 1000) * rate) this.#commitAudio(audio, rate, itemId);
         }
+        if (this.#speechItem !== undefined) this.#startEarly(detector, update.pause, rate);
         // Out of speech, only the padding a next turn starts with is kept, and the audio the detector has
         // not scored yet (the resampler's delay and a partial frame, under 100 ms).
         if (this.#speechItem === undefined) {
@@ -350,6 +434,37 @@ export class TranscriptionSession {
     );
   }
 
+  /**
+   * While speech pauses and the model is idle, transcribes the turn the pause would end, EARLY_START_MS
+   * before its silence is long enough; a pause that ends, or one at another place, cancels it.
+   */
+  #startEarly(detector: TurnDetector, pause: LiveVadUpdate['pause'], rate: number): void {
+    if (this.#early !== undefined && (pause === null || pause.start !== this.#early.span.start || pause.at !== this.#early.span.at)) {
+      this.#cancelEarly();
+    }
+    if (pause === null || this.#early !== undefined || this.#speechItem === undefined) return;
+    const silenceMs = (pause.silence / rate) * 1000;
+    if (silenceMs < detector.settings.silence_duration_ms - EARLY_START_MS) return;
+    if (pause.at - pause.start < (MIN_TURN_SPEECH_MS / 1000) * rate) return;
+    const model = this.#config.input_audio_transcription.model;
+    const resolved = this.resolver.resolve('transcription', model);
+    try {
+      const load = resolved.engine.stats();
+      if (load.running + load.queued > 0) return;
+    } finally {
+      resolved.release();
+    }
+    const from = pause.start - Math.round((detector.settings.prefix_padding_ms / 1000) * rate);
+    this.#early = this.#startTurn(this.#speechItem, this.#buffer.slice(from, pause.at), rate, pause);
+  }
+
+  #cancelEarly(): void {
+    if (this.#early === undefined) return;
+    this.#early.cancel();
+    this.#early = undefined;
+    this.observer.earlyTurn('cancelled');
+  }
+
   #commit(): void {
     const rate = INPUT_SAMPLE_RATES[this.#config.input_audio_format];
     // OpenAI's minimum: 100 ms of audio.
@@ -359,20 +474,23 @@ export class TranscriptionSession {
         'input_audio_buffer_commit_empty',
       );
     }
-    const samples = this.#buffer.slice(this.#buffer.start, this.#buffer.end);
+    const span = { start: this.#buffer.start, at: this.#buffer.end };
+    const samples = this.#buffer.slice(span.start, span.at);
     this.#buffer.clear();
     const itemId = this.#speechItem ?? id('item');
     this.#speechItem = undefined;
-    this.#commitAudio(samples, rate, itemId);
+    this.#cancelEarly();
+    this.#commitTurn(this.#startTurn(itemId, samples, rate, span));
   }
 
-  #commitAudio(samples: Float32Array, rate: number, itemId: string): void {
-    this.#emit({ type: 'input_audio_buffer.committed', previous_item_id: this.#previousItem, item_id: itemId });
+  /** Announces a turn committed, and lets its events out after those of the turns committed before it. */
+  #commitTurn(turn: TurnJob): void {
+    this.#emit({ type: 'input_audio_buffer.committed', previous_item_id: this.#previousItem, item_id: turn.itemId });
     this.#emit({
       type: 'conversation.item.created',
       previous_item_id: this.#previousItem,
       item: {
-        id: itemId,
+        id: turn.itemId,
         object: 'realtime.item',
         type: 'message',
         status: 'completed',
@@ -380,19 +498,25 @@ export class TranscriptionSession {
         content: [{ type: 'input_audio', transcript: null }],
       },
     });
-    this.#previousItem = itemId;
-    this.#transcribe(itemId, samples, rate);
+    this.#previousItem = turn.itemId;
+    const committed = performance.now();
+    this.#turns = this.#turns.then(async () => {
+      turn.release();
+      // From the commit: a turn started early may be done by then.
+      if (await turn.finished) this.observer.turnCompleted((performance.now() - committed) / 1000);
+    });
   }
 
-  /** Starts the turn at once; its events wait for those of the turns committed before it. */
-  #transcribe(itemId: string, samples: Float32Array, sampleRate: number): void {
+  /** Starts transcribing a turn at once; its events are held until release(). */
+  #startTurn(itemId: string, samples: Float32Array, sampleRate: number, span: { start: number; at: number }): TurnJob {
     const { model, language, prompt } = this.#config.input_audio_transcription;
     const logprobs = this.#config.include.includes('item.input_audio_transcription.logprobs');
-    const committed = performance.now();
+    const cancelled = new AbortController();
+    const signal = AbortSignal.any([this.#aborted.signal, cancelled.signal]);
     const held: Event[] = [];
-    let ready = false;
-    const out = (event: Event) => (ready ? this.#emit(event) : held.push(event));
-    const running = (async (): Promise<Transcription | undefined> => {
+    let released = false;
+    const out = (event: Event) => (released ? this.#emit(event) : held.push(event));
+    const running = (async (): Promise<Transcription> => {
       const resolved = this.resolver.resolve('transcription', model);
       try {
         return await resolved.engine.transcribe(
@@ -402,7 +526,7 @@ export class TranscriptionSession {
             ...(prompt === null ? {} : { prompt }),
             ...(logprobs ? { logprobs: true } : {}),
             timestampGranularities: [],
-            signal: this.#aborted.signal,
+            signal,
             onText: (delta, tokens) =>
               out({
                 type: 'conversation.item.input_audio_transcription.delta',
@@ -419,8 +543,6 @@ export class TranscriptionSession {
     })();
     const finished = running.then(
       (result) => {
-        if (result === undefined) return;
-        this.observer.turnCompleted((performance.now() - committed) / 1000);
         out({
           type: 'conversation.item.input_audio_transcription.completed',
           item_id: itemId,
@@ -429,9 +551,10 @@ export class TranscriptionSession {
           ...(logprobs ? { logprobs: result.logprobs ?? [] } : {}),
           usage: { type: 'duration', seconds: Math.ceil(result.duration) },
         });
+        return true;
       },
       (error: unknown) => {
-        if (this.#aborted.signal.aborted) return;
+        if (signal.aborted) return false;
         const known = error instanceof OvSpeechError ? error : undefined;
         out({
           type: 'conversation.item.input_audio_transcription.failed',
@@ -444,13 +567,19 @@ export class TranscriptionSession {
             param: null,
           },
         });
+        return false;
       },
     );
-    this.#turns = this.#turns.then(async () => {
-      for (const event of held.splice(0)) this.#emit(event);
-      ready = true;
-      await finished;
-    });
+    return {
+      itemId,
+      span,
+      finished,
+      release: () => {
+        for (const event of held.splice(0)) this.#emit(event);
+        released = true;
+      },
+      cancel: () => cancelled.abort(new OvSpeechError('Speech resumed before the turn ended', 'CANCELLED')),
+    };
   }
 
   #emit(event: Event): void {

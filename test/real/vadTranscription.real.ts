@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI, { toFile } from 'openai';
 
 import type { RunningServer } from '../../src/http/server.js';
-import { concat, GENERATED_RATE as RATE, silence, spoken, whiteNoise } from '../helpers/generatedAudio.js';
+import { concat, GENERATED_RATE as RATE, music, silence, spoken, whiteNoise } from '../helpers/generatedAudio.js';
 import { tempDir } from '../helpers/irFolder.js';
 import { startTestServer, waitForModels } from '../helpers/server.js';
 
@@ -68,11 +68,13 @@ describe('real models: transcription cut at speech', () => {
       ...extra,
     } as OpenAI.Audio.TranscriptionCreateParamsNonStreaming<'verbose_json'>);
 
-  it('gives empty text for silence and for white noise', async () => {
+  it('gives empty text for silence, white noise and music', async () => {
     for (const [name, samples] of [
       ['silence', silence(12)],
       ['white noise', whiteNoise(12, 0.05, 2024)],
       ['noise between silences', concat([silence(3), whiteNoise(4, 0.2, 2024), silence(3)]).samples],
+      ['music', music(16)],
+      ['loud music between silences', concat([silence(2), music(8, 0.3), silence(2)]).samples],
     ] as const) {
       const { text } = await transcribe(samples, { chunking_strategy: 'auto' });
       assert.equal(text, '', `${name}: ${JSON.stringify(text)}`);

@@ -143,6 +143,71 @@ describe('realtime: transcription sessions over WebSocket', () => {
     client.close();
   });
 
+  it("takes the GA API's session.update (audio.input) as the beta transcription_session.update", async () => {
+    // G.711 µ-law at 8 kHz, as a phone line sends it.
+    const ulaw = execFileSync(
+      'ffmpeg',
+      ['-v', 'error', '-i', path.join(fixtures, 'audio', 'en_5s.wav'), '-ar', '8000', '-ac', '1', '-f', 'mulaw', '-'],
+      {
+        maxBuffer: 1 << 26,
+      },
+    );
+    const transcript = async (update: Record<string, unknown>, updated: string) => {
+      const client = await RealtimeClient.connect(api.server.url);
+      client.send(update);
+      const session = (await client.ofType(updated)).session as Record<string, unknown>;
+      appendAudio(client, ulaw, 4000);
+      client.send({ type: 'input_audio_buffer.commit' });
+      const completed = await client.ofType('conversation.item.input_audio_transcription.completed');
+      client.close();
+      return { session, transcript: completed.transcript };
+    };
+    const ga = await transcript(
+      {
+        type: 'session.update',
+        session: {
+          type: 'transcription',
+          audio: { input: { format: { type: 'audio/pcmu' }, transcription: { model: 'whisper-1', language: 'en' }, turn_detection: null } },
+        },
+      },
+      'session.updated',
+    );
+    assert.deepEqual(ga.session.audio, {
+      input: {
+        format: { type: 'audio/pcmu' },
+        transcription: { model: 'whisper-1', language: 'en', prompt: null },
+        turn_detection: null,
+        noise_reduction: null,
+      },
+    });
+    assert.equal(ga.session.type, 'transcription');
+    const beta = await transcript(
+      {
+        type: 'transcription_session.update',
+        session: { input_audio_format: 'g711_ulaw', input_audio_transcription: { model: 'whisper-1', language: 'en' }, turn_detection: null },
+      },
+      'transcription_session.updated',
+    );
+    assert.equal(ga.transcript, beta.transcript);
+
+    // Errors name the GA fields.
+    const client = await RealtimeClient.connect(api.server.url);
+    const paramOf = async (session: Record<string, unknown>) => {
+      client.send({ type: 'session.update', session });
+      return ((await client.ofType('error')).error as { param: string }).param;
+    };
+    assert.equal(await paramOf({ type: 'realtime' }), 'session.type');
+    assert.equal(
+      await paramOf({ type: 'transcription', audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } }),
+      'session.audio.input.format',
+    );
+    assert.equal(
+      await paramOf({ type: 'transcription', audio: { input: { transcription: { model: 'nope' } } } }),
+      'session.audio.input.transcription.model',
+    );
+    client.close();
+  });
+
   it('sends the turns of one session in the order they were committed', async () => {
     const client = await RealtimeClient.connect(api.server.url);
     const clips = ['en_5s.wav', 'en_5s_22k.wav', 'de_5s.wav'];
