@@ -10,11 +10,18 @@ import { gitCommit, packageRoot } from '../test/accuracy/corpus.js';
 import { ensurePythonEnv, runReference } from '../test/accuracy/pythonEnv.js';
 import { type BenchResults, drawChart, matching, writeMarkdown } from './report.js';
 import { makeWorkload, SCENARIOS, type ScenarioName, type Workload, type WorkloadOptions } from './scenarios.js';
+import { measureRealtime, realtimeMarkdown, type RealtimeRow } from './realtime.js';
 import { measure, runClients, type ResultRow } from './sweep.js';
 import { connectOvspeech, startOvspeech, startReference, type ReferenceRunner, type SystemUnderTest } from './systems.js';
 
-const USAGE = `npm run bench -- <${SCENARIOS.join('|')}> [options]
-  --concurrency LIST  numbers of concurrent clients, in turn (default 1,2,4,8,16,32)
+/** Realtime transcription sessions over WebSocket beside HTTP load (realtime.ts): a table of its own. */
+const REALTIME = 'realtime';
+
+const USAGE = `npm run bench -- <${SCENARIOS.join('|')}|${REALTIME}> [options]
+  --concurrency LIST  numbers of concurrent clients, in turn (default 1,2,4,8,16,32); for realtime, of
+                      concurrent sessions (default 20)
+  --seconds N         realtime: seconds of audio each session streams at real-time pace (default 60)
+  --http-clients N    realtime: HTTP clients sending stt-short transcriptions meanwhile (default 2)
   --requests N        requests per concurrency (default 32)
   --warmup N          requests sent before each trial, not measured, from as many clients as the trial
                       has, up to N (default 4)
@@ -52,7 +59,9 @@ function parseOptions() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      concurrency: { type: 'string', default: '1,2,4,8,16,32' },
+      concurrency: { type: 'string' },
+      seconds: { type: 'string', default: '60' },
+      'http-clients': { type: 'string', default: '2' },
       requests: { type: 'string', default: '32' },
       warmup: { type: 'string', default: '4' },
       stream: { type: 'string' },
@@ -74,9 +83,11 @@ function parseOptions() {
     console.log(USAGE);
     process.exit(0);
   }
-  const scenario = positionals[0] as ScenarioName | undefined;
+  const realtime = positionals[0] === REALTIME;
+  // The realtime sessions' HTTP load is stt-short's requests.
+  const scenario = (realtime ? 'stt-short' : positionals[0]) as ScenarioName | undefined;
   if (positionals.length !== 1 || scenario === undefined || !SCENARIOS.includes(scenario)) {
-    throw new Error(`one scenario, of ${SCENARIOS.join(', ')}, is needed; got ${positionals.join(' ') || 'none'}\n\n${USAGE}`);
+    throw new Error(`one scenario, of ${[...SCENARIOS, REALTIME].join(', ')}, is needed; got ${positionals.join(' ') || 'none'}\n\n${USAGE}`);
   }
   const stream = values.stream ?? (scenario === 'tts' ? 'audio' : 'sse');
   if (stream !== 'none' && stream !== 'sse' && stream !== 'audio') throw new Error(`--stream takes none, sse or audio; got "${stream}"`);
@@ -84,14 +95,23 @@ function parseOptions() {
   if (scenario === 'mixed' && stream === 'sse' && values.stream !== undefined) {
     throw new Error('--stream for mixed is none, or left out: transcriptions stream as sse and speech as audio');
   }
-  const concurrencies = values.concurrency.split(',').map((c) => positiveInteger(c, 'concurrency'));
+  const concurrencies = (values.concurrency ?? (realtime ? '20' : '1,2,4,8,16,32')).split(',').map((c) => positiveInteger(c, 'concurrency'));
   const optional = (value: string | undefined, option: string) => (value === undefined ? undefined : positiveInteger(value, option));
   const inferencePrecision = values['inference-precision'];
   if (inferencePrecision !== undefined && !(INFERENCE_PRECISIONS as readonly string[]).includes(inferencePrecision)) {
     throw new Error(`--inference-precision takes ${INFERENCE_PRECISIONS.join(', ')}; got "${inferencePrecision}"`);
   }
+  if (realtime && !values.systems.split(',').every((spec) => spec.split(':')[0] === 'ovspeech')) {
+    throw new Error('realtime measures ovspeech alone: no reference runner has the Realtime API');
+  }
   return {
     scenario,
+    realtime: realtime
+      ? {
+          seconds: positiveInteger(values.seconds, 'seconds'),
+          httpClients: values['http-clients'] === '0' ? 0 : positiveInteger(values['http-clients'], 'http-clients'),
+        }
+      : undefined,
     workload: {
       sttModel: values['stt-model'],
       ttsModel: values['tts-model'],
@@ -215,13 +235,66 @@ function warnOfOtherOutputs(rows: readonly ResultRow[]): void {
   }
 }
 
+type Options = ReturnType<typeof parseOptions>;
+
+function machine() {
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    loadAverage: os.loadavg(),
+  };
+}
+
+/** The realtime scenario: each number of sessions in a fresh server, beside the HTTP load; bench-realtime.{json,md}. */
+async function mainRealtime(
+  options: Options,
+  settings: { seconds: number; httpClients: number },
+  http: Workload,
+  starts: ReadonlyArray<() => Promise<SystemUnderTest>>,
+): Promise<void> {
+  const host = machine();
+  const rows: RealtimeRow[] = [];
+  for (const start of starts) {
+    for (const sessions of options.concurrencies) {
+      const system = await start();
+      try {
+        // Warmed up as the other scenarios are: what runs only under load has run before the measurement.
+        await runClients(http, system.url, options.warmup, Math.max(1, Math.min(options.warmup, 2)));
+        const row = await measureRealtime(system, sessions, http, { sttModel: options.workload.sttModel, ...settings });
+        console.log(`bench: ${JSON.stringify({ ...row, server: undefined })}`);
+        rows.push(row);
+      } finally {
+        await system.close();
+      }
+    }
+  }
+  const results = { generated: new Date().toISOString(), commit: gitCommit(), machine: host, scenario: REALTIME, http: http.description, rows };
+  mkdirSync(options.outDir, { recursive: true });
+  const jsonFile = path.join(options.outDir, `bench-${REALTIME}.json`);
+  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  const mdFile = jsonFile.replace(/\.json$/, '.md');
+  const header = [
+    `# Benchmark: ${REALTIME}`,
+    '',
+    `${results.generated}, commit ${results.commit}; ${host.cpu}, ${host.cores} cores, load average ${host.loadAverage.map((x) => x.toFixed(2)).join(' ')} at the start; Node ${host.node}.`,
+    '',
+    "Each session streams pcm16 at 24 kHz, 100 ms a message at real-time pace: stt-short clips between 1.5 s silences, turns found by server_vad (OpenAI defaults). Latencies are from the speech_stopped event as received. \"equal to HTTP\": the turn's transcript equals the HTTP endpoint's on the turn's own samples, sent after the load.",
+    '',
+  ];
+  writeFileSync(mdFile, [...header, ...realtimeMarkdown(rows), ''].join('\n'));
+  console.log(`bench: results in ${[jsonFile, mdFile].map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const workload = await makeWorkload(options.scenario, options.workload);
+  const starts = options.url === undefined ? options.systems : [() => connectOvspeech(options.url!, options.pid)];
+  if (options.realtime !== undefined) return mainRealtime(options, options.realtime, workload, starts);
   const loadAverage = os.loadavg();
   const systems: BenchResults['systems'] = [];
   const rows: ResultRow[] = [];
-  const starts = options.url === undefined ? options.systems : [() => connectOvspeech(options.url!, options.pid)];
   for (const start of starts) {
     for (const concurrency of options.concurrencies) {
       const { row, system } = await trial(start, workload, concurrency, options.requests, options.warmup);
@@ -233,13 +306,7 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     generated: new Date().toISOString(),
     commit: gitCommit(),
-    machine: {
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.cpus().length,
-      node: process.version,
-      platform: `${os.type()} ${os.release()}`,
-      loadAverage,
-    },
+    machine: { ...machine(), loadAverage },
     scenario: options.scenario,
     workload: workload.description,
     audioCounted: workload.audioCounted,

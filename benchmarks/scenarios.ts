@@ -83,7 +83,7 @@ export interface WorkloadOptions {
 }
 
 /** stt-short's clips: espeak-ng speech of the accuracy suite's sentences, kept when 3 to 10 s long. */
-const SHORT_CLIP_SECONDS = { min: 3, max: 10 } as const;
+export const SHORT_CLIP_SECONDS = { min: 3, max: 10 } as const;
 const clipsDir = path.join(packageRoot, '.cache', 'bench', 'clips');
 
 /** The sentences of a tts input: 1 to 5 consecutive sentences of the accuracy suite's list, in turn. */
@@ -153,8 +153,11 @@ interface AudioClip {
   seconds: number;
 }
 
+/** A clip's samples. */
+export const clipSamples = (clip: AudioClip): Float32Array => wavSamples(clip.bytes, readWavLayout(clip.bytes));
+
 /** The clean clips of every sentence of the accuracy corpus, made (and cached) by its corpus.ts. */
-function corpusClips(): AudioClip[] {
+export function corpusClips(): AudioClip[] {
   return prepareClips(readSentences(), clipsDir, ['clean']).map((clip) => {
     const bytes = readFileSync(clip.path);
     const layout = readWavLayout(bytes);
@@ -164,7 +167,7 @@ function corpusClips(): AudioClip[] {
 
 /** LONG_INPUTS clips of LONG_SECONDS, each the corpus's clips in turn from its own first sentence, cut at LONG_SECONDS. */
 function longClips(): AudioClip[] {
-  const corpus = corpusClips().map((clip) => wavSamples(clip.bytes, readWavLayout(clip.bytes)));
+  const corpus = corpusClips().map(clipSamples);
   const gap = new Float32Array(Math.round(LONG_GAP_SECONDS * CLIP_RATE));
   const length = LONG_SECONDS * CLIP_RATE;
   return Array.from({ length: LONG_INPUTS }, (_, i) => {

@@ -90,11 +90,20 @@ export function percentiles(values: readonly number[]): Percentiles | null {
 }
 
 /** Sends request 0, 1, … `requests - 1` (inputs in turn) from `concurrency` clients, each sending its next as soon as one is answered. */
-export async function runClients(workload: Workload, url: string, requests: number, concurrency: number): Promise<RequestResult[]> {
+export function runClients(workload: Workload, url: string, requests: number, concurrency: number): Promise<RequestResult[]> {
+  return runClientsWhile(workload, url, concurrency, (index) => index < requests);
+}
+
+/** Sends requests 0, 1, … from `concurrency` clients, each its next as soon as one is answered, while `more()`. */
+export function runClientsUntil(workload: Workload, url: string, concurrency: number, more: () => boolean): Promise<RequestResult[]> {
+  return runClientsWhile(workload, url, concurrency, () => more());
+}
+
+async function runClientsWhile(workload: Workload, url: string, concurrency: number, more: (index: number) => boolean): Promise<RequestResult[]> {
   const results: RequestResult[] = [];
   let next = 0;
   const client = async () => {
-    for (let index = next++; index < requests; index = next++) {
+    for (let index = next++; more(index); index = next++) {
       const started = performance.now();
       results.push(
         await workload.send(url, index).catch((error: unknown) => ({
