@@ -10,6 +10,9 @@ export const INFERENCE_PRECISIONS = ['f32', 'f16', 'bf16'] as const;
 export type InferencePrecision = (typeof INFERENCE_PRECISIONS)[number];
 export const CHUNKING_STRATEGIES = ['none', 'auto'] as const;
 export type ChunkingStrategy = (typeof CHUNKING_STRATEGIES)[number];
+/** Which models /health/ready waits for: every model, or at least one of each kind the folder has. */
+export const READINESS_POLICIES = ['all', 'each-kind'] as const;
+export type ReadinessPolicy = (typeof READINESS_POLICIES)[number];
 
 export interface ServerConfig {
   /** Folder whose model folders are served; ids are paths relative to it. */
@@ -36,6 +39,8 @@ export interface ServerConfig {
    * GenAI and OpenAI's Whisper do), "auto" at the speech a voice activity detector finds.
    */
   chunkingStrategy: ChunkingStrategy;
+  /** When /health/ready answers 200: once every model is ready, or at least one of each kind. */
+  readyWhen: ReadinessPolicy;
   /** Native workers per model; unset, each engine's own default (a Whisper model batches its workers). */
   workers: number | undefined;
   /** Requests that may wait for a model's workers; beyond them a request is refused with 503. */
@@ -67,6 +72,7 @@ type RawKey =
   | 'device'
   | 'inferencePrecision'
   | 'chunkingStrategy'
+  | 'readyWhen'
   | 'workers'
   | 'queueLength'
   | 'apiKey'
@@ -203,6 +209,7 @@ const SETTINGS = {
     env: 'OVSPEECH_CHUNKING_STRATEGY',
     parse: choiceParser(CHUNKING_STRATEGIES),
   },
+  readyWhen: { key: 'readyWhen', flag: '--ready-when', env: 'OVSPEECH_READY_WHEN', parse: choiceParser(READINESS_POLICIES) },
   workers: { key: 'workers', flag: '--workers', env: 'OVSPEECH_WORKERS', parse: parseWorkers },
   queueLength: {
     key: 'queueLength',
@@ -332,6 +339,7 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
     device: get('device') ?? DEFAULTS.device,
     inferencePrecision: get('inferencePrecision'),
     chunkingStrategy: get('chunkingStrategy') ?? 'none',
+    readyWhen: get('readyWhen') ?? 'all',
     workers: get('workers'),
     queueLength: get('queueLength') ?? DEFAULTS.queueLength,
     apiKeys: [...(apiKey === undefined ? [] : [apiKey]), ...(get('apiKeyFile') ?? [])],

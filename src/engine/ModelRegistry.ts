@@ -43,8 +43,9 @@ export interface ModelEntry {
   created: number;
   ownedBy: string;
   state: ModelState;
-  /** The family that recognized the folder, when one did. */
+  /** The family that recognized the folder, when one did, and the kind of model it serves. */
   family?: string;
+  kind?: ModelKind;
   /** Why loading failed, coded as the engine or the addon coded it. */
   error?: LoadError;
   info?: ModelFolderInfo;
@@ -255,6 +256,7 @@ export class ModelRegistry {
       ownedBy: ownerOf(id),
       state: 'loading',
       ...(detection.family === null ? {} : { family: detection.family }),
+      ...(detection.kind === null ? {} : { kind: detection.kind }),
     };
   }
 

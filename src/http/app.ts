@@ -49,7 +49,7 @@ export function createApp({ registry, resolver, metrics, config, logger, isShutt
   // reads its requests by the prefix's dialect.
   const sharedRoutes = [modelsRoute(registry), transcriptionRoutes({ resolver, config, metrics }), chatRoutes({ resolver, config, metrics })];
   const router = new Router<AppState>();
-  router.use(healthRoute(registry).routes(), metricsRoute(metrics).routes());
+  router.use(healthRoute(registry, config.readyWhen, isShuttingDown).routes(), metricsRoute(metrics).routes());
   for (const { prefix, dialect } of API_PREFIXES) {
     const api = new Router<AppState>();
     for (const routes of [...sharedRoutes, speechRoutes({ resolver, config, metrics, dialect })]) api.use(routes.routes());

@@ -13,8 +13,9 @@ const openAiError = (message: string, code: string | null, param: string | null 
 
 describe('http: a models folder with a broken model', () => {
   let server: RunningServer;
+  let models: string;
   before(async () => {
-    const models = tempDir('http-broken');
+    models = tempDir('http-broken');
     linkFixtureModel('tiny-whisper', path.join(models, 'openai', 'whisper-tiny'));
     linkFixtureModel('tiny-speecht5', path.join(models, 'microsoft', 'speecht5_tts'));
     const broken = writeIrFolder(path.join(models, 'broken'));
@@ -50,6 +51,22 @@ describe('http: a models folder with a broken model', () => {
       ],
     );
     assert.equal((await fetch(`${server.url}/v1/models`)).status, 200);
+  });
+
+  it('is live but not ready by default; ready with one model of each kind when --ready-when is each-kind', async () => {
+    assert.deepEqual(await (await fetch(`${server.url}/health/live`)).json(), { status: 'live' });
+    const ready = await fetch(`${server.url}/health/ready`);
+    assert.equal(ready.status, 503);
+    assert.deepEqual(await ready.json(), { status: 'not_ready', policy: 'all', waiting_for: ['broken', 'other-family'] });
+    const perKind = await startTestServer(models, { readyWhen: 'each-kind' });
+    try {
+      await waitForModels(perKind);
+      const response = await fetch(`${perKind.url}/health/ready`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { status: 'ready', policy: 'each-kind' });
+    } finally {
+      await perKind.close();
+    }
   });
 
   it("answers a request for a model that failed to load with 503 model_unavailable, giving the load error's code", async () => {
@@ -127,7 +144,12 @@ describe('http: healthy models', () => {
       const loading = await fetch(`${server.url}/health`);
       assert.equal(loading.status, 503);
       assert.equal(((await loading.json()) as { status: string }).status, 'loading');
+      const notReady = await fetch(`${server.url}/health/ready`);
+      assert.equal(notReady.status, 503);
+      assert.equal(((await notReady.json()) as { status: string }).status, 'not_ready');
+      assert.equal((await fetch(`${server.url}/health/live`)).status, 200);
       await waitForModels(server);
+      assert.equal((await fetch(`${server.url}/health/ready`)).status, 200);
       const ready = await fetch(`${server.url}/health`);
       assert.equal(ready.status, 200);
       assert.deepEqual(await ready.json(), {

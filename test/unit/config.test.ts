@@ -60,6 +60,11 @@ describe('config: validation', () => {
       invalid('Expected one of none, auto for OVSPEECH_CHUNKING_STRATEGY but received "vad" of type string'),
     );
     assert.equal(loadConfig({ models, chunkingStrategy: 'auto' }, {}, packageRoot).chunkingStrategy, 'auto');
+    assert.equal(loadConfig({ models }, { OVSPEECH_READY_WHEN: 'each-kind' }, packageRoot).readyWhen, 'each-kind');
+    assert.throws(
+      () => loadConfig({ models, readyWhen: 'some' }, {}, packageRoot),
+      invalid('Expected one of all, each-kind for --ready-when but received "some" of type string'),
+    );
   });
 
   it('rejects a models folder that does not exist', () => {
@@ -76,7 +81,7 @@ describe('config: validation', () => {
     assert.throws(
       () => loadConfig({ config: file }, {}, packageRoot),
       invalid(
-        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, chunkingStrategy, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
+        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, chunkingStrategy, readyWhen, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
       ),
     );
     writeFileSync(file, JSON.stringify({ models, port: '8k' }));
@@ -101,6 +106,7 @@ describe('config: sources', () => {
       device: 'CPU',
       inferencePrecision: undefined,
       chunkingStrategy: 'none',
+      readyWhen: 'all',
       workers: undefined,
       queueLength: 64,
       apiKeys: [],
