@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { MAX_INPUT_CHARACTERS } from '../engine/SpeechEngine.js';
@@ -41,6 +41,11 @@ export interface ServerConfig {
   chunkingStrategy: ChunkingStrategy;
   /** When /health/ready answers 200: once every model is ready, or at least one of each kind. */
   readyWhen: ReadinessPolicy;
+  /**
+   * OpenVINO's compiled-model cache (CACHE_DIR): a model compiled once is read back from here on the next
+   * start or load. Unset, every load compiles.
+   */
+  cacheDir: string | undefined;
   /** Native workers per model; unset, each engine's own default (a Whisper model batches its workers). */
   workers: number | undefined;
   /** Requests that may wait for a model's workers; beyond them a request is refused with 503. */
@@ -73,6 +78,7 @@ type RawKey =
   | 'inferencePrecision'
   | 'chunkingStrategy'
   | 'readyWhen'
+  | 'cacheDir'
   | 'workers'
   | 'queueLength'
   | 'apiKey'
@@ -180,6 +186,21 @@ function parseSwitch(value: unknown, source: string): boolean {
   throw invalidParameter('on or off', source, value);
 }
 
+/** A folder that is made when it does not exist yet, and must be writable. */
+function parseWritableDirectory(value: unknown, source: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw invalidParameter('path of a folder', source, value);
+  const dir = path.resolve(value);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new OvSpeechError(`The folder ${dir} (from ${source}) cannot be made or written: ${(error as Error).message}`, 'INVALID_ARGUMENT', {
+      param: source,
+    });
+  }
+  return dir;
+}
+
 function parseDirectory(value: unknown, source: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalidParameter('path of a folder', source, value);
   const dir = path.resolve(value);
@@ -209,6 +230,7 @@ const SETTINGS = {
     env: 'OVSPEECH_CHUNKING_STRATEGY',
     parse: choiceParser(CHUNKING_STRATEGIES),
   },
+  cacheDir: { key: 'cacheDir', flag: '--cache-dir', env: 'OVSPEECH_CACHE_DIR', parse: parseWritableDirectory },
   readyWhen: { key: 'readyWhen', flag: '--ready-when', env: 'OVSPEECH_READY_WHEN', parse: choiceParser(READINESS_POLICIES) },
   workers: { key: 'workers', flag: '--workers', env: 'OVSPEECH_WORKERS', parse: parseWorkers },
   queueLength: {
@@ -340,6 +362,7 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
     inferencePrecision: get('inferencePrecision'),
     chunkingStrategy: get('chunkingStrategy') ?? 'none',
     readyWhen: get('readyWhen') ?? 'all',
+    cacheDir: get('cacheDir'),
     workers: get('workers'),
     queueLength: get('queueLength') ?? DEFAULTS.queueLength,
     apiKeys: [...(apiKey === undefined ? [] : [apiKey]), ...(get('apiKeyFile') ?? [])],

@@ -49,7 +49,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
 
   const workers = config.workers === undefined ? {} : { workers: config.workers };
   const precision = config.inferencePrecision === undefined ? {} : { inferencePrecision: config.inferencePrecision };
-  void registry.load({ device: config.device, ...precision, ...workers, maxQueued: config.queueLength }, (entry) => {
+  const cache = config.cacheDir === undefined ? {} : { cacheDir: config.cacheDir };
+  void registry.load({ device: config.device, ...precision, ...cache, ...workers, maxQueued: config.queueLength }, (entry) => {
     if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
     else if (entry.loaded !== undefined) {
       const { engine } = entry.loaded;

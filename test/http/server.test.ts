@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import type { RunningServer } from '../../src/http/server.js';
+import { fixtures } from '../helpers/audio.js';
 import { chainIrXml, linkFixtureModel, tempDir, writeIrFolder } from '../helpers/irFolder.js';
 import { startTestServer, waitForModels } from '../helpers/server.js';
 
@@ -164,5 +165,37 @@ describe('http: healthy models', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("writes OpenVINO's compiled models to --cache-dir and serves from them on the next start", async () => {
+    const models = tempDir('http-cached');
+    linkFixtureModel('tiny-whisper', path.join(models, 'whisper'));
+    const cacheDir = path.join(tempDir('http-cache'), 'openvino');
+    mkdirSync(cacheDir);
+    const transcript = async () => {
+      const server = await startTestServer(models, { cacheDir });
+      try {
+        await waitForModels(server);
+        const form = new FormData();
+        form.append('file', new Blob([readFileSync(path.join(fixtures, 'audio', 'en_5s.wav'))], { type: 'audio/wav' }), 'clip.wav');
+        form.append('model', 'whisper');
+        const response = await fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+        assert.equal(response.status, 200);
+        return ((await response.json()) as { text: string }).text;
+      } finally {
+        await server.close();
+      }
+    };
+    const first = await transcript();
+    const blobs = readdirSync(cacheDir).filter((name) => name.endsWith('.blob'));
+    assert.ok(blobs.length > 0, `cache: ${readdirSync(cacheDir).join(', ')}`);
+    assert.equal(await transcript(), first);
+    // Read back, not compiled again: no new entries.
+    assert.deepEqual(
+      readdirSync(cacheDir)
+        .filter((name) => name.endsWith('.blob'))
+        .sort(),
+      blobs.sort(),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -61,6 +61,13 @@ describe('config: validation', () => {
     );
     assert.equal(loadConfig({ models, chunkingStrategy: 'auto' }, {}, packageRoot).chunkingStrategy, 'auto');
     assert.equal(loadConfig({ models }, { OVSPEECH_READY_WHEN: 'each-kind' }, packageRoot).readyWhen, 'each-kind');
+    // The compiled-model cache is made when missing.
+    const cache = path.join(root, 'cache', 'openvino');
+    assert.equal(loadConfig({ models, cacheDir: cache }, {}, packageRoot).cacheDir, cache);
+    assert.ok(statSync(cache).isDirectory());
+    const file = path.join(root, 'a-file');
+    writeFileSync(file, '');
+    assert.throws(() => loadConfig({ models, cacheDir: path.join(file, 'cache') }, {}, packageRoot), /cannot be made or written/);
     assert.throws(
       () => loadConfig({ models, readyWhen: 'some' }, {}, packageRoot),
       invalid('Expected one of all, each-kind for --ready-when but received "some" of type string'),
@@ -81,7 +88,7 @@ describe('config: validation', () => {
     assert.throws(
       () => loadConfig({ config: file }, {}, packageRoot),
       invalid(
-        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, chunkingStrategy, readyWhen, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
+        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, chunkingStrategy, cacheDir, readyWhen, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
       ),
     );
     writeFileSync(file, JSON.stringify({ models, port: '8k' }));
@@ -107,6 +114,7 @@ describe('config: sources', () => {
       inferencePrecision: undefined,
       chunkingStrategy: 'none',
       readyWhen: 'all',
+      cacheDir: undefined,
       workers: undefined,
       queueLength: 64,
       apiKeys: [],
