@@ -21,7 +21,8 @@ const LOAD_ENGINE: Record<ModelKind, (dir: string, options: EngineOptions) => Pr
   vad: async (dir, options) => ({ kind: 'vad', engine: await VadEngine.load(dir, options) }),
 };
 
-export type ModelState = 'loading' | 'ready' | 'failed';
+/** A model's state: unloading lets the requests holding it finish, then it is unloaded (its folder still listed). */
+export type ModelState = 'loading' | 'ready' | 'failed' | 'unloading' | 'unloaded';
 
 /** A failed load: its message, code and, when a setting was at fault, which one (`device`). */
 export interface LoadError {
@@ -51,6 +52,8 @@ export interface ModelEntry {
   info?: ModelFolderInfo;
   /** Once ready. */
   loaded?: LoadedEngine;
+  /** It has been ready once: a load now is a reload, which requests wait for instead of being refused. */
+  served?: boolean;
 }
 
 /**
@@ -87,29 +90,25 @@ async function modifiedSeconds(folder: string): Promise<number> {
   return Math.floor(info.mtimeMs / 1000);
 }
 
-/** A model and what keeps its engine alive. */
-class Slot {
+/** One load of a model: its engine, the leases on it, and its disposal once retired and free of them. */
+class LoadedHold {
   leases = 0;
-  /** Removed, or the registry closed: the engine goes once the last lease is released. */
+  /** Unloaded, removed, or the registry closed: the engine goes once the last lease is released. */
   retired = false;
   #startDisposal: (() => void) | undefined;
-  /** Settles as the engine's dispose() does (at once for a model that failed to load). */
+  /** Settles as the engine's dispose() does. */
   readonly disposed = new Promise<void>((resolve, reject) => {
-    this.#startDisposal = () => (this.entry.loaded?.engine.dispose() ?? Promise.resolve()).then(resolve, reject);
+    this.#startDisposal = () => this.loaded.engine.dispose().then(resolve, reject);
   });
 
-  constructor(
-    readonly entry: ModelEntry,
-    readonly detection: FamilyDetection,
-  ) {}
+  constructor(readonly loaded: LoadedEngine) {}
 
   /**
-   * Disposes the engine once it is retired and loaded (or failed), and, unless `evenIfLeased`, free of
-   * leases; at most once. A leased engine's native model still lets its running jobs finish.
+   * Disposes the engine once it is retired and, unless `evenIfLeased`, free of leases; at most once. A
+   * leased engine's native model still lets its running jobs finish.
    */
   disposeWhenUnused(evenIfLeased = false): Promise<void> {
-    const unused = this.retired && this.entry.state !== 'loading' && (evenIfLeased || this.leases === 0);
-    if (unused && this.#startDisposal !== undefined) {
+    if (this.retired && (evenIfLeased || this.leases === 0) && this.#startDisposal !== undefined) {
       this.#startDisposal();
       this.#startDisposal = undefined;
     }
@@ -117,19 +116,35 @@ class Slot {
   }
 }
 
+/** A model folder: its entry, and its engine while one is loaded. */
+class Slot {
+  /** The engine requests lease: while ready, and while unloading until the last lease is released. */
+  hold: LoadedHold | undefined;
+  /** Removed from the registry: a load in progress is disposed as it completes. */
+  removed = false;
+  /** Settles once the load or unload in progress does. */
+  transition: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly entry: ModelEntry,
+    readonly detection: FamilyDetection,
+  ) {}
+}
 function ownerOf(id: string): string {
   const slash = id.indexOf('/');
   return slash > 0 ? id.slice(0, slash) : 'ovspeech';
 }
 
-/** Every model folder under the models folder, and the state of each; models can be added and removed. */
+/** Every model folder under the models folder, and the state of each; models can be added, removed, unloaded and loaded again. */
 export class ModelRegistry {
   /** The models requests can find, by id. */
   readonly #slots = new Map<string, Slot>();
-  /** Every slot whose engine is not disposed yet, including removed ones that requests still hold. */
-  readonly #alive = new Set<Slot>();
+  /** Every engine not disposed yet, including those of removed or unloaded models that requests still hold. */
+  readonly #alive = new Set<LoadedHold>();
   /** Loads run one at a time: compiling several at once would multiply the memory peak. */
   #loads: Promise<void> = Promise.resolve();
+  /** How models are compiled and served: those of the first load(), for every later load. */
+  #options: EngineOptions = {};
   #closed = false;
 
   private constructor(readonly root: string) {}
@@ -152,19 +167,20 @@ export class ModelRegistry {
         ids.add(name);
         id = name;
       }
-      registry.#insert(new Slot(await registry.#newEntry(id, folder, found.get(folder)!), found.get(folder)!));
+      registry.#slots.set(id, new Slot(await registry.#newEntry(id, folder, found.get(folder)!), found.get(folder)!));
     }
     return registry;
   }
 
   /**
    * Loads each discovered folder's engine, off the JS thread, one model at a time; a broken folder fails
-   * alone. `onSettled` hears of each model once it is ready or failed.
+   * alone. `onSettled` hears of each model once it is ready or failed. Later loads take the same options.
    */
   async load(options: EngineOptions, onSettled?: (entry: ModelEntry) => void): Promise<void> {
+    this.#options = options;
     await Promise.all(
       [...this.#slots.values()].map(async (slot) => {
-        await this.#load(slot, options);
+        await this.#load(slot);
         onSettled?.(slot.entry);
       }),
     );
@@ -185,7 +201,7 @@ export class ModelRegistry {
     // Checked again: another add of the same id may have come in while the folder was read.
     this.#checkFreeId(id);
     const slot = new Slot(entry, detection);
-    this.#insert(slot);
+    this.#slots.set(id, slot);
     await this.#load(slot, options);
     return entry;
   }
@@ -196,11 +212,52 @@ export class ModelRegistry {
    * unknown id.
    */
   async remove(id: string): Promise<void> {
-    const slot = this.#slots.get(id);
-    if (slot === undefined) throw new OvSpeechError(`The model '${id}' does not exist`, 'MODEL_NOT_FOUND', { param: 'model' });
+    const slot = this.#slot(id);
     this.#slots.delete(id);
-    slot.retired = true;
-    await slot.disposeWhenUnused();
+    slot.removed = true;
+    await slot.transition;
+    const hold = slot.hold;
+    if (hold === undefined) return;
+    hold.retired = true;
+    await hold.disposeWhenUnused();
+  }
+
+  /**
+   * Unloads a model and keeps its folder listed, as "unloaded": new requests no longer get its engine
+   * ("unloading" meanwhile), those holding a lease finish, then the engine is disposed. A model still
+   * loading is unloaded once loaded; one that failed becomes "unloaded", to be loaded anew. Resolves with
+   * the entry once unloaded. MODEL_NOT_FOUND for an unknown id.
+   */
+  async unload(id: string): Promise<ModelEntry> {
+    const slot = this.#slot(id);
+    // Refused to new requests from now on, not from when the transitions before this one are done.
+    if (slot.entry.state === 'ready') slot.entry.state = 'unloading';
+    return this.#transition(slot, async () => {
+      const { entry, hold } = slot;
+      if (entry.state === 'unloaded') return;
+      delete entry.error;
+      if (hold === undefined) {
+        entry.state = 'unloaded';
+        return;
+      }
+      entry.state = 'unloading';
+      hold.retired = true;
+      await hold.disposeWhenUnused();
+      slot.hold = undefined;
+      delete entry.loaded;
+      entry.state = 'unloaded';
+    });
+  }
+
+  /**
+   * Loads a model that is unloaded or failed (after an unload in progress), with the options of load();
+   * resolves with its entry once it is ready or failed, at once if it is ready. MODEL_NOT_FOUND for an
+   * unknown id.
+   */
+  async ensureLoaded(id: string): Promise<ModelEntry> {
+    const slot = this.#slot(id);
+    if (slot.entry.state === 'ready') return Promise.resolve(slot.entry);
+    return this.#transition(slot, () => (slot.entry.state === 'ready' ? Promise.resolve() : this.#queueLoad(slot, this.#options)));
   }
 
   /**
@@ -209,29 +266,29 @@ export class ModelRegistry {
    */
   lease(id: string): ModelLease | undefined {
     const slot = this.#slots.get(id);
-    const loaded = slot?.entry.state === 'ready' ? slot.entry.loaded : undefined;
-    if (slot === undefined || loaded === undefined) return undefined;
-    slot.leases += 1;
+    const hold = slot?.entry.state === 'ready' ? slot.hold : undefined;
+    if (hold === undefined) return undefined;
+    hold.leases += 1;
     let released = false;
     return {
       id,
-      loaded,
+      loaded: hold.loaded,
       release: () => {
         if (released) return;
         released = true;
-        slot.leases -= 1;
-        void slot.disposeWhenUnused();
+        hold.leases -= 1;
+        void hold.disposeWhenUnused();
       },
     };
   }
 
-  /** Disposes every engine, removed ones still leased included; each lets its running jobs finish. */
+  /** Disposes every engine, removed or unloading ones still leased included; each lets its running jobs finish. */
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all(
-      [...this.#alive].map((slot) => {
-        slot.retired = true;
-        return slot.disposeWhenUnused(true);
+      [...this.#alive].map((hold) => {
+        hold.retired = true;
+        return hold.disposeWhenUnused(true);
       }),
     );
   }
@@ -242,6 +299,12 @@ export class ModelRegistry {
 
   get(id: string): ModelEntry | undefined {
     return this.#slots.get(id)?.entry;
+  }
+
+  #slot(id: string): Slot {
+    const slot = this.#slots.get(id);
+    if (slot === undefined) throw new OvSpeechError(`The model '${id}' does not exist`, 'MODEL_NOT_FOUND', { param: 'model' });
+    return slot;
   }
 
   #checkFreeId(id: string): void {
@@ -260,15 +323,24 @@ export class ModelRegistry {
     };
   }
 
-  #insert(slot: Slot): void {
-    this.#slots.set(slot.entry.id, slot);
-    this.#alive.add(slot);
-    const forget = () => this.#alive.delete(slot);
-    slot.disposed.then(forget, forget);
+  /** Runs `step` after the slot's load or unload in progress; resolves with the entry once it is done. */
+  #transition(slot: Slot, step: () => Promise<void>): Promise<ModelEntry> {
+    const done = slot.transition.then(step);
+    slot.transition = done.catch(() => undefined);
+    return done.then(() => slot.entry);
+  }
+
+  /** Loads the slot as one transition: load() and add() do not wait behind an unload. */
+  #load(slot: Slot, options: EngineOptions = this.#options): Promise<void> {
+    const loaded = this.#queueLoad(slot, options);
+    slot.transition = loaded;
+    return loaded;
   }
 
   /** Queues the slot's load behind the others; settles once it is ready or failed. */
-  #load(slot: Slot, options: EngineOptions): Promise<void> {
+  #queueLoad(slot: Slot, options: EngineOptions): Promise<void> {
+    slot.entry.state = 'loading';
+    delete slot.entry.error;
     const loaded = this.#loads.then(() => this.#loadNow(slot, options));
     this.#loads = loaded;
     return loaded;
@@ -276,18 +348,28 @@ export class ModelRegistry {
 
   async #loadNow(slot: Slot, options: EngineOptions): Promise<void> {
     const { entry, detection } = slot;
+    let hold: LoadedHold | undefined;
     try {
       // Removed or closed while waiting: there is nothing to load it for.
-      if (slot.retired || this.#closed) throw new OvSpeechError('The model was removed before it loaded', 'UNAVAILABLE');
+      if (slot.removed || this.#closed) throw new OvSpeechError('The model was removed before it loaded', 'UNAVAILABLE');
       if (detection.kind === null) throw new OvSpeechError(detection.reason, 'UNSUPPORTED_MODEL');
       entry.info = await callNative(() => addon.inspectModel(entry.path));
-      entry.loaded = await LOAD_ENGINE[detection.kind](entry.path, options);
+      hold = new LoadedHold(await LOAD_ENGINE[detection.kind](entry.path, options));
+      this.#alive.add(hold);
+      const forget = () => this.#alive.delete(hold!);
+      hold.disposed.then(forget, forget);
+      slot.hold = hold;
+      entry.loaded = hold.loaded;
       entry.state = 'ready';
+      entry.served = true;
     } catch (error) {
       entry.error = loadError(error);
       entry.state = 'failed';
     }
-    if (this.#closed) slot.retired = true;
-    void slot.disposeWhenUnused(this.#closed);
+    // Removed or closed while it loaded: its engine goes at once.
+    if (hold !== undefined && (slot.removed || this.#closed)) {
+      hold.retired = true;
+      void hold.disposeWhenUnused(this.#closed);
+    }
   }
 }

@@ -19,7 +19,7 @@ export interface ResolvedModel<K extends ModelKind> {
 }
 
 /** Why a request's model cannot serve it; each API reports it under this name. */
-export type ModelProblem = 'model_not_found' | 'model_loading' | 'model_unavailable' | 'model_not_supported';
+export type ModelProblem = 'model_not_found' | 'model_loading' | 'model_unloading' | 'model_unavailable' | 'model_not_supported';
 
 /** A request's model that cannot serve it, whatever the protocol: always about the parameter `model`. */
 export class ModelResolutionError extends OvSpeechError {
@@ -37,6 +37,8 @@ export class ModelResolutionError extends OvSpeechError {
 
 /** Models are loading: the same request is likely to succeed after this many seconds. */
 const LOADING_RETRY_SECONDS = 5;
+/** A model is unloading: once it is unloaded, the same request loads it again. */
+const UNLOADING_RETRY_SECONDS = 1;
 
 export function modelNotFound(id: string): ModelResolutionError {
   return new ModelResolutionError(`The model '${id}' does not exist`, 'MODEL_NOT_FOUND', 'model_not_found');
@@ -52,6 +54,14 @@ const OPENAI_MODELS: Record<ModelKind, readonly string[]> = {
   vad: [],
 };
 
+/**
+ * Whether a model serves requests, or would once loaded again: ready, unloaded or unloading (loaded on the
+ * next request), or loading again after it served. A model loading for the first time, or failed, does not.
+ */
+export function servable(entry: ModelEntry): boolean {
+  return entry.state === 'ready' || entry.state === 'unloaded' || entry.state === 'unloading' || (entry.state === 'loading' && entry.served === true);
+}
+
 /** Picks the engine a request runs on and leases it, or says exactly why none can serve it. */
 export class ModelResolver {
   constructor(
@@ -59,9 +69,48 @@ export class ModelResolver {
     private readonly defaults: Record<ModelKind, string | undefined>,
   ) {}
 
+  /**
+   * As resolve(), but a model that is unloaded, or loading again after it served, is loaded first and
+   * waited for (until `signal` aborts): a request for it is served, not refused.
+   */
+  async acquire<K extends ModelKind>(kind: K, requested: string | undefined, signal?: AbortSignal): Promise<ResolvedModel<K>> {
+    const entry = this.#entry(kind, requested);
+    if (entry.state === 'unloaded' || (entry.state === 'loading' && entry.served === true)) {
+      const loaded = this.registry.ensureLoaded(entry.id);
+      if (signal === undefined) await loaded;
+      else {
+        signal.throwIfAborted();
+        await new Promise<void>((resolve, reject) => {
+          const abort = () => reject(signal.reason);
+          signal.addEventListener('abort', abort, { once: true });
+          loaded
+            .then(
+              () => resolve(),
+              (error: unknown) => reject(error),
+            )
+            .finally(() => signal.removeEventListener('abort', abort));
+        });
+      }
+    }
+    return this.resolve(kind, requested);
+  }
+
   /** The model for `requested` (else the default of the kind), leased: release it once the request is over. */
   resolve<K extends ModelKind>(kind: K, requested: string | undefined): ResolvedModel<K> {
     const entry = this.#entry(kind, requested);
+    if (entry.state === 'unloading') {
+      throw new ModelResolutionError(
+        `The model '${entry.id}' is unloading; try again shortly`,
+        'UNAVAILABLE',
+        'model_unloading',
+        UNLOADING_RETRY_SECONDS,
+      );
+    }
+    if (entry.state === 'unloaded') {
+      // Only acquire() waits for a load; this caller is told to come back once it is done.
+      void this.registry.ensureLoaded(entry.id);
+      throw new ModelResolutionError(`The model '${entry.id}' is loading; try again shortly`, 'UNAVAILABLE', 'model_loading', LOADING_RETRY_SECONDS);
+    }
     if (entry.state === 'loading') {
       throw new ModelResolutionError(
         `The model '${entry.id}' is still loading; try again shortly`,
@@ -95,9 +144,9 @@ export class ModelResolver {
       .map((entry) => ({ id: entry.id, engine: entry.loaded!.engine as EngineOfKind[K] }));
   }
 
-  /** The configured default, else the first model folder of the kind (in id order). */
+  /** The configured default, else the first model folder of the kind (in id order) that serves or can be loaded to. */
   defaultId(kind: ModelKind): string | undefined {
-    return this.defaults[kind] ?? this.registry.list().find((entry) => entry.loaded?.kind === kind)?.id;
+    return this.defaults[kind] ?? this.registry.list().find((entry) => entry.kind === kind && servable(entry))?.id;
   }
 
   #entry(kind: ModelKind, requested: string | undefined): ModelEntry {

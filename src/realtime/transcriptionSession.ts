@@ -447,7 +447,12 @@ export class TranscriptionSession {
     if (silenceMs < detector.settings.silence_duration_ms - EARLY_START_MS) return;
     if (pause.at - pause.start < (MIN_TURN_SPEECH_MS / 1000) * rate) return;
     const model = this.#config.input_audio_transcription.model;
-    const resolved = this.resolver.resolve('transcription', model);
+    let resolved: ResolvedModel<'transcription'>;
+    try {
+      resolved = this.resolver.resolve('transcription', model);
+    } catch {
+      return; // not ready (loading, unloading): the turn starts at its commit, as any other
+    }
     try {
       const load = resolved.engine.stats();
       if (load.running + load.queued > 0) return;
@@ -517,7 +522,7 @@ export class TranscriptionSession {
     let released = false;
     const out = (event: Event) => (released ? this.#emit(event) : held.push(event));
     const running = (async (): Promise<Transcription> => {
-      const resolved = this.resolver.resolve('transcription', model);
+      const resolved = await this.resolver.acquire('transcription', model, signal);
       try {
         return await resolved.engine.transcribe(
           { samples, sampleRate, channels: 1 },

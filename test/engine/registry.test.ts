@@ -60,6 +60,35 @@ describe('model registry: models added and removed at run time', () => {
     assert.equal(afterwards.code, 'UNAVAILABLE');
   });
 
+  it('unloads a model once its leases are released, keeps it listed, and loads it again', async () => {
+    await registry.add('voices/unloaded', tinySpeechT5, OPTIONS);
+    const lease = registry.lease('voices/unloaded')!;
+    const engine = lease.loaded.engine as SpeechEngine;
+    const unloading = registry.unload('voices/unloaded');
+    const unloaded = settledFlag(unloading);
+    // New requests get nothing while it unloads; the one holding it is served.
+    assert.equal(registry.get('voices/unloaded')!.state, 'unloading');
+    assert.equal(registry.lease('voices/unloaded'), undefined);
+    assert.ok((await engine.synthesize('Hello.')).audio.length > 0);
+    await turn();
+    assert.equal(unloaded(), false);
+    lease.release();
+    const entry = await unloading;
+    assert.deepEqual([entry.state, entry.loaded, entry.kind], ['unloaded', undefined, 'speech']);
+    assert.equal((await rejection(engine.synthesize('Hello.'))).code, 'UNAVAILABLE');
+    assert.ok(registry.list().some((m) => m.id === 'voices/unloaded'));
+    // Unloading again does nothing; loading makes a new engine, which serves.
+    await registry.unload('voices/unloaded');
+    const loaded = await registry.ensureLoaded('voices/unloaded');
+    assert.deepEqual([loaded.state, loaded.served], ['ready', true]);
+    const again = registry.lease('voices/unloaded')!;
+    assert.notEqual(again.loaded.engine, engine);
+    assert.ok(((await (again.loaded.engine as SpeechEngine).synthesize('Hello.')).audio.length ?? 0) > 0);
+    again.release();
+    await registry.remove('voices/unloaded');
+    assert.equal((await rejection(registry.unload('voices/unloaded'))).code, 'MODEL_NOT_FOUND');
+  });
+
   it('disposes an unleased model as it is removed, and lets the id be added again', async () => {
     await registry.add('voices/again', tinySpeechT5, OPTIONS);
     const engine = registry.get('voices/again')!.loaded!.engine as SpeechEngine;

@@ -247,7 +247,7 @@ describe('http errors: bad parameters and unknown things', () => {
 });
 
 describe('http errors: keys, overload, timeouts, disconnects', () => {
-  it('401 without the key or with a wrong one; /health and /metrics stay open', async () => {
+  it('401 without the key or with a wrong one; /health, its probes and /metrics stay open', async () => {
     const api = await startApiServer({ apiKeys: ['sk-first', 'sk-second'] }, 'sk-second');
     try {
       const ok = await api.client.audio.transcriptions.create({ file: await upload('en_1s.wav'), model: 'whisper-1' });
@@ -258,7 +258,7 @@ describe('http errors: keys, overload, timeouts, disconnects', () => {
       const none = await fetch(`${api.server.url}/v1/models`);
       assert.equal(none.status, 401);
       assert.equal(((await none.json()) as { error: { code: string } }).error.code, 'missing_api_key');
-      assert.equal((await fetch(`${api.server.url}/health`)).status, 200);
+      for (const open of ['/health', '/health/live', '/health/ready']) assert.equal((await fetch(`${api.server.url}${open}`)).status, 200, open);
       assert.equal((await fetch(`${api.server.url}/metrics`)).status, 200);
       assert.equal((await fetch(`${api.server.url}/v3/models`, { headers: { authorization: 'Bearer sk-first' } })).status, 200);
 

@@ -4,7 +4,7 @@ import { ApiKeys } from '../apiKeys.js';
 import type { AppState } from '../state.js';
 
 /** Paths open without a key: load balancers and Prometheus probe them. */
-const OPEN_PATHS = new Set(['/health', '/metrics']);
+const OPEN_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 /** With keys configured, every request but the open paths needs `Authorization: Bearer KEY`. */
 export function apiKey(keys: readonly string[]): Middleware<AppState> {

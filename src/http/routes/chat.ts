@@ -77,7 +77,7 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
    * by `work` until the reply has been spoken.
    */
   const replyVoice = async (request: ReplyAudioRequest, work: RequestSignal): Promise<ReplyVoice> => {
-    const model = resolver.resolve('speech', request.model);
+    const model = await resolver.acquire('speech', request.model);
     work.hold(model);
     const { id, engine } = model;
     engine.checkVoice(request.voice, 'audio.voice');
@@ -95,7 +95,7 @@ export function chatRoutes({ resolver, config, metrics }: ChatRouteOptions): Rou
 
   const transcribe = async (request: ChatRequest, signal: AbortSignal): Promise<void> => {
     if (request.inputAudio.length === 0) return;
-    const model = resolver.resolve('transcription', request.transcriptionModel);
+    const model = await resolver.acquire('transcription', request.transcriptionModel, signal);
     try {
       const results = await transcribeInputAudio(request.inputAudio, model.engine, decodeLimits(config, model.engine.minimumAudio, signal));
       results.forEach((result, index) => {

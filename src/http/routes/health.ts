@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 
 import type { ReadinessPolicy } from '../../config/config.js';
 import type { ModelEntry, ModelRegistry } from '../../engine/ModelRegistry.js';
+import { servable } from '../../engine/ModelResolver.js';
 import type { AppState } from '../state.js';
 
 /** A model as /health lists it: with why it failed (`error`, its `code` and, if a setting was at fault, its `param`). */
@@ -15,18 +16,19 @@ function healthOf({ id, family, state, error }: ModelEntry) {
 }
 
 /**
- * Whether the models `policy` asks for are ready: every model ("all"), or at least one of each kind that
- * any model folder is of ("each-kind": a broken folder, or one still loading beside a ready one of its
- * kind, keeps no replica out of service). The kinds whose models are missing, when not.
+ * Whether the models `policy` asks for serve (servable(): ready, or unloaded and loaded again on request,
+ * so that loading or unloading one model never takes a replica out of service): every model ("all"), or
+ * at least one of each kind that any model folder is of ("each-kind": a broken folder, or one still
+ * loading beside a ready one of its kind, is not waited for). What it waits for, when not.
  */
 export function readiness(models: readonly ModelEntry[], policy: ReadinessPolicy): { ready: boolean; waitingFor: string[] } {
   if (models.length === 0) return { ready: false, waitingFor: ['a model'] };
   if (policy === 'all') {
-    const waitingFor = models.filter((model) => model.state !== 'ready').map((model) => model.id);
+    const waitingFor = models.filter((model) => !servable(model)).map((model) => model.id);
     return { ready: waitingFor.length === 0, waitingFor };
   }
   const kinds = new Set(models.flatMap((model) => (model.kind === undefined ? [] : [model.kind])));
-  const waitingFor = [...kinds].filter((kind) => !models.some((model) => model.kind === kind && model.state === 'ready')).sort();
+  const waitingFor = [...kinds].filter((kind) => !models.some((model) => model.kind === kind && servable(model))).sort();
   return { ready: kinds.size > 0 && waitingFor.length === 0, waitingFor: kinds.size === 0 ? ['a model ovspeech serves'] : waitingFor };
 }
 

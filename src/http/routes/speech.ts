@@ -40,7 +40,7 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
   router.post('/audio/speech', async (ctx) => {
     const body = await readJsonObject(ctx);
     const request = readSpeechRequest(body, config.maxInputCharacters, dialect);
-    const model = resolver.resolve('speech', request.model);
+    const model = await resolver.acquire('speech', request.model);
     const { id, engine } = model;
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
     work.hold(model);
@@ -67,7 +67,7 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
     }
   });
 
-  router.get('/audio/voices', (ctx) => {
+  router.get('/audio/voices', async (ctx) => {
     const requested = typeof ctx.query.model === 'string' ? ctx.query.model : undefined;
     const voiceList = ({ id, engine }: { id: string; engine: SpeechEngine }) => {
       const { names, default: byDefault } = engine.voices();
@@ -76,7 +76,7 @@ export function speechRoutes({ resolver, config, metrics, dialect }: SpeechRoute
     let data: ReturnType<typeof voiceList>;
     if (requested === undefined) data = resolver.readyModels('speech').flatMap(voiceList);
     else {
-      const model = resolver.resolve('speech', requested);
+      const model = await resolver.acquire('speech', requested);
       try {
         data = voiceList(model);
       } finally {

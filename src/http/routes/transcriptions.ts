@@ -36,7 +36,7 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
     const request = readTranscriptionRequest(new FormFields(upload.fields), task);
     if (upload.file === undefined)
       throw new OvSpeechError('The audio file is missing: send it in the field "file"', 'INVALID_ARGUMENT', { param: 'file' });
-    const model = resolver.resolve('transcription', request.model);
+    const model = await resolver.acquire('transcription', request.model);
     const { id, engine } = model;
     const chunking = resolveChunking(request.chunking, config.chunkingStrategy);
     const vad = typeof chunking === 'object' && 'vad' in chunking ? { lease: resolveVad(resolver), options: chunking.vad } : undefined;
