@@ -95,6 +95,22 @@ export class ModelResolver {
     return this.resolve(kind, requested);
   }
 
+  /**
+   * The model a request for `requested` would get, not leased: it exists and is of the kind (loaded or
+   * not). For settings checked before any request runs, such as a realtime session's model.
+   */
+  find(kind: ModelKind, requested: string | undefined): ModelEntry {
+    const entry = this.#entry(kind, requested);
+    if (entry.kind !== undefined && entry.kind !== kind) {
+      throw new ModelResolutionError(
+        `The model '${entry.id}' is a ${entry.kind} model, not a ${kind} model`,
+        'INVALID_ARGUMENT',
+        'model_not_supported',
+      );
+    }
+    return entry;
+  }
+
   /** The model for `requested` (else the default of the kind), leased: release it once the request is over. */
   resolve<K extends ModelKind>(kind: K, requested: string | undefined): ResolvedModel<K> {
     const entry = this.#entry(kind, requested);

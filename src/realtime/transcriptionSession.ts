@@ -308,9 +308,9 @@ export class TranscriptionSession {
         }
         (next.input_audio_transcription as Record<string, string | null>)[field] = value;
       }
-      // Fails now, not at the first turn, for a model the server does not have.
+      // Fails now, not at the first turn, for a model the server does not have (an unloaded one loads then).
       try {
-        this.resolver.resolve('transcription', next.input_audio_transcription.model).release();
+        this.resolver.find('transcription', next.input_audio_transcription.model);
       } catch (error) {
         if (error instanceof ModelResolutionError) {
           throw new RealtimeError(error.message, error.problem, 'session.input_audio_transcription.model');
