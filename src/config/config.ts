@@ -39,6 +39,10 @@ export interface ServerConfig {
    * GenAI and OpenAI's Whisper do), "auto" at the speech a voice activity detector finds.
    */
   chunkingStrategy: ChunkingStrategy;
+  /** A model no request has held for this long is unloaded (and loaded again by the next request); unset, never. */
+  modelTtlMs: number | undefined;
+  /** Loaded models' memory above which the least recently used idle ones are unloaded; unset, no limit. */
+  memoryBudgetBytes: number | undefined;
   /** When /health/ready answers 200: once every model is ready, or at least one of each kind. */
   readyWhen: ReadinessPolicy;
   /**
@@ -78,6 +82,8 @@ type RawKey =
   | 'inferencePrecision'
   | 'chunkingStrategy'
   | 'readyWhen'
+  | 'modelTtl'
+  | 'memoryBudgetMb'
   | 'cacheDir'
   | 'workers'
   | 'queueLength'
@@ -230,6 +236,18 @@ const SETTINGS = {
     env: 'OVSPEECH_CHUNKING_STRATEGY',
     parse: choiceParser(CHUNKING_STRATEGIES),
   },
+  modelTtlMs: {
+    key: 'modelTtl',
+    flag: '--model-ttl',
+    env: 'OVSPEECH_MODEL_TTL',
+    parse: (value: unknown, source: string) => rangeParser(1, 30 * 24 * 3600, { integer: false, unit: ' of seconds' })(value, source) * 1000,
+  },
+  memoryBudgetBytes: {
+    key: 'memoryBudgetMb',
+    flag: '--memory-budget-mb',
+    env: 'OVSPEECH_MEMORY_BUDGET_MB',
+    parse: (value: unknown, source: string) => rangeParser(1, 16 * 1024 * 1024, { integer: true })(value, source) * 1024 * 1024,
+  },
   cacheDir: { key: 'cacheDir', flag: '--cache-dir', env: 'OVSPEECH_CACHE_DIR', parse: parseWritableDirectory },
   readyWhen: { key: 'readyWhen', flag: '--ready-when', env: 'OVSPEECH_READY_WHEN', parse: choiceParser(READINESS_POLICIES) },
   workers: { key: 'workers', flag: '--workers', env: 'OVSPEECH_WORKERS', parse: parseWorkers },
@@ -363,6 +381,8 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
     chunkingStrategy: get('chunkingStrategy') ?? 'none',
     readyWhen: get('readyWhen') ?? 'all',
     cacheDir: get('cacheDir'),
+    modelTtlMs: get('modelTtlMs'),
+    memoryBudgetBytes: get('memoryBudgetBytes'),
     workers: get('workers'),
     queueLength: get('queueLength') ?? DEFAULTS.queueLength,
     apiKeys: [...(apiKey === undefined ? [] : [apiKey]), ...(get('apiKeyFile') ?? [])],

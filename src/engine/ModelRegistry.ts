@@ -54,6 +54,16 @@ export interface ModelEntry {
   loaded?: LoadedEngine;
   /** It has been ready once: a load now is a reload, which requests wait for instead of being refused. */
   served?: boolean;
+  /** What its load added to the process's resident memory, in bytes (loads run one at a time). */
+  memoryBytes?: number;
+}
+
+/** When models unload by themselves. */
+export interface UnloadPolicy {
+  /** A model no request has held for this long is unloaded; unset, never. */
+  idleTtlMs?: number;
+  /** Once the loaded models' memory is over this, the least recently used idle ones are unloaded; unset, no limit. */
+  memoryBudgetBytes?: number;
 }
 
 /**
@@ -124,6 +134,8 @@ class Slot {
   removed = false;
   /** Settles once the load or unload in progress does. */
   transition: Promise<void> = Promise.resolve();
+  /** performance.now() when a request last took or gave back a lease on it. */
+  lastUsed = 0;
 
   constructor(
     readonly entry: ModelEntry,
@@ -133,6 +145,14 @@ class Slot {
 function ownerOf(id: string): string {
   const slash = id.indexOf('/');
   return slash > 0 ? id.slice(0, slash) : 'ovspeech';
+}
+
+/**
+ * Whether a model may be unloaded by the UnloadPolicy: ready and held by no request. A voice activity
+ * detector never is: it is a few MB, and a realtime session takes it as it opens, without waiting for a load.
+ */
+function unloadable(slot: Slot): boolean {
+  return slot.entry.state === 'ready' && slot.hold?.leases === 0 && slot.entry.kind !== 'vad';
 }
 
 /** Every model folder under the models folder, and the state of each; models can be added, removed, unloaded and loaded again. */
@@ -145,6 +165,8 @@ export class ModelRegistry {
   #loads: Promise<void> = Promise.resolve();
   /** How models are compiled and served: those of the first load(), for every later load. */
   #options: EngineOptions = {};
+  #policy: UnloadPolicy = {};
+  #sweeper: NodeJS.Timeout | undefined;
   #closed = false;
 
   private constructor(readonly root: string) {}
@@ -261,6 +283,28 @@ export class ModelRegistry {
   }
 
   /**
+   * Unloads models by themselves from now on (unloadable() ones): each one idle for `idleTtlMs` (checked
+   * every quarter of it, at most every 10 s), and the least recently used idle ones once a load takes the
+   * loaded models' memory over `memoryBudgetBytes`. Either way a request loads the model again.
+   */
+  unloadWhen(policy: UnloadPolicy): void {
+    this.#policy = policy;
+    clearInterval(this.#sweeper);
+    const ttl = policy.idleTtlMs;
+    if (ttl === undefined) return;
+    this.#sweeper = setInterval(
+      () => {
+        const now = performance.now();
+        for (const slot of this.#slots.values()) {
+          if (unloadable(slot) && now - slot.lastUsed >= ttl) void this.unload(slot.entry.id);
+        }
+      },
+      Math.min(10_000, Math.max(50, ttl / 4)),
+    );
+    this.#sweeper.unref();
+  }
+
+  /**
    * A lease on a ready model, which keeps its engine loaded until released; undefined when the id is
    * unknown or the model is not ready. Release every lease exactly once, however the request ends.
    */
@@ -269,6 +313,7 @@ export class ModelRegistry {
     const hold = slot?.entry.state === 'ready' ? slot.hold : undefined;
     if (hold === undefined) return undefined;
     hold.leases += 1;
+    slot!.lastUsed = performance.now();
     let released = false;
     return {
       id,
@@ -277,6 +322,7 @@ export class ModelRegistry {
         if (released) return;
         released = true;
         hold.leases -= 1;
+        slot!.lastUsed = performance.now();
         void hold.disposeWhenUnused();
       },
     };
@@ -285,6 +331,7 @@ export class ModelRegistry {
   /** Disposes every engine, removed or unloading ones still leased included; each lets its running jobs finish. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#sweeper);
     await Promise.all(
       [...this.#alive].map((hold) => {
         hold.retired = true;
@@ -354,7 +401,9 @@ export class ModelRegistry {
       if (slot.removed || this.#closed) throw new OvSpeechError('The model was removed before it loaded', 'UNAVAILABLE');
       if (detection.kind === null) throw new OvSpeechError(detection.reason, 'UNSUPPORTED_MODEL');
       entry.info = await callNative(() => addon.inspectModel(entry.path));
+      const before = process.memoryUsage.rss();
       hold = new LoadedHold(await LOAD_ENGINE[detection.kind](entry.path, options));
+      entry.memoryBytes = Math.max(0, process.memoryUsage.rss() - before);
       this.#alive.add(hold);
       const forget = () => this.#alive.delete(hold!);
       hold.disposed.then(forget, forget);
@@ -362,6 +411,7 @@ export class ModelRegistry {
       entry.loaded = hold.loaded;
       entry.state = 'ready';
       entry.served = true;
+      slot.lastUsed = performance.now();
     } catch (error) {
       entry.error = loadError(error);
       entry.state = 'failed';
@@ -370,6 +420,21 @@ export class ModelRegistry {
     if (hold !== undefined && (slot.removed || this.#closed)) {
       hold.retired = true;
       void hold.disposeWhenUnused(this.#closed);
+    }
+    if (entry.state === 'ready') this.#keepWithinBudget(slot);
+  }
+
+  /** Unloads the least recently used idle models, `loaded` aside, while the loaded ones' memory is over the budget. */
+  #keepWithinBudget(loaded: Slot): void {
+    const budget = this.#policy.memoryBudgetBytes;
+    if (budget === undefined) return;
+    const ready = [...this.#slots.values()].filter((slot) => slot.entry.state === 'ready');
+    let total = ready.reduce((sum, slot) => sum + (slot.entry.memoryBytes ?? 0), 0);
+    const idle = ready.filter((slot) => slot !== loaded && unloadable(slot)).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const slot of idle) {
+      if (total <= budget) return;
+      total -= slot.entry.memoryBytes ?? 0;
+      void this.unload(slot.entry.id);
     }
   }
 }

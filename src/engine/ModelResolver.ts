@@ -190,9 +190,9 @@ export class ModelResolver {
 }
 
 /** The voice activity detector a request that cuts its audio at speech runs on (the first, in id order). */
-export function resolveVad(resolver: ModelResolver): ResolvedModel<'vad'> {
+export async function resolveVad(resolver: ModelResolver): Promise<ResolvedModel<'vad'>> {
   try {
-    return resolver.resolve('vad', undefined);
+    return await resolver.acquire('vad', undefined);
   } catch (error) {
     if (!(error instanceof ModelResolutionError)) throw error;
     // The request is about its chunking, not its model: without a detector it cannot be served as asked.

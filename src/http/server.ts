@@ -50,6 +50,10 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const workers = config.workers === undefined ? {} : { workers: config.workers };
   const precision = config.inferencePrecision === undefined ? {} : { inferencePrecision: config.inferencePrecision };
   const cache = config.cacheDir === undefined ? {} : { cacheDir: config.cacheDir };
+  registry.unloadWhen({
+    ...(config.modelTtlMs === undefined ? {} : { idleTtlMs: config.modelTtlMs }),
+    ...(config.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: config.memoryBudgetBytes }),
+  });
   void registry.load({ device: config.device, ...precision, ...cache, ...workers, maxQueued: config.queueLength }, (entry) => {
     if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
     else if (entry.loaded !== undefined) {

@@ -106,3 +106,51 @@ describe('http: models unloaded and loaded at run time', () => {
     assert.ok((await again.arrayBuffer()).byteLength > 44);
   });
 });
+
+describe('http: models unloaded by themselves', () => {
+  const states = async (api: ApiServer) =>
+    Object.fromEntries(
+      ((await (await fetch(`${api.server.url}/health`)).json()) as { models: { id: string; state: string }[] }).models.map((m) => [m.id, m.state]),
+    );
+  const until = async (test: () => Promise<boolean>, what: string) => {
+    for (let i = 0; i < 200; i++) {
+      if (await test()) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.fail(`not ${what} within 10 s`);
+  };
+  const transcribe = (api: ApiServer) =>
+    api.client.audio.transcriptions.create({ file: createReadStream(path.join(fixtures, 'audio', 'en_5s.wav')), model: WHISPER });
+
+  it('unloads a model idle for --model-ttl, and the next request loads it again', async () => {
+    const api = await startApiServer({ modelTtlMs: 1000 });
+    try {
+      const { text } = await transcribe(api);
+      await until(async () => (await states(api))[WHISPER] === 'unloaded', 'unloaded');
+      assert.equal((await transcribe(api)).text, text);
+      assert.equal((await states(api))[WHISPER], 'ready');
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('keeps the loaded models within --memory-budget-mb by unloading the least recently used', async () => {
+    // A budget smaller than any model: a load unloads every other idle model.
+    const api = await startApiServer({ memoryBudgetBytes: 1024 * 1024 });
+    try {
+      // Loaded in id order at start: the speech model first, unloaded once Whisper has loaded.
+      await until(async () => (await states(api))[SPEECH] === 'unloaded', 'the speech model unloaded');
+      assert.equal((await states(api))[WHISPER], 'ready');
+      const speech = await fetch(`${api.server.url}/v1/audio/speech`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: SPEECH, voice: 'alloy', input: 'Hi.', response_format: 'wav' }),
+      });
+      assert.equal(speech.status, 200);
+      await until(async () => (await states(api))[WHISPER] === 'unloaded', 'Whisper unloaded');
+      assert.equal((await states(api))[SPEECH], 'ready');
+    } finally {
+      await api.server.close();
+    }
+  });
+});

@@ -153,13 +153,17 @@ describe('http: healthy models', () => {
       assert.equal((await fetch(`${server.url}/health/ready`)).status, 200);
       const ready = await fetch(`${server.url}/health`);
       assert.equal(ready.status, 200);
-      assert.deepEqual(await ready.json(), {
-        status: 'ok',
-        models: [
+      const body = (await ready.json()) as { status: string; models: { id: string; family: string; state: string; memory_mb: number }[] };
+      assert.equal(body.status, 'ok');
+      assert.deepEqual(
+        body.models.map(({ id, family, state }) => ({ id, family, state })),
+        [
           { id: 'speecht5', family: 'speecht5', state: 'ready' },
           { id: 'whisper', family: 'whisper', state: 'ready' },
         ],
-      });
+      );
+      // What each load added to the process's memory.
+      for (const model of body.models) assert.ok(model.memory_mb >= 0, JSON.stringify(model));
       assert.equal(server.registry.get('whisper')?.loaded?.kind, 'transcription');
       assert.equal(server.registry.get('speecht5')?.loaded?.kind, 'speech');
     } finally {

@@ -88,7 +88,7 @@ describe('config: validation', () => {
     assert.throws(
       () => loadConfig({ config: file }, {}, packageRoot),
       invalid(
-        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, chunkingStrategy, cacheDir, readyWhen, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
+        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, chunkingStrategy, modelTtl, memoryBudgetMb, cacheDir, readyWhen, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
       ),
     );
     writeFileSync(file, JSON.stringify({ models, port: '8k' }));
@@ -115,6 +115,8 @@ describe('config: sources', () => {
       chunkingStrategy: 'none',
       readyWhen: 'all',
       cacheDir: undefined,
+      modelTtlMs: undefined,
+      memoryBudgetBytes: undefined,
       workers: undefined,
       queueLength: 64,
       apiKeys: [],

@@ -6,11 +6,12 @@ import { servable } from '../../engine/ModelResolver.js';
 import type { AppState } from '../state.js';
 
 /** A model as /health lists it: with why it failed (`error`, its `code` and, if a setting was at fault, its `param`). */
-function healthOf({ id, family, state, error }: ModelEntry) {
+function healthOf({ id, family, state, error, memoryBytes }: ModelEntry) {
   return {
     id,
     family: family ?? null,
     state,
+    ...(state === 'ready' && memoryBytes !== undefined ? { memory_mb: Math.round(memoryBytes / 1048576) } : {}),
     ...(error ? { error: error.message, code: error.code, ...(error.param ? { param: error.param } : {}) } : {}),
   };
 }

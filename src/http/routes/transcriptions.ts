@@ -3,9 +3,10 @@ import type { Context } from 'koa';
 
 import { decodeAudio } from '../../audio/decode.js';
 import type { ServerConfig } from '../../config/config.js';
-import type { ModelResolver } from '../../engine/ModelResolver.js';
+import type { ModelResolver, ResolvedModel } from '../../engine/ModelResolver.js';
 import { resolveVad } from '../../engine/ModelResolver.js';
 import { transcribeIntervals, transcribeSpeech } from '../../engine/vadTranscription.js';
+import type { VadOptions } from '../../engine/VadEngine.js';
 import type { PcmAudio, TranscribeOptions } from '../../engine/WhisperEngine.js';
 import { OvSpeechError } from '../../errors.js';
 import { decodeLimits } from '../../speech/uploadLimits.js';
@@ -36,10 +37,16 @@ export function transcriptionRoutes({ resolver, config, metrics }: Transcription
     const request = readTranscriptionRequest(new FormFields(upload.fields), task);
     if (upload.file === undefined)
       throw new OvSpeechError('The audio file is missing: send it in the field "file"', 'INVALID_ARGUMENT', { param: 'file' });
+    const chunking = resolveChunking(request.chunking, config.chunkingStrategy);
     const model = await resolver.acquire('transcription', request.model);
     const { id, engine } = model;
-    const chunking = resolveChunking(request.chunking, config.chunkingStrategy);
-    const vad = typeof chunking === 'object' && 'vad' in chunking ? { lease: resolveVad(resolver), options: chunking.vad } : undefined;
+    let vad: { lease: ResolvedModel<'vad'>; options: VadOptions } | undefined;
+    try {
+      if (typeof chunking === 'object' && 'vad' in chunking) vad = { lease: await resolveVad(resolver), options: chunking.vad };
+    } catch (error) {
+      model.release();
+      throw error;
+    }
     const work = requestSignal(ctx, config.requestTimeoutMs, (reason) => metrics.cancelled.inc({ model: id, reason }));
     work.hold(model);
     if (vad !== undefined) work.hold(vad.lease);
