@@ -65,6 +65,13 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // As POST /v1/models/rescan: the models folder again, folders added and removed.
+  process.on('SIGHUP', () => {
+    server.registry.rescan().then(
+      ({ added, removed }) => logger.info({ added, removed }, `models folder rescanned: ${added.length} added, ${removed.length} removed`),
+      (error: unknown) => logger.error({ err: error }, 'models folder rescan failed'),
+    );
+  });
 }
 
 /**

@@ -95,6 +95,29 @@ async function findModelFolders(dir: string, depth: number, found: Map<string, F
   }
 }
 
+/** The model folders under `root` by id: their path relative to root, or the name OVMS's config.json gives one. */
+async function scanFolders(root: string): Promise<Map<string, { folder: string; detection: FamilyDetection }>> {
+  const found = new Map<string, FamilyDetection>();
+  await findModelFolders(root, 0, found);
+  const folders = [...found.keys()].sort();
+  const pathIds = new Map(folders.map((folder) => [folder, path.relative(root, folder).split(path.sep).join('/') || path.basename(root)]));
+  const servableNames = await ovmsServableNames(root);
+  const ids = new Set(pathIds.values());
+  const byId = new Map<string, { folder: string; detection: FamilyDetection }>();
+  for (const folder of folders) {
+    // A folder that OVMS's config.json names is served by that name, unless another folder has it.
+    const name = servableNames.get(path.resolve(folder));
+    let id = pathIds.get(folder)!;
+    if (name !== undefined && name !== id && !ids.has(name)) {
+      ids.delete(id);
+      ids.add(name);
+      id = name;
+    }
+    byId.set(id, { folder, detection: found.get(folder)! });
+  }
+  return byId;
+}
+
 async function modifiedSeconds(folder: string): Promise<number> {
   const info = await stat(path.join(folder, 'config.json')).catch(() => stat(folder));
   return Math.floor(info.mtimeMs / 1000);
@@ -174,24 +197,33 @@ export class ModelRegistry {
   /** Finds the model folders and which family each is of; nothing is loaded yet (see load). */
   static async discover(root: string): Promise<ModelRegistry> {
     const registry = new ModelRegistry(root);
-    const found = new Map<string, FamilyDetection>();
-    await findModelFolders(root, 0, found);
-    const folders = [...found.keys()].sort();
-    const pathIds = new Map(folders.map((folder) => [folder, path.relative(root, folder).split(path.sep).join('/') || path.basename(root)]));
-    const servableNames = await ovmsServableNames(root);
-    const ids = new Set(pathIds.values());
-    for (const folder of folders) {
-      // A folder that OVMS's config.json names is served by that name, unless another folder has it.
-      const name = servableNames.get(path.resolve(folder));
-      let id = pathIds.get(folder)!;
-      if (name !== undefined && name !== id && !ids.has(name)) {
-        ids.delete(id);
-        ids.add(name);
-        id = name;
-      }
-      registry.#slots.set(id, new Slot(await registry.#newEntry(id, folder, found.get(folder)!), found.get(folder)!));
+    for (const [id, { folder, detection }] of await scanFolders(root)) {
+      registry.#slots.set(id, new Slot(await registry.#newEntry(id, folder, detection), detection));
     }
     return registry;
+  }
+
+  /**
+   * Looks at the models folder again (on SIGHUP, or on request): folders that appeared are added and
+   * loaded, those that are gone are removed (requests holding them finish first). Resolves with the ids
+   * of each once the new ones are ready or failed.
+   */
+  async rescan(): Promise<{ added: string[]; removed: string[] }> {
+    if (this.#closed) throw new OvSpeechError('The model registry is closed', 'UNAVAILABLE');
+    const found = await scanFolders(this.root);
+    const removed = [...this.#slots.keys()].filter((id) => !found.has(id) && this.#slots.get(id)!.entry.path.startsWith(this.root));
+    const added = [...found.keys()].filter((id) => !this.#slots.has(id));
+    await Promise.all([
+      ...removed.map((id) => this.remove(id)),
+      ...added.map(async (id) => {
+        const { folder, detection } = found.get(id)!;
+        const slot = new Slot(await this.#newEntry(id, folder, detection), detection);
+        if (this.#slots.has(id)) return; // added meanwhile
+        this.#slots.set(id, slot);
+        await this.#load(slot);
+      }),
+    ]);
+    return { added, removed };
   }
 
   /**
@@ -340,8 +372,9 @@ export class ModelRegistry {
     );
   }
 
+  /** Every model, in id order (models added later among the others). */
   list(): ModelEntry[] {
-    return [...this.#slots.values()].map((slot) => slot.entry);
+    return [...this.#slots.values()].map((slot) => slot.entry).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   get(id: string): ModelEntry | undefined {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
@@ -41,7 +41,7 @@ async function startCli(env: NodeJS.ProcessEnv, cwd: string) {
     const [code] = (await exited) as [number | null];
     return code;
   };
-  return { url, firstLog: logged[0]?.msg ?? '', stop };
+  return { url, firstLog: logged[0]?.msg ?? '', stop, signal: (signal: NodeJS.Signals) => child.kill(signal) };
 }
 
 describe('cli: errors', () => {
@@ -89,6 +89,25 @@ describe('cli: commands', () => {
     );
     assert.equal(await server.stop('SIGTERM'), 0);
     await assert.rejects(fetch(`${server.url}/health`), 'the server no longer accepts connections');
+  });
+
+  it('rescans the models folder on SIGHUP and on POST /v1/models/rescan: folders added and removed', async () => {
+    const models = tempDir('cli-rescan');
+    writeIrFolder(path.join(models, 'tiny'));
+    const server = await startCli({ OVSPEECH_MODELS: models }, process.cwd());
+    const ids = async () => ((await (await fetch(`${server.url}/v1/models`)).json()) as { data: { id: string }[] }).data.map((m) => m.id);
+    try {
+      writeIrFolder(path.join(models, 'later', 'tiny'));
+      server.signal('SIGHUP');
+      for (let i = 0; i < 200 && !(await ids()).includes('later/tiny'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(await ids(), ['later/tiny', 'tiny']);
+      rmSync(path.join(models, 'tiny'), { recursive: true });
+      const rescan = await fetch(`${server.url}/v1/models/rescan`, { method: 'POST' });
+      assert.deepEqual(await rescan.json(), { object: 'rescan', added: [], removed: ['tiny'] });
+      assert.deepEqual(await ids(), ['later/tiny']);
+    } finally {
+      assert.equal(await server.stop('SIGTERM'), 0);
+    }
   });
 
   it('serves the bundled test models and says why in one line when the default set cannot be prepared', async () => {

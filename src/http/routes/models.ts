@@ -23,7 +23,8 @@ function modelState(entry: ModelEntry) {
  * GET /models and GET /models/{id} (under the API prefix), where ids may contain "/"; POST
  * /models/{id}/load loads a model (unloaded, or failed to load) and answers once it is ready; DELETE
  * /models/{id} unloads one, keeping its folder: requests holding it finish first, new ones get 503 with
- * Retry-After until it is unloaded, then load it again. Both are behind the API key, as every API path.
+ * Retry-After until it is unloaded, then load it again. POST /models/rescan looks at the models folder
+ * again (as SIGHUP does): {added, removed} ids. All are behind the API key, as every API path.
  */
 export function modelsRoute(registry: ModelRegistry): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/models' });
@@ -34,6 +35,9 @@ export function modelsRoute(registry: ModelRegistry): Router<AppState> {
   };
   router.get('/', (ctx) => {
     ctx.body = { object: 'list', data: registry.list().map(modelObject) };
+  });
+  router.post('/rescan', async (ctx) => {
+    ctx.body = { object: 'rescan', ...(await registry.rescan()) };
   });
   router.post('/*id/load', async (ctx) => {
     known(ctx.params.id ?? '');
