@@ -31,7 +31,7 @@ describe('http: models unloaded and loaded at run time', () => {
   const state = async (id: string) =>
     ((await (await fetch(`${api.server.url}/health`)).json()) as { models: { id: string; state: string }[] }).models.find((m) => m.id === id)?.state;
 
-  it('unloads and loads with the key only; an unloaded model is loaded again by the next request, readiness unaffected', async () => {
+  it('unloads and loads with the key only; an unloaded model is loaded again by the next request; readiness unaffected by either', async () => {
     assert.equal((await call('DELETE', `/v1/models/${WHISPER}`, null)).status, 401);
     assert.equal((await call('POST', `/v1/models/${WHISPER}/load`, 'sk-wrong')).status, 401);
     assert.equal((await call('DELETE', '/v1/models/nobody/here')).status, 404);
@@ -59,7 +59,16 @@ describe('http: models unloaded and loaded at run time', () => {
     assert.equal(await state(WHISPER), 'ready');
 
     assert.equal((await call('DELETE', `/v1/models/${WHISPER}`)).status, 200);
-    const loaded = await call('POST', `/v1/models/${WHISPER}/load`);
+    // While it loads again, the replica stays ready (the model is served once loaded).
+    let loadDone = false;
+    const loading = call('POST', `/v1/models/${WHISPER}/load`).finally(() => (loadDone = true));
+    const seen = new Set<string>();
+    while (!loadDone) {
+      seen.add(`${await state(WHISPER)}`);
+      assert.equal((await fetch(`${api.server.url}/health/ready`)).status, 200);
+    }
+    assert.ok(seen.has('loading'), [...seen].join(', '));
+    const loaded = await loading;
     assert.equal(loaded.status, 200);
     assert.equal(((await loaded.json()) as { state: string }).state, 'ready');
     // Loading a ready model does nothing.
