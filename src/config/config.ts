@@ -39,6 +39,11 @@ export interface ServerConfig {
    * GenAI and OpenAI's Whisper do), "auto" at the speech a voice activity detector finds.
    */
   chunkingStrategy: ChunkingStrategy;
+  /**
+   * Which models load at start: every one ("all"), none, or the listed ids; the others are listed as
+   * unloaded and load on their first request.
+   */
+  preload: 'all' | 'none' | string[];
   /** A model no request has held for this long is unloaded (and loaded again by the next request); unset, never. */
   modelTtlMs: number | undefined;
   /** Loaded models' memory above which the least recently used idle ones are unloaded; unset, no limit. */
@@ -82,6 +87,7 @@ type RawKey =
   | 'inferencePrecision'
   | 'chunkingStrategy'
   | 'readyWhen'
+  | 'preload'
   | 'modelTtl'
   | 'memoryBudgetMb'
   | 'cacheDir'
@@ -192,6 +198,15 @@ function parseSwitch(value: unknown, source: string): boolean {
   throw invalidParameter('on or off', source, value);
 }
 
+/** "all", "none", or model ids separated by commas. */
+function parsePreload(value: unknown, source: string): 'all' | 'none' | string[] {
+  if (typeof value !== 'string' || value.trim() === '') throw invalidParameter('"all", "none" or model ids separated by commas', source, value);
+  if (value === 'all' || value === 'none') return value;
+  const ids = value.split(',').map((id) => id.trim());
+  if (ids.some((id) => id === '')) throw invalidParameter('"all", "none" or model ids separated by commas', source, value);
+  return ids;
+}
+
 /** A folder that is made when it does not exist yet, and must be writable. */
 function parseWritableDirectory(value: unknown, source: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalidParameter('path of a folder', source, value);
@@ -236,6 +251,7 @@ const SETTINGS = {
     env: 'OVSPEECH_CHUNKING_STRATEGY',
     parse: choiceParser(CHUNKING_STRATEGIES),
   },
+  preload: { key: 'preload', flag: '--preload', env: 'OVSPEECH_PRELOAD', parse: parsePreload },
   modelTtlMs: {
     key: 'modelTtl',
     flag: '--model-ttl',
@@ -381,6 +397,7 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
     chunkingStrategy: get('chunkingStrategy') ?? 'none',
     readyWhen: get('readyWhen') ?? 'all',
     cacheDir: get('cacheDir'),
+    preload: get('preload') ?? 'all',
     modelTtlMs: get('modelTtlMs'),
     memoryBudgetBytes: get('memoryBudgetBytes'),
     workers: get('workers'),

@@ -227,13 +227,20 @@ export class ModelRegistry {
   }
 
   /**
-   * Loads each discovered folder's engine, off the JS thread, one model at a time; a broken folder fails
-   * alone. `onSettled` hears of each model once it is ready or failed. Later loads take the same options.
+   * Loads each discovered folder's engine, off the JS thread, one model at a time, those `preload` names
+   * (all by default; a folder of no family ovspeech serves is loaded to fail with its reason); a broken
+   * folder fails alone. `onSettled` hears of each model loaded once it is ready or failed. Later loads take
+   * the same options.
    */
-  async load(options: EngineOptions, onSettled?: (entry: ModelEntry) => void): Promise<void> {
+  async load(options: EngineOptions, onSettled?: (entry: ModelEntry) => void, preload: (id: string) => boolean = () => true): Promise<void> {
     this.#options = options;
     await Promise.all(
       [...this.#slots.values()].map(async (slot) => {
+        // Not preloaded: listed as unloaded, loaded by its first request.
+        if (!preload(slot.entry.id) && slot.detection.kind !== null) {
+          slot.entry.state = 'unloaded';
+          return;
+        }
         await this.#load(slot);
         onSettled?.(slot.entry);
       }),

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { ServerConfig } from '../config/config.js';
+import { OvSpeechError } from '../errors.js';
 import { ModelRegistry } from '../engine/ModelRegistry.js';
 import { ModelResolver } from '../engine/ModelResolver.js';
 import type { ComputeSummary } from '../native/AddonTypes.js';
@@ -33,6 +34,18 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const registry = await ModelRegistry.discover(config.modelsDir);
   logger.info({ models: registry.list().map((m) => m.id) }, `found ${registry.list().length} model folder(s)`);
+  const { preload } = config;
+  const unknown = Array.isArray(preload) ? preload.filter((id) => registry.get(id) === undefined) : [];
+  if (unknown.length > 0) {
+    throw new OvSpeechError(
+      `--preload names ${unknown.map((id) => `'${id}'`).join(', ')}, not among the model folders (${registry
+        .list()
+        .map((m) => m.id)
+        .join(', ')})`,
+      'INVALID_ARGUMENT',
+      { param: 'preload' },
+    );
+  }
 
   let shuttingDown = false;
   // The first voice activity detector among the models serves every request that asks for one.
@@ -54,17 +67,21 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     ...(config.modelTtlMs === undefined ? {} : { idleTtlMs: config.modelTtlMs }),
     ...(config.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: config.memoryBudgetBytes }),
   });
-  void registry.load({ device: config.device, ...precision, ...cache, ...workers, maxQueued: config.queueLength }, (entry) => {
-    if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
-    else if (entry.loaded !== undefined) {
-      const { engine } = entry.loaded;
-      const workers = engine.stats().workers;
-      logger.info(
-        { model: entry.id, family: entry.family, workers, compute: engine.compute },
-        `model ${entry.id} ready: ${describeCompute(engine.compute)}, ${workers} worker(s)`,
-      );
-    }
-  });
+  void registry.load(
+    { device: config.device, ...precision, ...cache, ...workers, maxQueued: config.queueLength },
+    (entry) => {
+      if (entry.state === 'failed') logger.error({ model: entry.id, reason: entry.error }, `model ${entry.id} failed to load`);
+      else if (entry.loaded !== undefined) {
+        const { engine } = entry.loaded;
+        const workers = engine.stats().workers;
+        logger.info(
+          { model: entry.id, family: entry.family, workers, compute: engine.compute },
+          `model ${entry.id} ready: ${describeCompute(engine.compute)}, ${workers} worker(s)`,
+        );
+      }
+    },
+    preload === 'all' ? undefined : (id) => preload !== 'none' && preload.includes(id),
+  );
 
   let closing: Promise<void> | undefined;
   const close = () => {

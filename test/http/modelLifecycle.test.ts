@@ -131,6 +131,24 @@ describe('http: models unloaded by themselves', () => {
   const transcribe = (api: ApiServer) =>
     api.client.audio.transcriptions.create({ file: createReadStream(path.join(fixtures, 'audio', 'en_5s.wav')), model: WHISPER });
 
+  it('loads only the models --preload names at start; the others load on their first request', async () => {
+    const api = await startApiServer({ preload: [WHISPER] });
+    try {
+      assert.deepEqual(await states(api), { [SPEECH]: 'unloaded', [WHISPER]: 'ready' });
+      assert.equal((await fetch(`${api.server.url}/health/ready`)).status, 200);
+      const speech = await fetch(`${api.server.url}/v1/audio/speech`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: SPEECH, voice: 'alloy', input: 'Hi.', response_format: 'wav' }),
+      });
+      assert.equal(speech.status, 200);
+      assert.equal((await states(api))[SPEECH], 'ready');
+    } finally {
+      await api.server.close();
+    }
+    await assert.rejects(startApiServer({ preload: ['openai/whisper-huge'] }), /--preload names 'openai\/whisper-huge', not among the model folders/);
+  });
+
   it('unloads a model idle for --model-ttl, and the next request loads it again', async () => {
     const api = await startApiServer({ modelTtlMs: 1000 });
     try {

@@ -61,6 +61,12 @@ describe('config: validation', () => {
     );
     assert.equal(loadConfig({ models, chunkingStrategy: 'auto' }, {}, packageRoot).chunkingStrategy, 'auto');
     assert.equal(loadConfig({ models }, { OVSPEECH_READY_WHEN: 'each-kind' }, packageRoot).readyWhen, 'each-kind');
+    assert.deepEqual(loadConfig({ models, preload: 'openai/whisper-base, rhasspy/joe' }, {}, packageRoot).preload, [
+      'openai/whisper-base',
+      'rhasspy/joe',
+    ]);
+    assert.equal(loadConfig({ models }, { OVSPEECH_PRELOAD: 'none' }, packageRoot).preload, 'none');
+    assert.throws(() => loadConfig({ models, preload: 'a,,b' }, {}, packageRoot), /"all", "none" or model ids separated by commas/);
     // The compiled-model cache is made when missing.
     const cache = path.join(root, 'cache', 'openvino');
     assert.equal(loadConfig({ models, cacheDir: cache }, {}, packageRoot).cacheDir, cache);
@@ -88,7 +94,7 @@ describe('config: validation', () => {
     assert.throws(
       () => loadConfig({ config: file }, {}, packageRoot),
       invalid(
-        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, chunkingStrategy, modelTtl, memoryBudgetMb, cacheDir, readyWhen, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
+        `Unknown setting "prot" in config file ${file}; known settings: models, host, port, logLevel, shutdownTimeout, device, inferencePrecision, chunkingStrategy, preload, modelTtl, memoryBudgetMb, cacheDir, readyWhen, workers, queueLength, apiKey, apiKeyFile, maxUploadMb, maxAudioSeconds, maxInputChars, requestTimeout, transcriptionModel, speechModel, chatCompletionBaseUrl, chatCompletionModel, chatCompletionApiKey, prepare`,
       ),
     );
     writeFileSync(file, JSON.stringify({ models, port: '8k' }));
@@ -115,6 +121,7 @@ describe('config: sources', () => {
       chunkingStrategy: 'none',
       readyWhen: 'all',
       cacheDir: undefined,
+      preload: 'all',
       modelTtlMs: undefined,
       memoryBudgetBytes: undefined,
       workers: undefined,
