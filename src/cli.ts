@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 
 import { loadConfig, SERVE_FLAGS, type RawSettings, type ServerConfig } from './config/config.js';
 import { invalidParameter, OvSpeechError } from './errors.js';
-import { startServer } from './http/server.js';
+import { startServer, type RunningServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { importModel, ImportError, WEIGHT_FORMATS, type WeightFormat } from './models/import.js';
 import { prepareDefaultModels, PreparationError } from './models/prepare.js';
@@ -54,24 +54,32 @@ async function serve(argv: string[]): Promise<void> {
     { modelsDir: config.modelsDir, source: config.modelsSource },
     `ovspeech ${version} serving models from ${config.modelsDir} (${config.modelsSource})`,
   );
-  const server = await startServer(config, logger);
+  // As POST /v1/models/rescan: the models folder again. Listened for before the server starts, since a
+  // SIGHUP would otherwise end the process; one that comes while it starts rescans once it has.
+  let server: RunningServer | undefined = undefined;
+  let rescanOnceStarted = false;
+  const rescan = (running: RunningServer) =>
+    running.registry.rescan().then(
+      ({ added, removed }) => logger.info({ added, removed }, `models folder rescanned: ${added.length} added, ${removed.length} removed`),
+      (error: unknown) => logger.error({ err: error }, 'models folder rescan failed'),
+    );
+  process.on('SIGHUP', () => {
+    if (server === undefined) rescanOnceStarted = true;
+    else void rescan(server);
+  });
+  const running = await startServer(config, logger);
+  server = running;
+  if (rescanOnceStarted) void rescan(running);
 
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    void server.close().then(() => {
+    void running.close().then(() => {
       logger.info('stopped');
       process.exit(0);
     });
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
-  // As POST /v1/models/rescan: the models folder again, folders added and removed.
-  process.on('SIGHUP', () => {
-    server.registry.rescan().then(
-      ({ added, removed }) => logger.info({ added, removed }, `models folder rescanned: ${added.length} added, ${removed.length} removed`),
-      (error: unknown) => logger.error({ err: error }, 'models folder rescan failed'),
-    );
-  });
 }
 
 /**
