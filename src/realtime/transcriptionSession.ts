@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ModelResolutionError, type ModelResolver, type ResolvedModel } from '../engine/ModelResolver.js';
 import type { LiveSpeech, LiveVadUpdate } from '../engine/VadEngine.js';
 import type { Transcription } from '../engine/WhisperEngine.js';
+import type { PoolStats } from '../native/AddonTypes.js';
 import { OvSpeechError } from '../errors.js';
 import { RealtimeError } from './errors.js';
 import { InputBuffer } from './inputBuffer.js';
@@ -411,13 +412,12 @@ export class TranscriptionSession {
           const itemId = this.#speechItem ?? id('item');
           this.#speechItem = undefined;
           this.#emit({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: ms(event.at), item_id: itemId });
-          const from = event.start - Math.round((detector.settings.prefix_padding_ms / 1000) * rate);
           const early = this.#early?.span.start === event.start && this.#early.span.at === event.at ? this.#early : undefined;
           if (early === undefined) this.#cancelEarly();
           else this.observer.earlyTurn('used');
           this.#early = undefined;
           if (event.at - event.start >= (MIN_TURN_SPEECH_MS / 1000) * rate) {
-            this.#commitTurn(early ?? this.#startTurn(itemId, this.#buffer.slice(from, event.at), rate, event));
+            this.#commitTurn(early ?? this.#startTurn(itemId, this.#turnAudio(detector, event, rate), rate, event));
           }
           this.#buffer.dropBefore(event.at);
         }
@@ -446,21 +446,21 @@ export class TranscriptionSession {
     const silenceMs = (pause.silence / rate) * 1000;
     if (silenceMs < detector.settings.silence_duration_ms - EARLY_START_MS) return;
     if (pause.at - pause.start < (MIN_TURN_SPEECH_MS / 1000) * rate) return;
-    const model = this.#config.input_audio_transcription.model;
-    let resolved: ResolvedModel<'transcription'>;
+    // Only a model that is ready and idle: reading its load takes no lease and starts no load.
+    let load: PoolStats | undefined;
     try {
-      resolved = this.resolver.resolve('transcription', model);
+      const entry = this.resolver.find('transcription', this.#config.input_audio_transcription.model);
+      load = entry.state === 'ready' ? entry.loaded?.engine.stats() : undefined;
     } catch {
-      return; // not ready (loading, unloading): the turn starts at its commit, as any other
+      return; // gone since the session chose it: the turn fails at its commit, as any other
     }
-    try {
-      const load = resolved.engine.stats();
-      if (load.running + load.queued > 0) return;
-    } finally {
-      resolved.release();
-    }
-    const from = pause.start - Math.round((detector.settings.prefix_padding_ms / 1000) * rate);
-    this.#early = this.#startTurn(this.#speechItem, this.#buffer.slice(from, pause.at), rate, pause);
+    if (load === undefined || load.running + load.queued > 0) return;
+    this.#early = this.#startTurn(this.#speechItem, this.#turnAudio(detector, pause, rate), rate, pause);
+  }
+
+  /** A turn's audio: its speech, [start, at), and the prefix padding before it. */
+  #turnAudio(detector: TurnDetector, span: { start: number; at: number }, rate: number): Float32Array {
+    return this.#buffer.slice(span.start - Math.round((detector.settings.prefix_padding_ms / 1000) * rate), span.at);
   }
 
   #cancelEarly(): void {
