@@ -3,6 +3,8 @@ import path from 'node:path';
 
 import { MAX_INPUT_CHARACTERS } from '../engine/SpeechEngine.js';
 import { invalidParameter, OvSpeechError } from '../errors.js';
+import { isEmptyTarget } from '../models/folderInPlace.js';
+import { KUBEAI_MODEL_ENV, kubeAiModel } from './kubeai.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -25,6 +27,8 @@ export interface ServerConfig {
    * which are served if preparation fails.
    */
   prepareInto: string | undefined;
+  /** The models folder must hold a transcription model, or the start stops: KubeAI starts a pod for one. */
+  requireTranscription: boolean;
   host: string;
   port: number;
   logLevel: LogLevel;
@@ -362,11 +366,14 @@ function resolve<T>(setting: Setting<T>, flags: RawSettings, env: NodeJS.Process
 
 /**
  * Default models folder: ./models when it exists, else the test models bundled with the package, with
- * ./models to be prepared first when preparation is on.
+ * ./models to be prepared first when preparation is on; an empty ./models (a container's volume) is
+ * prepared too.
  */
 function defaultModels(packageRoot: string, prepare: boolean): { value: string; source: string; prepareInto: string | undefined } {
   const local = path.resolve('models');
-  if (existsSync(local) && statSync(local).isDirectory()) return { value: local, source: 'default ./models', prepareInto: undefined };
+  const empty = isEmptyTarget(local, 'preparing');
+  if (existsSync(local) && statSync(local).isDirectory() && !(empty && prepare))
+    return { value: local, source: 'default ./models', prepareInto: undefined };
   const bundled = parseDirectory(path.join(packageRoot, 'test', 'fixtures', 'models'), 'the bundled test models');
   return prepare
     ? { value: bundled, source: 'the bundled test models', prepareInto: local }
@@ -382,12 +389,19 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
   const get = <K extends keyof typeof SETTINGS>(name: K): ReturnType<(typeof SETTINGS)[K]['parse']> | undefined =>
     resolve(SETTINGS[name] as Setting<ReturnType<(typeof SETTINGS)[K]['parse']>>, flags, env, file, fileName)?.value;
   const given = resolve(MODELS, flags, env, file, fileName);
-  const models = given === undefined ? defaultModels(packageRoot, get('prepare') ?? DEFAULTS.prepare) : { ...given, prepareInto: undefined };
+  const kubeAi = given === undefined && env[KUBEAI_MODEL_ENV] ? kubeAiModel(env[KUBEAI_MODEL_ENV]) : undefined;
+  const models =
+    given !== undefined
+      ? { ...given, prepareInto: undefined }
+      : kubeAi !== undefined
+        ? { value: kubeAi.modelsDir, source: kubeAi.source, prepareInto: undefined }
+        : defaultModels(packageRoot, get('prepare') ?? DEFAULTS.prepare);
   const apiKey = get('apiKey');
   return {
     modelsDir: models.value,
     modelsSource: models.source,
     prepareInto: models.prepareInto,
+    requireTranscription: kubeAi !== undefined,
     host: get('host') ?? DEFAULTS.host,
     port: get('port') ?? DEFAULTS.port,
     logLevel: get('logLevel') ?? DEFAULTS.logLevel,
@@ -407,7 +421,7 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, packageRo
     maxAudioSeconds: get('maxAudioSeconds') ?? DEFAULTS.maxAudioSeconds,
     maxInputCharacters: get('maxInputChars') ?? DEFAULTS.maxInputChars,
     requestTimeoutMs: get('requestTimeoutMs') ?? DEFAULTS.requestTimeoutMs,
-    transcriptionModel: get('transcriptionModel'),
+    transcriptionModel: get('transcriptionModel') ?? kubeAi?.transcriptionModel,
     speechModel: get('speechModel'),
     chatCompletion: { baseUrl: get('chatCompletionBaseUrl'), model: get('chatCompletionModel'), apiKey: get('chatCompletionApiKey') },
   };

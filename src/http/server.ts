@@ -47,6 +47,14 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     );
   }
 
+  if (config.requireTranscription && !registry.list().some((entry) => entry.kind === 'transcription')) {
+    throw new OvSpeechError(
+      `${config.modelsDir} (from ${config.modelsSource}) holds no Whisper model that ovspeech serves: it needs an OpenVINO export ` +
+        '(a CTranslate2 or Hugging Face folder can be converted with `ovspeech import`)',
+      'INVALID_ARGUMENT',
+    );
+  }
+
   let shuttingDown = false;
   // The first voice activity detector among the models serves every request that asks for one.
   const resolver = new ModelResolver(registry, { transcription: config.transcriptionModel, speech: config.speechModel, vad: undefined });

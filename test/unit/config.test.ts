@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { loadConfig } from '../../src/config/config.js';
+import { kubeAiModel } from '../../src/config/kubeai.js';
 import { OvSpeechError } from '../../src/errors.js';
 import { tempDir } from '../helpers/irFolder.js';
 
@@ -195,13 +196,19 @@ describe('config: sources', () => {
     assert.equal(config.shutdownTimeoutMs, 2000);
   });
 
-  it('defaults to the bundled test models when there is no ./models', () => {
+  it('defaults to the bundled test models when there is no ./models, or an empty one to prepare', () => {
     const bundled = path.join(packageRoot, 'test', 'fixtures', 'models');
     mkdirSync(bundled, { recursive: true });
     const cwd = process.cwd();
     process.chdir(root);
     try {
-      assert.equal(loadConfig({}, {}, packageRoot).modelsDir, models, './models wins when it exists');
+      // An empty ./models (a container's volume) is prepared first, unless preparation is off.
+      const empty = loadConfig({}, {}, packageRoot);
+      assert.deepEqual([empty.modelsDir, empty.prepareInto], [bundled, models]);
+      assert.equal(loadConfig({}, { OVSPEECH_PREPARE: 'off' }, packageRoot).modelsDir, models);
+      mkdirSync(path.join(models, 'mine'), { recursive: true });
+      const mine = loadConfig({}, {}, packageRoot);
+      assert.deepEqual([mine.modelsDir, mine.prepareInto], [models, undefined], './models wins when it holds something');
       process.chdir(packageRoot);
       const config = loadConfig({}, {}, packageRoot);
       assert.equal(config.modelsDir, bundled);
@@ -209,5 +216,54 @@ describe('config: sources', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+});
+
+describe('config: KubeAI (WHISPER__MODEL)', () => {
+  const inFolder = <T>(folder: string, run: () => T): T => {
+    const cwd = process.cwd();
+    process.chdir(folder);
+    try {
+      return run();
+    } finally {
+      process.chdir(cwd);
+    }
+  };
+
+  it("serves a cache profile's folder, KubeAI's absolute path", () => {
+    const cached = path.join(root, 'kubeai-cache', 'whisper-1234');
+    mkdirSync(cached, { recursive: true });
+    const config = loadConfig({}, { WHISPER__MODEL: cached }, packageRoot);
+    assert.equal(config.modelsDir, cached);
+    assert.equal(config.modelsSource, `WHISPER__MODEL=${cached} (KubeAI), its cache profile's folder`);
+    assert.throws(
+      () => loadConfig({}, { WHISPER__MODEL: `${cached}-gone` }, packageRoot),
+      invalid(`WHISPER__MODEL=${cached}-gone (KubeAI) is not a folder here: KubeAI mounts a cache profile's model there`),
+    );
+  });
+
+  it('serves a model of ./models by the id an hf:// URL gives, and the models folder given wins', () => {
+    const tree = path.join(root, 'kubeai-tree');
+    mkdirSync(path.join(tree, 'models', 'openai', 'whisper-base'), { recursive: true });
+    const config = inFolder(tree, () => loadConfig({}, { WHISPER__MODEL: 'openai/whisper-base' }, packageRoot));
+    assert.deepEqual([config.modelsDir, config.transcriptionModel], [path.join(tree, 'models'), 'openai/whisper-base']);
+    assert.equal(loadConfig({ models }, { WHISPER__MODEL: 'openai/whisper-base' }, packageRoot).modelsDir, models);
+    assert.throws(
+      () => inFolder(tree, () => loadConfig({}, { WHISPER__MODEL: 'Systran/faster-whisper-base' }, packageRoot)),
+      invalid(
+        `WHISPER__MODEL=Systran/faster-whisper-base (KubeAI): no folder /model (a pvc:// model) and no ${path.join(tree, 'models', 'Systran', 'faster-whisper-base')}. ` +
+          "ovspeech never downloads weights: give the KubeAI Model a pvc:// URL or a cache profile holding an OpenVINO export, or put the model in the image's " +
+          path.join(tree, 'models'),
+      ),
+    );
+  });
+
+  it("serves KubeAI's /model mount for a pvc:// URL", () => {
+    const mount = path.join(root, 'kubeai-pvc');
+    mkdirSync(mount, { recursive: true });
+    assert.deepEqual(kubeAiModel('claim/whisper', mount), {
+      modelsDir: mount,
+      source: `WHISPER__MODEL=claim/whisper (KubeAI), the pvc:// model mounted at ${mount}`,
+    });
   });
 });
