@@ -4,29 +4,32 @@
 # (its FasterWhisper engine's environment, arguments, port and probes). Prints the image's size and the
 # time from container start to ready, cold and with the compile cache.
 #
-#   deploy/test-image.sh [--variant cpu|gpu] [--first-start] [--no-build]
+#   deploy/test-image.sh [--variant cpu|gpu] [--baked] [--first-start] [--no-build]
 #
 # The base image `debian:bookworm-slim` is made here with debootstrap when it is not in local storage.
 # The real models are the default set prepared on the host (`ovspeech prepare .cache/real-models`, as
-# `npm test` does), mounted read-only as the /models volume; --first-start also starts the image on an
-# empty volume, which prepares the default set in the container (about 10 minutes).
+# `npm test` does), mounted read-only as the /models volume; --baked builds them into the image instead
+# (MODELS=baked) and mounts no volume; --first-start also starts the image on an empty volume, which
+# prepares the default set in the container (about 2 minutes here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 variant=cpu
 first_start=false
 build=true
+models=volume
 while (($#)); do
   case "$1" in
     --variant) variant="$2"; shift 2 ;;
     --first-start) first_start=true; shift ;;
     --no-build) build=false; shift ;;
-    *) echo "usage: $0 [--variant cpu|gpu] [--first-start] [--no-build]" >&2; exit 2 ;;
+    --baked) models=baked; shift ;;
+    *) echo "usage: $0 [--variant cpu|gpu] [--baked] [--first-start] [--no-build]" >&2; exit 2 ;;
   esac
 done
 
 version=$(node -p 'require("./package.json").version')
-image="localhost/ovspeech:${version}$([[ $variant == gpu ]] && echo -gpu || true)"
+image="localhost/ovspeech:${version}$([[ $variant == gpu ]] && echo -gpu || true)$([[ $models == baked ]] && echo -baked || true)"
 base=localhost/debian:bookworm-slim
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 work=$(mktemp -d /tmp/ovspeech-image.XXXXXX)
@@ -83,7 +86,7 @@ build_image() {
   step "build $image (buildah bud --isolation chroot)"
   local started=$SECONDS
   buildah bud --isolation chroot --ulimit nofile=20000:20000 --ulimit nproc=4096:4096 --format docker --pull=never \
-    --build-arg "VARIANT=$variant" -t "$image" . >"$work/build.log" 2>&1 || {
+    --build-arg "VARIANT=$variant" --build-arg "MODELS=$models" -t "$image" . >"$work/build.log" 2>&1 || {
     tail -40 "$work/build.log"
     fail "the build"
   }
@@ -164,13 +167,18 @@ transcribe() { # WAV OUT [curl -F options...]
 }
 
 smoke_test() {
-  step "smoke test: the default model set mounted read-only at /models, an empty compile cache"
-  [[ -f .cache/real-models/.ovspeech-prepared.json ]] || fail "no prepared default model set in .cache/real-models (run: node dist/cli.js prepare .cache/real-models)"
-  port_free
   local cache="$work/cache" log="$work/serve.log"
   mkdir -p "$cache"
   chown 10001:10001 "$cache"
-  local volumes=(-v "$PWD/.cache/real-models:/models:ro" -v "$cache:/var/cache/ovspeech")
+  local volumes=(-v "$cache:/var/cache/ovspeech")
+  if [[ $models == baked ]]; then
+    step "smoke test: the default model set baked into the image, an empty compile cache"
+  else
+    step "smoke test: the default model set mounted read-only at /models, an empty compile cache"
+    [[ -f .cache/real-models/.ovspeech-prepared.json ]] || fail "no prepared default model set in .cache/real-models (run: node dist/cli.js prepare .cache/real-models)"
+    volumes+=(-v "$PWD/.cache/real-models:/models:ro")
+  fi
+  port_free
   start_container "$log" "${volumes[@]}"
   echo "ready after $(wait_for /health/ready 900 "$log") s from container start (cold: compile cache empty)"
   expect_status 200 "$(curl -s -o /dev/null -w '%{http_code}' "$url/health/live")" "GET /health/live"
@@ -274,7 +282,16 @@ gpu_runtime_check() {
   local ctr
   ctr=$(buildah from --pull=never "$image")
   containers+=("$ctr")
-  buildah run --isolation chroot "$ctr" -- sh -c 'cat /etc/OpenCL/vendors/*.icd && ls /usr/lib/x86_64-linux-gnu/intel-opencl/'
+  buildah run --isolation chroot "$ctr" -- sh -c 'cat /etc/OpenCL/vendors/*.icd && ls /usr/lib/x86_64-linux-gnu/intel-opencl/ && ovspeech devices'
+  port_free
+  local log="$work/gpu.log"
+  start_container "$log" -v "$PWD/.cache/real-models:/models:ro" --env OVSPEECH_DEVICE=GPU
+  until grep -q 'failed to load' "$log"; do
+    kill -0 "$server" 2>/dev/null || fail "the server exited"
+    sleep 0.2
+  done
+  echo "OVSPEECH_DEVICE=GPU on this machine: $(grep -o 'cannot compile[^"]*' "$log" | head -1)"
+  stop_container
 }
 
 if $build; then
