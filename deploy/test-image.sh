@@ -260,6 +260,16 @@ kubeai_contract() {
   ((status != 0)) || fail "the server started without the model"
   grep -q 'ovspeech never downloads weights' "$work/kubeai-hf.log" || { cat "$work/kubeai-hf.log"; fail "no reason given"; }
   echo "exit status $status: $(grep -o 'WHISPER__MODEL=.*' "$work/kubeai-hf.log" | head -1)"
+
+  if [[ $models == baked ]]; then
+    step "KubeAI, hf://openai/whisper-base: WHISPER__MODEL=openai/whisper-base, baked into the image's /models"
+    port_free
+    start_container "$work/kubeai-baked.log" --env WHISPER__MODEL=openai/whisper-base --env ENABLE_UI=false
+    kubeai_probe "$work/kubeai-baked.log"
+    expect_status 200 "$(transcribe "$work/sentence.wav" "$work/kubeai-baked.txt")" "POST /v1/audio/transcriptions without a model field"
+    cmp -s "$work/sentence.txt" "$work/kubeai-baked.txt" || fail "the transcript differs: $(cat "$work/kubeai-baked.txt")"
+    stop_container
+  fi
 }
 
 first_start_test() {

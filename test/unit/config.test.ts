@@ -113,6 +113,7 @@ describe('config: sources', () => {
       modelsDir: models,
       modelsSource: '--models',
       prepareInto: undefined,
+      requireTranscription: false,
       host: '0.0.0.0',
       port: 8000,
       logLevel: 'info',
