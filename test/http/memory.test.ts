@@ -13,20 +13,23 @@ import { fixtures } from '../helpers/audio.js';
  */
 const CLIP = path.join(fixtures, 'audio', 'en_5s_22k.wav');
 const TRANSLATE_CLIP = path.join(fixtures, 'audio', 'de_5s.wav');
-const REQUESTS = 3000;
+const REQUESTS = 4000;
 /**
  * RSS is sampled from request 1000 on, every 500 requests. Before, the infer requests meet the longest
  * inputs: each keeps what its longest input took (the tiny SpeechT5's session: 9 MB more after one
  * 40-digit request, no more after the next), a bounded growth over the first few hundred requests that a
  * sample at 100 counted as growth (30-70 MB under CPU load, native/scheduler/README.md). Under CPU load,
- * the last of these steps can still come after request 1000 (a lane meets its longest input late): one
- * window may grow, by at most MAX_STEP. The leak once found there, 40 kB a request, grows every window
- * by 3% or more.
+ * the heap also grows in steps later on (glibc's arenas under contention): measured under
+ * `stress-ng --cpu 2`, 586 MB at 1000, 681 at 1500, 699 at 2000, then 684-687 MB at every sample to
+ * request 7000; in another run the steps came at 2500 and 3000. A step is bounded and comes in a few
+ * windows, so a third of the windows may grow by any amount. The leak once found there, 40 kB a request,
+ * grows every window by 3% or more.
  */
 const SAMPLE_AFTER = 1000;
 const WINDOW = 500;
 const MAX_WINDOW_GROWTH = 0.02;
-const MAX_STEP = 0.1;
+const WINDOWS = (REQUESTS - SAMPLE_AFTER) / WINDOW;
+const MAX_GROWN_WINDOWS = Math.floor(WINDOWS / 3);
 
 /** A long digit string, spelled out one digit at a time (16,000 characters, 36 units of speech). */
 const DIGITS = `Hi. ${'1'.repeat(4000)}`;
@@ -105,7 +108,7 @@ describe('http: memory over many mixed requests', () => {
   };
 
   it(
-    `holds RSS from request ${SAMPLE_AFTER} to ${REQUESTS}: each ${WINDOW} within ${MAX_WINDOW_GROWTH * 100}% but one`,
+    `holds RSS from request ${SAMPLE_AFTER} to ${REQUESTS}: ${WINDOWS - MAX_GROWN_WINDOWS} of the ${WINDOWS} windows of ${WINDOW} within ${MAX_WINDOW_GROWTH * 100}%`,
     { timeout: 1_800_000 },
     async () => {
       let next = 0;
@@ -129,7 +132,7 @@ describe('http: memory over many mixed requests', () => {
         `(windows ${growths.map((g) => `${(g * 100).toFixed(1)}%`).join(', ')}), in ${((performance.now() - started) / 1000).toFixed(0)} s`;
       console.log(summary);
       const grown = growths.filter((growth) => growth > MAX_WINDOW_GROWTH);
-      assert.ok(grown.length <= 1 && grown.every((growth) => growth <= MAX_STEP), summary);
+      assert.ok(grown.length <= MAX_GROWN_WINDOWS, summary);
     },
   );
 });
