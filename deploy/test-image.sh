@@ -28,6 +28,11 @@ while (($#)); do
   esac
 done
 
+# Debian: apt-get install buildah podman debootstrap (podman only for `podman import`); run as root.
+for tool in buildah podman debootstrap curl ss bc node; do
+  command -v "$tool" >/dev/null || { echo "$0 needs $tool (Debian: apt-get install buildah podman debootstrap curl iproute2 bc)" >&2; exit 2; }
+done
+
 version=$(node -p 'require("./package.json").version')
 image="localhost/ovspeech:${version}$([[ $variant == gpu ]] && echo -gpu || true)$([[ $models == baked ]] && echo -baked || true)"
 base=localhost/debian:bookworm-slim
