@@ -153,6 +153,12 @@ expect_status() {
   echo "$what: HTTP $got"
 }
 
+# Prints the JavaScript expression EXPR of the JSON document on stdin, named j: `json EXPR`.
+json() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(new Function("j", `return ${process.argv[1]}`)(JSON.parse(s))))' "$1"; }
+
+# The transcript in FILE is the smoke test's first one, byte for byte.
+same_transcript() { cmp -s "$work/sentence.txt" "$1" || fail "the transcript differs: $(cat "$1")"; }
+
 words() { tr '[:upper:]' '[:lower:]' <"$1" | tr -c 'a-z\n' ' ' | tr -s ' ' | sed 's/^ //;s/ $//'; }
 
 sentence='I would like a cup of coffee with milk, please.'
@@ -188,7 +194,7 @@ smoke_test() {
   echo "ready after $(wait_for /health/ready 900 "$log") s from container start (cold: compile cache empty)"
   expect_status 200 "$(curl -s -o /dev/null -w '%{http_code}' "$url/health/live")" "GET /health/live"
   expect_status 200 "$(curl -s -o "$work/health.json" -w '%{http_code}' "$url/health")" "GET /health"
-  voice=$(curl -sf "$url/v1/audio/voices" | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{const v=JSON.parse(s).data;console.log((v.find((x)=>x.default)??v[0]).id)})')
+  voice=$(curl -sf "$url/v1/audio/voices" | json '(j.data.find((v) => v.default) ?? j.data[0]).id')
   echo "voice: $voice"
   speak "$sentence" "$work/sentence.wav"
   expect_status 200 "$(transcribe "$work/sentence.wav" "$work/sentence.txt" -F model=whisper-1)" "POST /v1/audio/transcriptions"
@@ -236,27 +242,28 @@ kubeai_probe() { # LOG: the startup probe (period 2 s), then readiness and liven
   expect_status 200 "$(curl -s -o /dev/null -w '%{http_code}' "$url/health")" "readiness/liveness probe GET /health"
 }
 
+# Starts the image as KubeAI would for WHISPER__MODEL (with OPTIONS), probes it, and transcribes the
+# sentence without a model field: `kubeai_serves NAME WHISPER__MODEL [buildah run options...] [-- ARGS...]`.
+kubeai_serves() {
+  local log="$work/kubeai-$1.log" text="$work/kubeai-$1.txt" model="$2"
+  shift 2
+  port_free
+  start_container "$log" --env "WHISPER__MODEL=$model" --env ENABLE_UI=false "$@"
+  kubeai_probe "$log"
+  expect_status 200 "$(transcribe "$work/sentence.wav" "$text")" "POST /v1/audio/transcriptions without a model field"
+  same_transcript "$text"
+  echo "transcript: $(cat "$text")"
+  stop_container
+}
+
 kubeai_contract() {
   local whisper="$PWD/.cache/real-models/openai/whisper-base"
   step "KubeAI, a cache profile: WHISPER__MODEL=/models/<name>-<uid>, the cache mounted read-only there"
-  port_free
   local cached=/models/whisper-base-0f6c4b1e-3c8a-4d2e-9b7f-5a1d2c3e4f60
-  start_container "$work/kubeai-cache.log" -v "$whisper:$cached:ro" \
-    --env "WHISPER__MODEL=$cached" --env ENABLE_UI=false --env OVSPEECH_LOG_LEVEL=info -- --workers 1
-  kubeai_probe "$work/kubeai-cache.log"
-  expect_status 200 "$(transcribe "$work/sentence.wav" "$work/kubeai-cache.txt")" "POST /v1/audio/transcriptions without a model field"
-  cmp -s "$work/sentence.txt" "$work/kubeai-cache.txt" || fail "the transcript differs: $(cat "$work/kubeai-cache.txt")"
-  echo "transcript: $(cat "$work/kubeai-cache.txt")"
-  stop_container
+  kubeai_serves cache "$cached" -v "$whisper:$cached:ro" --env OVSPEECH_LOG_LEVEL=info -- --workers 1
 
   step "KubeAI, pvc://ovspeech-models/openai/whisper-base: WHISPER__MODEL=ovspeech-models/openai/whisper-base, the files at /model"
-  port_free
-  start_container "$work/kubeai-pvc.log" -v "$whisper:/model" \
-    --env WHISPER__MODEL=ovspeech-models/openai/whisper-base --env ENABLE_UI=false
-  kubeai_probe "$work/kubeai-pvc.log"
-  expect_status 200 "$(transcribe "$work/sentence.wav" "$work/kubeai-pvc.txt")" "POST /v1/audio/transcriptions without a model field"
-  cmp -s "$work/sentence.txt" "$work/kubeai-pvc.txt" || fail "the transcript differs: $(cat "$work/kubeai-pvc.txt")"
-  stop_container
+  kubeai_serves pvc ovspeech-models/openai/whisper-base -v "$whisper:/model"
 
   step "KubeAI, hf://Systran/faster-whisper-base (not in the image): the start fails, saying why"
   start_container "$work/kubeai-hf.log" --env WHISPER__MODEL=Systran/faster-whisper-base --env ENABLE_UI=false
@@ -268,12 +275,7 @@ kubeai_contract() {
 
   if [[ $models == baked ]]; then
     step "KubeAI, hf://openai/whisper-base: WHISPER__MODEL=openai/whisper-base, baked into the image's /models"
-    port_free
-    start_container "$work/kubeai-baked.log" --env WHISPER__MODEL=openai/whisper-base --env ENABLE_UI=false
-    kubeai_probe "$work/kubeai-baked.log"
-    expect_status 200 "$(transcribe "$work/sentence.wav" "$work/kubeai-baked.txt")" "POST /v1/audio/transcriptions without a model field"
-    cmp -s "$work/sentence.txt" "$work/kubeai-baked.txt" || fail "the transcript differs: $(cat "$work/kubeai-baked.txt")"
-    stop_container
+    kubeai_serves baked openai/whisper-base
   fi
 }
 
@@ -286,9 +288,9 @@ first_start_test() {
   start_container "$log" -v "$models:/models" -v "$cache:/var/cache/ovspeech"
   echo "ready after $(wait_for /health/ready 3600 "$log") s from container start (preparation included)"
   [[ -f $models/.ovspeech-prepared.json ]] || fail "no marker in the prepared volume"
-  curl -sf "$url/v1/models" | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log("models:", JSON.parse(s).data.map((m)=>m.id).join(", ")))'
+  echo "models: $(curl -sf "$url/v1/models" | json 'j.data.map((m) => m.id).join(", ")')"
   expect_status 200 "$(transcribe "$work/sentence.wav" "$work/first.txt")" "POST /v1/audio/transcriptions"
-  cmp -s "$work/sentence.txt" "$work/first.txt" || fail "the transcript differs: $(cat "$work/first.txt")"
+  same_transcript "$work/first.txt"
   stop_container
 }
 

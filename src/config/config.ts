@@ -371,9 +371,8 @@ function resolve<T>(setting: Setting<T>, flags: RawSettings, env: NodeJS.Process
  */
 function defaultModels(packageRoot: string, prepare: boolean): { value: string; source: string; prepareInto: string | undefined } {
   const local = path.resolve('models');
-  const empty = isEmptyTarget(local, 'preparing');
-  if (existsSync(local) && statSync(local).isDirectory() && !(empty && prepare))
-    return { value: local, source: 'default ./models', prepareInto: undefined };
+  const toPrepare = prepare && isEmptyTarget(local, 'preparing');
+  if (existsSync(local) && statSync(local).isDirectory() && !toPrepare) return { value: local, source: 'default ./models', prepareInto: undefined };
   const bundled = parseDirectory(path.join(packageRoot, 'test', 'fixtures', 'models'), 'the bundled test models');
   return prepare
     ? { value: bundled, source: 'the bundled test models', prepareInto: local }
